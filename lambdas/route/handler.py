@@ -1,0 +1,59 @@
+"""The ``route`` Lambda: Connect flow event → flat routing reply. Thin by design (logic in ``routing.service``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from routing.observability import logger, metrics
+from routing.service import RouteService
+
+_service: RouteService | None = None
+
+
+def build_service() -> RouteService:
+    """Default dependencies, built once per cold start: settings, the DynamoDB store, the config cache."""
+    from routing.config_cache import ConfigCache
+    from routing.data.config_store import DynamoConfigStore
+    from routing.settings import Settings
+
+    settings = Settings.from_env()
+    store = (
+        DynamoConfigStore(settings.config_table_name, region=settings.aws_region or None)
+        if settings.config_table_name
+        else None
+    )
+    cache = ConfigCache(
+        store,
+        refresh_seconds=settings.config_refresh_seconds,
+        retry_seconds=settings.config_retry_seconds,
+        baked_path=settings.baked_config_path,
+    )
+    return RouteService(
+        cache, default_queue_id=settings.default_queue_id, instance_arn=settings.connect_instance_arn
+    )
+
+
+def set_service(service: RouteService | None) -> None:
+    """Inject a service (tests, the simulator, the demo); None rebuilds defaults on the next call."""
+    global _service  # noqa: PLW0603
+    _service = service
+
+
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
+    """Connect invokes this synchronously; the reply must be a flat string map."""
+    global _service  # noqa: PLW0603
+    if _service is None:
+        try:
+            _service = build_service()
+        except Exception:  # a bad setting must not crash calls: serve the baked version / default queue
+            logger.exception("could not build the route service from settings; using the baked config only")
+            from routing.config_cache import ConfigCache
+            from routing.settings import BAKED_CONFIG_DEFAULT
+
+            _service = RouteService(ConfigCache(None, baked_path=BAKED_CONFIG_DEFAULT), default_queue_id="")
+    details = event.get("Details") if isinstance(event, dict) else None
+    contact_data = details.get("ContactData") if isinstance(details, dict) else None
+    contact_id = contact_data.get("ContactId") if isinstance(contact_data, dict) else None
+    logger.set_correlation_id(contact_id if isinstance(contact_id, str) else None)
+    return _service.route(event)

@@ -1,0 +1,134 @@
+"""The compiled active version, kept in memory and refreshed at most once per interval.
+
+Degradation order when the store misbehaves: the version already in memory (``last_known_good``) → the version
+baked into the deployment package (``baked``) → nothing (the caller routes to the deployment's default queue).
+A failed check is retried after ``retry_seconds``, never on every call, so an outage costs one timeout per
+interval per container, not one per call.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from routing.data.config_store import ConfigStore
+from routing.engine import CompiledConfig
+from routing.observability import MetricUnit, logger, metrics
+
+
+class ConfigCache:
+    """Serves one whole compiled version at a time; swaps versions atomically (one reference assignment)."""
+
+    def __init__(
+        self,
+        store: ConfigStore | None,
+        *,
+        refresh_seconds: float = 30.0,
+        retry_seconds: float = 5.0,
+        baked_path: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._refresh = refresh_seconds
+        self._retry = retry_seconds
+        self._baked_path = baked_path
+        self._clock = clock
+        self._compiled: CompiledConfig | None = None
+        self._source = "none"
+        self._next_check = 0.0
+        self._baked_tried = False
+        self.checks = 0
+        self.loads = 0
+
+    @property
+    def source(self) -> str:
+        """Where the version in use came from: active, last_known_good, baked or none."""
+        return self._source
+
+    def current(self) -> tuple[CompiledConfig | None, str]:
+        """The version to decide with, and its source. Never raises."""
+        now = self._clock()
+        if now >= self._next_check:
+            self._check(now)
+        return self._compiled, self._source
+
+    def _check(self, now: float) -> None:
+        self.checks += 1
+        if self._store is None:
+            self._use_baked()
+            self._next_check = now + self._refresh
+            return
+        try:
+            pointer = self._store.get_pointer()
+        except Exception as exc:  # noqa: BLE001 — any store failure degrades, it never reaches the caller
+            self._degrade(now, "pointer_read_failed", exc)
+            return
+        if pointer is None:
+            logger.warning("no active config version published yet")
+            self._use_baked()
+            self._next_check = now + self._refresh
+            return
+        if self._compiled is not None and self._compiled.version == pointer.version_id:
+            self._source = "active"
+            self._next_check = now + self._refresh
+            return
+        try:
+            document = self._store.load_document(pointer.version_id)
+            compiled = CompiledConfig.compile(
+                document, version=pointer.version_id, content_hash="", published_at=pointer.updated_at
+            )
+        except Exception as exc:  # noqa: BLE001 — corrupt, partial (replicating) or uncompilable: keep what we have
+            self._degrade(now, "version_load_failed", exc, version=pointer.version_id)
+            return
+        self.loads += 1
+        previous = self._compiled.version if self._compiled else None
+        self._compiled, self._source = compiled, "active"
+        self._next_check = now + self._refresh
+        logger.info(
+            "config version loaded",
+            extra={
+                "config_version": compiled.version,
+                "previous_version": previous,
+                "rules": compiled.rule_count,
+            },
+        )
+
+    def _degrade(self, now: float, what: str, exc: Exception, **extra: Any) -> None:
+        logger.warning(f"config refresh failed: {what}", extra={"error": repr(exc), **extra})
+        metrics.add_metric(name="ConfigRefreshFailed", unit=MetricUnit.Count, value=1)
+        self._next_check = now + self._retry
+        if self._compiled is None:
+            self._use_baked()
+        elif self._source == "active":
+            self._source = "last_known_good"
+
+    def _use_baked(self) -> None:
+        if self._compiled is not None and self._source != "none":
+            # Keep a loaded version over the baked one: it is at least as new.
+            if self._source == "active":
+                self._source = "last_known_good"
+            return
+        if self._baked_tried:
+            return
+        self._baked_tried = True
+        baked = load_baked(self._baked_path)
+        if baked is not None:
+            self._compiled, self._source = baked, "baked"
+
+
+def load_baked(path: Path | None) -> CompiledConfig | None:
+    """The version baked into the deployment package, or None if absent or unusable."""
+    if path is None or not path.is_file():
+        logger.warning("no baked config in the package", extra={"path": str(path)})
+        return None
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        document = payload.get("document", payload)
+        version = payload.get("version") or f"baked-{str(payload.get('content_hash', ''))[:8]}"
+        return CompiledConfig.compile(document, version=version)
+    except Exception as exc:  # noqa: BLE001
+        logger.exception("baked config unusable", extra={"path": str(path), "error": repr(exc)})
+        return None

@@ -1,0 +1,81 @@
+"""Defensive parsing of the Amazon Connect flow event.
+
+Powertools ships ``ConnectContactFlowEvent``, but its ``channel`` property raises ``KeyError`` on TASK and EMAIL
+and its endpoint/queue properties index keys that Connect sends as ``null``; a routing decision must never crash a
+call, so we read the raw dict and tolerate every missing or null part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+KNOWN_CHANNELS = frozenset({"VOICE", "CHAT", "TASK", "EMAIL"})
+
+
+def _as_mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _as_str(value: object) -> str:
+    """Connect sends strings, but flow authors can pass numbers/booleans in Parameters: keep them usable."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return ""  # nested JSON values are not routable data
+
+
+def _string_map(value: object) -> dict[str, str]:
+    return {str(k): _as_str(v) for k, v in _as_mapping(value).items() if v is not None}
+
+
+def _endpoint_address(value: object) -> str:
+    address = _as_str(_as_mapping(value).get("Address")).strip()
+    return address
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRequest:
+    """What the routing decision needs from one Connect invocation."""
+
+    contact_id: str = ""
+    channel: str = "VOICE"
+    initiation_method: str = ""
+    instance_arn: str = ""
+    customer_number: str = ""
+    dialed_number: str = ""
+    queue_arn: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, str] = field(default_factory=dict)
+    language: str = ""
+
+    @classmethod
+    def from_event(cls, event: object) -> ContactRequest:
+        """Parse a Connect ``ContactFlowEvent``; any part may be missing, null or of the wrong type."""
+        details = _as_mapping(_as_mapping(event).get("Details"))
+        data = _as_mapping(details.get("ContactData"))
+        channel = _as_str(data.get("Channel")).upper() or "VOICE"
+        return cls(
+            contact_id=_as_str(data.get("ContactId")),
+            channel=channel,
+            initiation_method=_as_str(data.get("InitiationMethod")).upper(),
+            instance_arn=_as_str(data.get("InstanceARN")),
+            customer_number=_endpoint_address(data.get("CustomerEndpoint")),
+            dialed_number=_endpoint_address(data.get("SystemEndpoint")),
+            queue_arn=_as_str(_as_mapping(data.get("Queue")).get("ARN")),
+            attributes=_string_map(data.get("Attributes")),
+            parameters=_string_map(details.get("Parameters")),
+            language=_as_str(data.get("LanguageCode")),
+        )
+
+    @property
+    def caller_is_anonymous(self) -> bool:
+        """No usable caller number: withheld, anonymous, or not a telephone number."""
+        number = self.customer_number
+        return not number or number.lower() in {"anonymous", "restricted", "unknown", "private"}

@@ -1,0 +1,76 @@
+"""All PynamoDB models, in one module.
+
+Timeouts and retries fit inside a flow's 3 s invoke budget (PynamoDB's defaults — 15 s connect, 30 s read,
+3 retries — would let one slow call outlive the flow's whole timeout). Table names come from ``bind_models``
+(called once with typed settings), never from the environment at import time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+CONNECT_TIMEOUT_S = 0.5
+READ_TIMEOUT_S = 1.0
+MAX_RETRIES = 1
+BASE_BACKOFF_MS = 25
+
+
+class _BudgetMeta:
+    connect_timeout_seconds = CONNECT_TIMEOUT_S
+    read_timeout_seconds = READ_TIMEOUT_S
+    max_retry_attempts = MAX_RETRIES
+    base_backoff_ms = BASE_BACKOFF_MS
+    billing_mode = "PAY_PER_REQUEST"
+
+
+class ConfigItem(Model):
+    """One item of the config table: the active pointer, a version's META or CHUNK, or an AUDIT record."""
+
+    class Meta(_BudgetMeta):
+        table_name = "trunkline-config"
+        region: str | None = None
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    # pointer
+    version_id = UnicodeAttribute(null=True)
+    previous_version_id = UnicodeAttribute(null=True)
+    revision = NumberAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+    # version META
+    content_hash = UnicodeAttribute(null=True)
+    published_by = UnicodeAttribute(null=True)
+    published_at = UnicodeAttribute(null=True)
+    summary = UnicodeAttribute(null=True)
+    chunk_count = NumberAttribute(null=True)
+    size_bytes = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    # version CHUNK
+    data = BinaryAttribute(null=True, legacy_encoding=False)
+    # AUDIT
+    action = UnicodeAttribute(null=True)
+    actor = UnicodeAttribute(null=True)
+    from_version = UnicodeAttribute(null=True)
+    to_version = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (ConfigItem,)
+
+
+def bind_model(
+    model: type[Model], *, table_name: str, region: str | None = None, host: str | None = None
+) -> None:
+    """Point ``model`` at a table (name, region, optional endpoint) once per cold start or test."""
+    meta: Any = model.Meta
+    meta.table_name = table_name
+    if region:
+        meta.region = region
+    meta.host = host
+    # PynamoDB caches its connection on the class: drop it so the new table/region/endpoint takes effect.
+    model._connection = None

@@ -1,0 +1,531 @@
+"""Compiled configuration and the per-call decision.
+
+``CompiledConfig.compile`` turns a normalized config document (validated before it was published) into indexes and
+closures once per version; ``decide`` is then a handful of dictionary lookups and predicate calls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from routing.contact import ContactRequest
+from routing.decision import QueueProfile, RouteStatus, RoutingDecision
+from routing.rules import (
+    DAY_NAMES,
+    Comparison,
+    EvalContext,
+    MetricsView,
+    Predicate,
+    RuleError,
+    choose_index_field,
+    compile_condition,
+)
+from routing.schedule import CompiledSchedule
+
+FALLBACK_CONDITIONS = frozenset(
+    {"closed", "unstaffed", "no_agents_available", "over_capacity", "wait_above", "oldest_above"}
+)
+
+
+class NoMetrics:
+    """A ``MetricsView`` for when no snapshot exists: every metric is unknown."""
+
+    def metric(self, queue_id: str, name: str) -> float | None:  # noqa: ARG002
+        """Always unknown."""
+        return None
+
+    def age_seconds(self, queue_id: str) -> float | None:  # noqa: ARG002
+        """Always unknown."""
+        return None
+
+
+NO_METRICS = NoMetrics()
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledQueue:
+    """A queue with what fallbacks need (its schedule, capacity)."""
+
+    profile: QueueProfile
+    schedule: str | None
+    capacity: int | None
+    sla_seconds: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """Take ``queue`` instead when ``condition`` holds on the primary target."""
+
+    queue: str
+    condition: str
+    seconds: float | None
+    when_unknown: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a matched rule (or a ruleset's default) routes to."""
+
+    rule_id: str
+    classification: str
+    queue: str
+    priority: int
+    routing_criteria: str
+    attributes: Mapping[str, str]
+    fallbacks: tuple[Fallback, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A rule's order, predicate and target."""
+
+    order: int
+    predicate: Predicate
+    target: Target
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRuleset:
+    """First-match rules with an optional equality index."""
+
+    key: str
+    default: Target
+    rules: tuple[CompiledRule, ...]
+    index_field: str | None
+    index_get: Any  # accessor for the index field, None when not indexed
+    buckets: Mapping[str, tuple[CompiledRule, ...]]
+    unindexed: tuple[CompiledRule, ...]
+
+    def match(self, ctx: EvalContext) -> Target:
+        """The first rule whose condition holds, else the default."""
+        if self.index_get is None:
+            candidates: Sequence[CompiledRule] = self.rules
+        else:
+            value = self.index_get(ctx)
+            candidates = self.buckets.get(value, self.unindexed) if value is not None else self.unindexed
+        for rule in candidates:
+            if rule.predicate(ctx):
+                return rule.target
+        return self.default
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPoint:
+    """Where a contact came in, and how to treat it."""
+
+    key: str
+    line_of_business: str
+    language: str
+    ruleset: str
+    schedule: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledConfig:
+    """One immutable, compiled config version."""
+
+    version: str
+    content_hash: str
+    published_at: str
+    default_queue: str
+    default_message: str
+    closed_message: str
+    default_time_zone: str
+    default_country: str
+    queues: Mapping[str, CompiledQueue]
+    schedules: Mapping[str, CompiledSchedule]
+    entries_by_number: Mapping[str, EntryPoint]
+    entries_by_key: Mapping[str, EntryPoint]
+    lob_schedule: Mapping[str, str | None]
+    lob_country: Mapping[str, str]
+    lob_default_queue: Mapping[str, str]
+    rulesets: Mapping[str, CompiledRuleset]
+    rule_count: int
+
+    @classmethod
+    def compile(
+        cls, document: Mapping[str, Any], *, version: str = "", content_hash: str = "", published_at: str = ""
+    ) -> CompiledConfig:
+        """Compile a normalized document. Raises ``RuleError``/``KeyError``/``ValueError`` if it is not valid."""
+        defaults = document["defaults"]
+        queue_docs: Mapping[str, Mapping[str, Any]] = document.get("queues") or {}
+        queue_ids = {k: q["queue_id"] for k, q in queue_docs.items()}
+        queues = {
+            k: CompiledQueue(
+                profile=QueueProfile(
+                    key=k,
+                    queue_id=q["queue_id"],
+                    name=q.get("name") or k,
+                    attributes=dict(q.get("attributes") or {}),
+                ),
+                schedule=q.get("hours"),
+                capacity=q.get("capacity"),
+                sla_seconds=q.get("sla_seconds"),
+            )
+            for k, q in queue_docs.items()
+        }
+        schedules = {k: CompiledSchedule.compile(k, s) for k, s in (document.get("schedules") or {}).items()}
+        lobs: Mapping[str, Mapping[str, Any]] = document.get("lines_of_business") or {}
+        by_number: dict[str, EntryPoint] = {}
+        by_key: dict[str, EntryPoint] = {}
+        for key, e in (document.get("entry_points") or {}).items():
+            entry = EntryPoint(
+                key=key,
+                line_of_business=e["line_of_business"],
+                language=e.get("language") or "",
+                ruleset=e["ruleset"],
+                schedule=e.get("schedule"),
+            )
+            if e.get("dialed_number"):
+                by_number[e["dialed_number"]] = entry
+            if e.get("entry_key"):
+                by_key[e["entry_key"]] = entry
+            by_key.setdefault(key, entry)
+        rulesets = {
+            k: _compile_ruleset(k, r, queue_ids, f"rulesets.{k}")
+            for k, r in (document.get("rulesets") or {}).items()
+        }
+        if defaults["default_queue"] not in queues:
+            raise KeyError(f"defaults.default_queue {defaults['default_queue']!r} is not a queue")
+        return cls(
+            version=version,
+            content_hash=content_hash,
+            published_at=published_at,
+            default_queue=defaults["default_queue"],
+            default_message=defaults.get("error_message") or "",
+            closed_message=defaults.get("closed_message") or "",
+            default_time_zone=defaults.get("time_zone") or "UTC",
+            default_country=defaults.get("country") or "US",
+            queues=queues,
+            schedules=schedules,
+            entries_by_number=by_number,
+            entries_by_key=by_key,
+            lob_schedule={k: lob.get("schedule") for k, lob in lobs.items()},
+            lob_country={k: lob.get("country") or defaults.get("country") or "US" for k, lob in lobs.items()},
+            lob_default_queue={
+                k: lob.get("default_queue") or defaults["default_queue"] for k, lob in lobs.items()
+            },
+            rulesets=rulesets,
+            rule_count=sum(len(r.rules) for r in rulesets.values()),
+        )
+
+    def find_entry(self, contact: ContactRequest) -> EntryPoint | None:
+        """Entry point by explicit ``entry_key`` parameter, then dialed number, then ``entry_key`` attribute."""
+        key = contact.parameters.get("entry_key")
+        if key and (entry := self.entries_by_key.get(key)):
+            return entry
+        if contact.dialed_number and (entry := self.entries_by_number.get(contact.dialed_number)):
+            return entry
+        key = contact.attributes.get("entry_key")
+        if key and (entry := self.entries_by_key.get(key)):
+            return entry
+        return None
+
+
+def _compile_target(spec: Mapping[str, Any], rule_id: str, path: str) -> Target:
+    criteria = spec.get("routing_criteria")
+    return Target(
+        rule_id=rule_id,
+        classification=spec.get("classification") or "",
+        queue=spec["queue"],
+        priority=int(spec.get("priority") or 5),
+        routing_criteria=json.dumps(criteria, separators=(",", ":"), sort_keys=True) if criteria else "",
+        attributes=dict(spec.get("attributes") or {}),
+        fallbacks=tuple(
+            Fallback(
+                queue=f["queue"],
+                condition=f["when"],
+                seconds=f.get("seconds"),
+                when_unknown=bool(f.get("when_unknown", False)),
+            )
+            for f in spec.get("fallbacks") or ()
+        ),
+    )
+
+
+def _compile_ruleset(
+    key: str, spec: Mapping[str, Any], queue_ids: Mapping[str, str], path: str
+) -> CompiledRuleset:
+    rules: list[CompiledRule] = []
+    leaves_per_rule: list[list[Comparison]] = []
+    for i, r in enumerate(spec.get("rules") or ()):
+        predicate, leaves = compile_condition(r.get("when"), f"{path}.rules[{i}].when", queue_ids)
+        rules.append(
+            CompiledRule(i, predicate, _compile_target(r["then"], r["id"], f"{path}.rules[{i}].then"))
+        )
+        leaves_per_rule.append(leaves)
+    default = _compile_target(spec["default"], f"{key}:default", f"{path}.default")
+    index_field = choose_index_field(leaves_per_rule)
+    buckets: dict[str, tuple[CompiledRule, ...]] = {}
+    unindexed: tuple[CompiledRule, ...] = tuple(rules)
+    index_get = None
+    if index_field is not None:
+        from routing.rules import resolve_field
+
+        index_get = resolve_field(index_field, path, queue_ids).accessor
+        required: dict[int, frozenset[str] | None] = {}
+        for rule, leaves in zip(rules, leaves_per_rule, strict=True):
+            sets = [frozenset(c.values) for c in leaves if c.indexable and c.field == index_field]
+            required[rule.order] = frozenset.intersection(*sets) if sets else None
+        unindexed = tuple(r for r in rules if required[r.order] is None)
+        values = {v for s in required.values() if s for v in s}
+        for value in values:
+            buckets[value] = tuple(
+                r for r in rules if required[r.order] is None or value in (required[r.order] or ())
+            )
+    return CompiledRuleset(
+        key=key,
+        default=default,
+        rules=tuple(rules),
+        index_field=index_field,
+        index_get=index_get,
+        buckets=buckets,
+        unindexed=unindexed,
+    )
+
+
+class DecisionContext:
+    """``EvalContext`` for one contact: lazily computes local time, caller country and metrics."""
+
+    __slots__ = (
+        "_country",
+        "_country_done",
+        "_local",
+        "_metrics",
+        "_now",
+        "_zone",
+        "contact",
+        "default_region",
+        "entry_point",
+        "language",
+        "line_of_business",
+    )
+
+    def __init__(
+        self,
+        contact: ContactRequest,
+        *,
+        entry: EntryPoint | None,
+        zone: Any,
+        now: datetime,
+        metrics: MetricsView,
+        default_region: str,
+    ) -> None:
+        self.contact = contact
+        self.entry_point = entry.key if entry else ""
+        self.line_of_business = entry.line_of_business if entry else ""
+        self.language = (entry.language if entry else "") or contact.language
+        self.default_region = default_region
+        self._zone = zone
+        self._now = now
+        self._local: datetime | None = None
+        self._metrics = metrics
+        self._country: str | None = None
+        self._country_done = False
+
+    def local_now(self) -> datetime:
+        """Now at the entry point's time zone (computed once)."""
+        if self._local is None:
+            self._local = self._now.astimezone(self._zone)
+        return self._local
+
+    def local_minutes(self) -> float:
+        """Minutes since local midnight."""
+        local = self.local_now()
+        return local.hour * 60 + local.minute + local.second / 60
+
+    def local_day(self) -> str:
+        """``mon`` … ``sun``."""
+        return DAY_NAMES[self.local_now().weekday()]
+
+    def local_date(self) -> str:
+        """ISO date, local."""
+        return self.local_now().date().isoformat()
+
+    def caller_country(self) -> str | None:
+        """Region of the caller's number (phonenumbers, imported only when a rule asks)."""
+        if not self._country_done:
+            self._country_done = True
+            if not self.contact.caller_is_anonymous:
+                import phonenumbers
+
+                try:
+                    parsed = phonenumbers.parse(self.contact.customer_number, self.default_region)
+                    self._country = phonenumbers.region_code_for_number(parsed) or None
+                except phonenumbers.NumberParseException:
+                    self._country = None
+        return self._country
+
+    def metric(self, queue_id: str, name: str) -> float | None:
+        """A live metric (None when unknown or stale)."""
+        return self._metrics.metric(queue_id, name)
+
+    def metric_age(self, queue_id: str) -> float | None:
+        """Age of the metrics snapshot for ``queue_id``."""
+        return self._metrics.age_seconds(queue_id)
+
+
+def _fallback_applies(fb: Fallback, queue: CompiledQueue, cfg: CompiledConfig, ctx: DecisionContext) -> bool:
+    if fb.condition == "closed":
+        schedule = cfg.schedules.get(queue.schedule) if queue.schedule else None
+        if schedule is None:
+            return False  # a queue without hours is always open
+        return not schedule.is_open(ctx.local_now().astimezone(schedule.zone))
+    qid = queue.profile.queue_id
+    if fb.condition == "unstaffed":
+        value, test = ctx.metric(qid, "agents_staffed"), (lambda v: v <= 0)
+    elif fb.condition == "no_agents_available":
+        value, test = ctx.metric(qid, "agents_available"), (lambda v: v <= 0)
+    elif fb.condition == "over_capacity":
+        if queue.capacity is None:
+            return False
+        capacity = queue.capacity
+        value, test = ctx.metric(qid, "contacts_in_queue"), (lambda v: v >= capacity)
+    elif fb.condition == "wait_above":
+        limit = fb.seconds or 0.0
+        value, test = ctx.metric(qid, "estimated_wait_time"), (lambda v: v > limit)
+    else:  # oldest_above
+        limit = fb.seconds or 0.0
+        value, test = ctx.metric(qid, "oldest_contact_age"), (lambda v: v > limit)
+    return fb.when_unknown if value is None else test(value)
+
+
+def decide(
+    contact: ContactRequest,
+    cfg: CompiledConfig,
+    *,
+    now: datetime | None = None,
+    metrics: MetricsView = NO_METRICS,
+    config_source: str = "active",
+) -> RoutingDecision:
+    """Route one contact with one compiled version. Pure: no I/O beyond the metrics view."""
+    now = now or datetime.now(UTC)
+
+    transfer_key = contact.parameters.get("transfer_queue_key")
+    entry = cfg.find_entry(contact)
+    country = (
+        cfg.lob_country.get(entry.line_of_business, cfg.default_country) if entry else cfg.default_country
+    )
+    schedule_key = (entry.schedule or cfg.lob_schedule.get(entry.line_of_business)) if entry else None
+    schedule = cfg.schedules.get(schedule_key) if schedule_key else None
+    zone = schedule.zone if schedule else _zone(cfg.default_time_zone)
+    ctx = DecisionContext(contact, entry=entry, zone=zone, now=now, metrics=metrics, default_region=country)
+
+    if transfer_key:
+        queue = cfg.queues.get(transfer_key)
+        if queue is None:
+            return _default(cfg, ctx, f"unknown_transfer_queue:{transfer_key}", config_source)
+        return RoutingDecision(
+            status=RouteStatus.ROUTED,
+            reason="transfer",
+            queue=queue.profile,
+            classification=contact.attributes.get("classification", ""),
+            rule_id=f"transfer:{transfer_key}",
+            entry_point=ctx.entry_point,
+            line_of_business=ctx.line_of_business,
+            language=ctx.language,
+            metrics_age_s=ctx.metric_age(queue.profile.queue_id),
+            config_version=cfg.version,
+            config_source=config_source,
+        )
+    if entry is None:
+        return _default(cfg, ctx, "unknown_entry_point", config_source)
+
+    lob_queue = cfg.queues[cfg.lob_default_queue.get(entry.line_of_business, cfg.default_queue)]
+    if schedule is not None:
+        if schedule.emergency is not None:
+            return RoutingDecision(
+                status=RouteStatus.EMERGENCY,
+                reason=f"emergency:{schedule.emergency.key}",
+                queue=lob_queue.profile,
+                message=schedule.emergency.message,
+                entry_point=entry.key,
+                line_of_business=entry.line_of_business,
+                language=ctx.language,
+                config_version=cfg.version,
+                config_source=config_source,
+            )
+        if not schedule.is_open(ctx.local_now()):
+            return RoutingDecision(
+                status=RouteStatus.CLOSED,
+                reason=f"closed:{schedule.key}",
+                queue=lob_queue.profile,
+                message=schedule.closed_message or cfg.closed_message,
+                entry_point=entry.key,
+                line_of_business=entry.line_of_business,
+                language=ctx.language,
+                config_version=cfg.version,
+                config_source=config_source,
+            )
+
+    ruleset = cfg.rulesets[entry.ruleset]
+    target = ruleset.match(ctx)
+    queue = cfg.queues[target.queue]
+    fallback_reason = ""
+    for fb in target.fallbacks:
+        if _fallback_applies(fb, queue, cfg, ctx):
+            fallback_reason = f"{fb.condition}:{queue.profile.key}"
+            queue = cfg.queues[fb.queue]
+            break
+    return RoutingDecision(
+        status=RouteStatus.ROUTED,
+        reason="rule" if not target.rule_id.endswith(":default") else "ruleset_default",
+        queue=queue.profile,
+        classification=target.classification,
+        rule_id=target.rule_id,
+        ruleset=ruleset.key,
+        priority=target.priority,
+        routing_criteria=target.routing_criteria,
+        entry_point=entry.key,
+        line_of_business=entry.line_of_business,
+        language=ctx.language,
+        fallback_reason=fallback_reason,
+        attributes=target.attributes,
+        metrics_age_s=ctx.metric_age(queue.profile.queue_id),
+        config_version=cfg.version,
+        config_source=config_source,
+    )
+
+
+def _default(cfg: CompiledConfig, ctx: DecisionContext, reason: str, config_source: str) -> RoutingDecision:
+    queue = cfg.queues[cfg.default_queue]
+    return RoutingDecision(
+        status=RouteStatus.DEFAULT,
+        reason=reason,
+        queue=queue.profile,
+        classification="unclassified",
+        rule_id="default",
+        entry_point=ctx.entry_point,
+        line_of_business=ctx.line_of_business,
+        language=ctx.language,
+        config_version=cfg.version,
+        config_source=config_source,
+    )
+
+
+_ZONES: dict[str, Any] = {}
+
+
+def _zone(name: str) -> Any:
+    if name not in _ZONES:
+        from zoneinfo import ZoneInfo
+
+        _ZONES[name] = ZoneInfo(name)
+    return _ZONES[name]
+
+
+def rule_errors(document: Mapping[str, Any]) -> list[tuple[str, RuleError]]:
+    """Compile every rule condition and collect all errors as ``(ruleset key, error)`` (for the validator)."""
+    errors: list[tuple[str, RuleError]] = []
+    queue_ids = {k: q["queue_id"] for k, q in (document.get("queues") or {}).items()}
+    for key, spec in (document.get("rulesets") or {}).items():
+        for i, r in enumerate(spec.get("rules") or ()):
+            try:
+                compile_condition(r.get("when"), f"rules[{i}].when", queue_ids)
+            except RuleError as exc:
+                errors.append((key, exc))
+    return errors

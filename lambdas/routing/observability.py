@@ -1,0 +1,28 @@
+"""The one Powertools ``Logger`` and ``Metrics`` every function shares, and phone-number masking.
+
+Powertools reads ``POWERTOOLS_SERVICE_NAME`` / ``POWERTOOLS_METRICS_NAMESPACE`` itself; the CDK sets them.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+logger = Logger(service="trunkline")
+metrics = Metrics(namespace="Trunkline", service="trunkline")
+
+__all__ = ["MetricUnit", "logger", "mask_phone", "metrics"]
+
+
+def mask_phone(number: str | None) -> str:
+    """Keep only the last two digits: enough to tell two callers apart in a trace, useless to dial.
+
+    Powertools' ``DataMasking.erase`` would replace the whole value (``*****``), losing that triage hint, and
+    costs an extra import on the per-call path; this is the one place numbers are rendered for logs.
+    """
+    if not number:
+        return ""
+    digits = [c for c in number if c.isdigit()]
+    if len(digits) < 4:
+        return "***"
+    return "+" + "*" * (len(digits) - 2) + "".join(digits[-2:])

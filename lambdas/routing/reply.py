@@ -1,0 +1,86 @@
+"""``RoutingDecision`` → the flat ``dict[str, str]`` a flow reads as ``$.External``."""
+
+from __future__ import annotations
+
+import re
+
+from routing.decision import RoutingDecision
+
+MAX_REPLY_BYTES = 32_000  # Connect: "must be less than 32 KB of UTF-8 data"
+_KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+def queue_arn(instance_arn: str, queue_id: str) -> str:
+    """Build the queue ARN from the invoking instance, so one config serves active and DR instances."""
+    if not instance_arn or not queue_id:
+        return ""
+    return f"{instance_arn}/queue/{queue_id}"
+
+
+def reply_size(reply: dict[str, str]) -> int:
+    """UTF-8 bytes of the reply as JSON would carry it (keys + values; quotes and commas counted)."""
+    return sum(len(k.encode()) + len(v.encode()) + 6 for k, v in reply.items()) + 2
+
+
+def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
+    """Flatten a decision. Queue attributes first, then the rule's, then the reserved keys (which always win)."""
+    queue = decision.queue
+    reply: dict[str, str] = {}
+    if queue is not None:
+        reply.update(queue.attributes)
+    reply.update(decision.attributes)
+    reply = {k: v for k, v in reply.items() if _KEY.match(k) and isinstance(v, str)}
+    reply.update(
+        {
+            "status": decision.status.value,
+            "reason": decision.reason,
+            "queue_key": queue.key if queue else "",
+            "queue_id": queue.queue_id if queue else "",
+            "queue_arn": queue_arn(instance_arn, queue.queue_id) if queue else "",
+            "queue_name": queue.name if queue else "",
+            "classification": decision.classification,
+            "rule_id": decision.rule_id,
+            "ruleset": decision.ruleset,
+            "config_version": decision.config_version,
+            "config_source": decision.config_source,
+            "priority": str(decision.priority),
+            "routing_criteria": decision.routing_criteria,
+            "line_of_business": decision.line_of_business,
+            "entry_point": decision.entry_point,
+            "language": decision.language,
+            "message": decision.message,
+            "fallback_reason": decision.fallback_reason,
+            "callback_offer": "true" if decision.callback_offer else "false",
+            "metrics_age_s": "" if decision.metrics_age_s is None else str(int(decision.metrics_age_s)),
+        }
+    )
+    if reply_size(reply) > MAX_REPLY_BYTES:
+        # Config validation keeps attributes far below this; if it ever happens, routing data beats extras.
+        reserved = {k: reply[k] for k in RESERVED_ORDER}
+        reserved["attributes_dropped"] = "true"
+        return reserved
+    return reply
+
+
+RESERVED_ORDER = (
+    "status",
+    "reason",
+    "queue_key",
+    "queue_id",
+    "queue_arn",
+    "queue_name",
+    "classification",
+    "rule_id",
+    "ruleset",
+    "config_version",
+    "config_source",
+    "priority",
+    "routing_criteria",
+    "line_of_business",
+    "entry_point",
+    "language",
+    "message",
+    "fallback_reason",
+    "callback_offer",
+    "metrics_age_s",
+)

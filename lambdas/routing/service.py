@@ -1,0 +1,113 @@
+"""``RouteService``: event in, flat reply out. Never raises — every failure is a logged, safe default."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from routing.config_cache import ConfigCache
+from routing.contact import ContactRequest
+from routing.decision import QueueProfile, RouteStatus, RoutingDecision
+from routing.engine import NO_METRICS, decide
+from routing.observability import MetricUnit, logger, mask_phone, metrics
+from routing.reply import to_reply
+from routing.rules import MetricsView
+
+STATUS_METRIC = {
+    RouteStatus.ROUTED: "DecisionRouted",
+    RouteStatus.CLOSED: "DecisionClosed",
+    RouteStatus.EMERGENCY: "DecisionEmergency",
+    RouteStatus.DEFAULT: "DecisionDefault",
+    RouteStatus.ERROR_DEFAULT: "DecisionErrorDefault",
+}
+
+
+class RouteService:
+    """Decides for one contact with the cached active version."""
+
+    def __init__(
+        self,
+        cache: ConfigCache,
+        *,
+        default_queue_id: str,
+        instance_arn: str = "",
+        metrics_view: MetricsView = NO_METRICS,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._cache = cache
+        self._default_queue_id = default_queue_id
+        self._instance_arn = instance_arn
+        self._metrics_view = metrics_view
+        self._clock = clock
+
+    def route(self, event: object) -> dict[str, str]:
+        """The whole per-call path. Returns the reply; logs one decision line; adds EMF metrics."""
+        started = time.perf_counter()
+        contact = ContactRequest()
+        try:
+            contact = ContactRequest.from_event(event)
+            compiled, source = self._cache.current()
+            if compiled is None:
+                decision = self._error_default("no_config", source)
+            else:
+                decision = decide(
+                    contact, compiled, now=self._clock(), metrics=self._metrics_view, config_source=source
+                )
+        except Exception as exc:  # noqa: BLE001 — a routing decision must never crash a call
+            logger.exception("route failed; answering ERROR_DEFAULT", extra={"error": repr(exc)})
+            metrics.add_metric(name="RouteError", unit=MetricUnit.Count, value=1)
+            decision = self._error_default("exception", "none")
+        reply = to_reply(decision, instance_arn=contact.instance_arn or self._instance_arn)
+        if (
+            not reply["queue_arn"]
+            and decision.queue is not None
+            and not (contact.instance_arn or self._instance_arn)
+        ):
+            logger.warning("no instance ARN in the event or settings: queue_arn is empty")
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self._observe(contact, decision, reply, elapsed_ms)
+        return reply
+
+    def _error_default(self, reason: str, source: str) -> RoutingDecision:
+        queue = QueueProfile(key="default", queue_id=self._default_queue_id, name="default")
+        return RoutingDecision(
+            status=RouteStatus.ERROR_DEFAULT,
+            reason=reason,
+            queue=queue if self._default_queue_id else None,
+            classification="unclassified",
+            rule_id="error_default",
+            config_source=source,
+        )
+
+    def _observe(
+        self, contact: ContactRequest, decision: RoutingDecision, reply: dict[str, str], elapsed_ms: float
+    ) -> None:
+        metrics.add_metric(name=STATUS_METRIC[decision.status], unit=MetricUnit.Count, value=1)
+        if decision.fallback_reason:
+            metrics.add_metric(name="Fallback", unit=MetricUnit.Count, value=1)
+        if decision.config_source != "active":
+            metrics.add_metric(name="ConfigNotActive", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "decision",
+            extra={
+                "contact_id": contact.contact_id,
+                "channel": contact.channel,
+                "initiation_method": contact.initiation_method,
+                "caller": mask_phone(contact.customer_number),
+                "dialed": contact.dialed_number,
+                "status": decision.status.value,
+                "reason": decision.reason,
+                "entry_point": decision.entry_point,
+                "line_of_business": decision.line_of_business,
+                "classification": decision.classification,
+                "queue_key": reply["queue_key"],
+                "rule_id": decision.rule_id,
+                "ruleset": decision.ruleset,
+                "fallback_reason": decision.fallback_reason,
+                "config_version": decision.config_version,
+                "config_source": decision.config_source,
+                "metrics_age_s": reply["metrics_age_s"],
+                "elapsed_ms": round(elapsed_ms, 3),
+            },
+        )

@@ -1,0 +1,62 @@
+"""Typed settings: the only place that reads ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+BAKED_CONFIG_DEFAULT = Path(__file__).parent / "baked" / "config.json"
+
+
+class SettingsError(ValueError):
+    """An environment variable is missing or malformed."""
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if value < 0:
+        raise SettingsError(f"{name} must be >= 0, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a function needs from its environment, read once per cold start."""
+
+    config_table_name: str
+    default_queue_id: str = ""
+    connect_instance_arn: str = ""
+    config_refresh_seconds: float = 30.0
+    config_retry_seconds: float = 5.0
+    baked_config_path: Path = BAKED_CONFIG_DEFAULT
+    metrics_table_name: str = ""
+    metrics_cache_seconds: float = 5.0
+    metrics_stale_seconds: float = 120.0
+    callback_table_name: str = ""
+    aws_region: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``env`` (default: the process environment)."""
+        env = os.environ if env is None else env
+        return cls(
+            config_table_name=env.get("CONFIG_TABLE_NAME", ""),
+            default_queue_id=env.get("DEFAULT_QUEUE_ID", ""),
+            connect_instance_arn=env.get("CONNECT_INSTANCE_ARN", ""),
+            config_refresh_seconds=_float(env, "CONFIG_REFRESH_SECONDS", 30.0),
+            config_retry_seconds=_float(env, "CONFIG_RETRY_SECONDS", 5.0),
+            baked_config_path=Path(env.get("BAKED_CONFIG_PATH") or BAKED_CONFIG_DEFAULT),
+            metrics_table_name=env.get("METRICS_TABLE_NAME", ""),
+            metrics_cache_seconds=_float(env, "METRICS_CACHE_SECONDS", 5.0),
+            metrics_stale_seconds=_float(env, "METRICS_STALE_SECONDS", 120.0),
+            callback_table_name=env.get("CALLBACK_TABLE_NAME", ""),
+            aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "")),
+        )
