@@ -1,0 +1,230 @@
+"""The ``trunkline`` CLI: validate, publish, rollback, versions, diff, audit, invoke route, demo.
+
+By default it works on the embedded store (moto, state kept in ``.trunkline/``); ``--store aws --table NAME``
+uses a real table with the usual AWS settings (``AWS_PROFILE``, ``AWS_REGION``, ``AWS_ENDPOINT_URL``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from routing.data.config_store import ConfigStore, DynamoConfigStore
+
+
+def _actor(args: argparse.Namespace) -> str:
+    return str(args.actor or f"cli:{getpass.getuser()}")
+
+
+@contextmanager
+def open_store(args: argparse.Namespace) -> Iterator[ConfigStore]:
+    """The store the command works on."""
+    if args.store == "aws":
+        if not args.table:
+            raise SystemExit("--store aws needs --table (the config table's name)")
+        yield DynamoConfigStore(args.table)
+        return
+    from trunkline.embedded import embedded_dynamodb
+
+    with embedded_dynamodb(Path(args.state)) as table:
+        yield DynamoConfigStore(table, region="us-east-1")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from routing.config import load_directory
+
+    result = load_directory(args.directory)
+    for issue in result.issues:
+        print(issue)
+    if result.ok and result.document is not None:
+        doc = result.document
+        print(
+            f"OK: {len(result.files)} files, {len(doc['queues'])} queues, {len(doc['entry_points'])} entry points, "
+            f"{sum(len(r['rules']) for r in doc['rulesets'].values())} rules"
+        )
+        return 0
+    print(f"{len(result.issues)} problem(s): nothing can be published", file=sys.stderr)
+    return 1
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from routing.config import ConfigInvalidError, load_directory
+    from routing.publishing import PublishConflictError, publish_document
+
+    result = load_directory(args.directory)
+    if not result.ok or result.document is None:
+        for issue in result.issues:
+            print(issue)
+        print("invalid config: nothing published", file=sys.stderr)
+        return 1
+    with open_store(args) as store:
+        try:
+            out = publish_document(store, result.document, actor=_actor(args), summary=args.summary or "")
+        except (ConfigInvalidError, PublishConflictError) as exc:
+            print(f"not published: {exc}", file=sys.stderr)
+            return 1
+    print(json.dumps({"status": out.status, "version": out.version_id, "previous": out.previous_version_id,
+                      "content_hash": out.content_hash}))
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from routing.publishing import PublishConflictError, RollbackError, rollback
+
+    with open_store(args) as store:
+        try:
+            out = rollback(store, actor=_actor(args), to_version=args.to, reason=args.reason or "")
+        except (RollbackError, PublishConflictError) as exc:
+            print(f"not rolled back: {exc}", file=sys.stderr)
+            return 1
+    print(json.dumps({"status": out.status, "version": out.version_id, "previous": out.previous_version_id}))
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        pointer = store.get_pointer()
+        versions = store.list_versions()
+    active = pointer.version_id if pointer else None
+    previous = pointer.previous_version_id if pointer else None
+    print(f"{'version':<10} {'state':<9} {'published_at':<28} {'by':<24} {'hash':<12} summary")
+    for v in versions:
+        state = "ACTIVE" if v.version_id == active else ("previous" if v.version_id == previous else "")
+        print(f"{v.version_id:<10} {state:<9} {v.published_at:<28} {v.published_by[:24]:<24} {v.content_hash[:12]:<12} "
+              f"{v.summary}")
+    if not versions:
+        print("(nothing published yet)")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from routing.config import load_directory
+    from routing.publishing import diff_documents
+
+    with open_store(args) as store:
+        if args.dir:
+            pointer = store.get_pointer()
+            before: dict[str, Any] = store.load_document(pointer.version_id) if pointer else {}
+            result = load_directory(args.dir)
+            if result.document is None:
+                for issue in result.issues:
+                    print(issue)
+                return 1
+            after = result.document
+            label = f"{pointer.version_id if pointer else '(none)'} -> {args.dir}"
+        else:
+            if len(args.versions) != 2:
+                print("diff takes two versions, or --dir DIR", file=sys.stderr)
+                return 2
+            before, after = (store.load_document(v) for v in args.versions)
+            label = " -> ".join(args.versions)
+    changes = diff_documents(before, after)
+    print(f"{label}: {len(changes)} change(s)")
+    for change in changes:
+        print(change)
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        for r in store.list_audit(args.limit):
+            print(f"{r.at}  {r.action:<9} {r.actor:<24} {r.from_version or '-':>8} -> {r.to_version or '-':<8} {r.detail}")
+    return 0
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    import route.handler as route_handler
+    from routing.config_cache import ConfigCache
+    from routing.service import RouteService
+
+    if args.function != "route":
+        print(f"unknown function {args.function!r} (available: route)", file=sys.stderr)
+        return 2
+    with open_store(args) as store:
+        cache = ConfigCache(store, refresh_seconds=30)
+        route_handler.set_service(RouteService(cache, default_queue_id=args.default_queue_id))
+        try:
+            for path in args.event:
+                event = json.loads(Path(path).read_text(encoding="utf-8"))
+                events = event if isinstance(event, list) else [event]
+                for e in events:
+                    print(json.dumps(route_handler.lambda_handler(e, None), sort_keys=True))
+        finally:
+            route_handler.set_service(None)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from trunkline.demo import run_demo
+
+    return run_demo(contacts=args.contacts, trace=args.trace, seed=args.seed)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (public so tests can drive it)."""
+    parser = argparse.ArgumentParser(prog="trunkline", description=__doc__)
+    parser.add_argument("--store", choices=("embedded", "aws"), default="embedded")
+    parser.add_argument("--table", help="config table name (with --store aws)")
+    parser.add_argument("--state", default=".trunkline/embedded-store.json", help="embedded store state file")
+    parser.add_argument("--actor", help="who is acting (default cli:<user>)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show the functions' logs on stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="validate a config directory")
+    p.add_argument("directory", nargs="?", default="config")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("publish", help="validate and publish a config directory as a new version")
+    p.add_argument("directory", nargs="?", default="config")
+    p.add_argument("--summary", "-m", default="")
+    p.set_defaults(func=cmd_publish)
+    p = sub.add_parser("rollback", help="make the previous (or --to) version active again")
+    p.add_argument("--to")
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_rollback)
+    p = sub.add_parser("versions", help="list published versions")
+    p.set_defaults(func=cmd_versions)
+    p = sub.add_parser("diff", help="diff two versions, or a directory against the active version")
+    p.add_argument("versions", nargs="*")
+    p.add_argument("--dir")
+    p.set_defaults(func=cmd_diff)
+    p = sub.add_parser("audit", help="show the audit trail (newest first)")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_audit)
+    p = sub.add_parser("invoke", help="run a real handler on event files; prints one JSON reply per event")
+    p.add_argument("function", choices=("route",))
+    p.add_argument("--event", nargs="+", required=True)
+    p.add_argument("--default-queue-id", default="")
+    p.set_defaults(func=cmd_invoke)
+    p = sub.add_parser("demo", help="route synthetic contacts end to end on the embedded store")
+    p.add_argument("--contacts", type=int, default=300)
+    p.add_argument("--trace", nargs="?", const="first", default=None, help="print one contact's block-by-block path")
+    p.add_argument("--seed", type=int, default=11)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def quiet_lambda_output(verbose: bool = False) -> None:
+    """Keep stdout for command output: Lambda logs go to stderr (WARNING and up unless verbose), EMF is off."""
+    import logging
+    import os
+
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    from routing.observability import logger
+
+    for handler in logger.handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(sys.stderr)
+    logger.setLevel("DEBUG" if verbose else "WARNING")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point."""
+    args = build_parser().parse_args(argv)
+    quiet_lambda_output(args.verbose)
+    return int(args.func(args))
