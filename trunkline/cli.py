@@ -69,8 +69,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
         except (ConfigInvalidError, PublishConflictError) as exc:
             print(f"not published: {exc}", file=sys.stderr)
             return 1
-    print(json.dumps({"status": out.status, "version": out.version_id, "previous": out.previous_version_id,
-                      "content_hash": out.content_hash}))
+    print(
+        json.dumps(
+            {
+                "status": out.status,
+                "version": out.version_id,
+                "previous": out.previous_version_id,
+                "content_hash": out.content_hash,
+            }
+        )
+    )
     return 0
 
 
@@ -96,8 +104,10 @@ def cmd_versions(args: argparse.Namespace) -> int:
     print(f"{'version':<10} {'state':<9} {'published_at':<28} {'by':<24} {'hash':<12} summary")
     for v in versions:
         state = "ACTIVE" if v.version_id == active else ("previous" if v.version_id == previous else "")
-        print(f"{v.version_id:<10} {state:<9} {v.published_at:<28} {v.published_by[:24]:<24} {v.content_hash[:12]:<12} "
-              f"{v.summary}")
+        print(
+            f"{v.version_id:<10} {state:<9} {v.published_at:<28} {v.published_by[:24]:<24} {v.content_hash[:12]:<12} "
+            f"{v.summary}"
+        )
     if not versions:
         print("(nothing published yet)")
     return 0
@@ -134,7 +144,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         for r in store.list_audit(args.limit):
-            print(f"{r.at}  {r.action:<9} {r.actor:<24} {r.from_version or '-':>8} -> {r.to_version or '-':<8} {r.detail}")
+            print(
+                f"{r.at}  {r.action:<9} {r.actor:<24} {r.from_version or '-':>8} -> {r.to_version or '-':<8} {r.detail}"
+            )
     return 0
 
 

@@ -102,8 +102,19 @@ def sample_contacts(count: int, *, seed: int = 11) -> list[SyntheticContact]:
     out: list[SyntheticContact] = []
     for i in range(count):
         kind = rng.choices(
-            ["cards", "cards_es", "platinum", "fraud", "collections", "commercial", "chat", "task", "unknown",
-             "transfer", "uk"],
+            [
+                "cards",
+                "cards_es",
+                "platinum",
+                "fraud",
+                "collections",
+                "commercial",
+                "chat",
+                "task",
+                "unknown",
+                "transfer",
+                "uk",
+            ],
             weights=[30, 5, 4, 14, 12, 8, 12, 4, 3, 3, 5],
         )[0]
         caller = _caller(rng)

@@ -98,7 +98,9 @@ def generate_config(
             "language": "en-US",
             "ruleset": f"{lob}_rules",
         }
-    per_ruleset = [rules // lines_of_business + (1 if r < rules % lines_of_business else 0) for r in range(lines_of_business)]
+    per_ruleset = [
+        rules // lines_of_business + (1 if r < rules % lines_of_business else 0) for r in range(lines_of_business)
+    ]
     for r, lob in enumerate(lob_keys):
         doc["rulesets"][f"{lob}_rules"] = {
             "key": f"{lob}_rules",
@@ -108,7 +110,9 @@ def generate_config(
                 "queue": lob_queues[lob][0],
                 "priority": 5,
                 "attributes": {},
-                "fallbacks": [{"queue": lob_queues[lob][1 % len(lob_queues[lob])], "when": "unstaffed", "when_unknown": False}],
+                "fallbacks": [
+                    {"queue": lob_queues[lob][1 % len(lob_queues[lob])], "when": "unstaffed", "when_unknown": False}
+                ],
             },
         }
     return doc
@@ -124,20 +128,33 @@ def _rule(rng: random.Random, lob: str, j: int, queues: list[str], metric_rules:
     catch_all = j % 50 == 49  # 2% of rules pin no intent: they must be scanned for every contact
     conditions: list[dict[str, Any]] = []
     if not catch_all:
-        conditions.append({"field": "attributes.intent", "op": "equals", "value": f"{lob}-{j // 2:05d}", "when_unknown": False})
+        conditions.append(
+            {"field": "attributes.intent", "op": "equals", "value": f"{lob}-{j // 2:05d}", "when_unknown": False}
+        )
     kind = j % 5
     if kind == 0:
-        conditions.append({"field": "attributes.crm_segment", "op": "in", "value": list(rng.sample(SEGMENTS, 2)), "when_unknown": False})
+        conditions.append(
+            {
+                "field": "attributes.crm_segment",
+                "op": "in",
+                "value": list(rng.sample(SEGMENTS, 2)),
+                "when_unknown": False,
+            }
+        )
     elif kind == 1:
         conditions.append({"field": "local_time", "op": "between", "value": ["08:00", "18:00"], "when_unknown": False})
     elif kind == 2:
-        conditions.append({"field": "caller_number", "op": "prefix", "value": ["+1212", "+1646", "+1917"], "when_unknown": False})
+        conditions.append(
+            {"field": "caller_number", "op": "prefix", "value": ["+1212", "+1646", "+1917"], "when_unknown": False}
+        )
     elif kind == 3 and metric_rules:
         conditions.append({"field": f"metrics.{queue}.agents_available", "op": "gt", "value": 0, "when_unknown": True})
     else:
         conditions.append({"field": "channel", "op": "in", "value": ["VOICE", "CHAT"], "when_unknown": False})
     if catch_all:
-        conditions.append({"field": "attributes.vip_code", "op": "regex", "value": "^VIP-[0-9]{4}$", "when_unknown": False})
+        conditions.append(
+            {"field": "attributes.vip_code", "op": "regex", "value": "^VIP-[0-9]{4}$", "when_unknown": False}
+        )
     return {
         "id": f"{lob}-r{j:05d}",
         "description": "",

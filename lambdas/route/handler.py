@@ -28,9 +28,7 @@ def build_service() -> RouteService:
         retry_seconds=settings.config_retry_seconds,
         baked_path=settings.baked_config_path,
     )
-    return RouteService(
-        cache, default_queue_id=settings.default_queue_id, instance_arn=settings.connect_instance_arn
-    )
+    return RouteService(cache, default_queue_id=settings.default_queue_id, instance_arn=settings.connect_instance_arn)
 
 
 def set_service(service: RouteService | None) -> None:
@@ -40,13 +38,13 @@ def set_service(service: RouteService | None) -> None:
 
 
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:  # noqa: ARG001
     """Connect invokes this synchronously; the reply must be a flat string map."""
     global _service  # noqa: PLW0603
     if _service is None:
         try:
             _service = build_service()
-        except Exception:  # a bad setting must not crash calls: serve the baked version / default queue
+        except Exception:  # noqa: BLE001 — a bad setting must not crash calls: serve the baked version / default queue
             logger.exception("could not build the route service from settings; using the baked config only")
             from routing.config_cache import ConfigCache
             from routing.settings import BAKED_CONFIG_DEFAULT

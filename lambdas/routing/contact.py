@@ -36,8 +36,7 @@ def _string_map(value: object) -> dict[str, str]:
 
 
 def _endpoint_address(value: object) -> str:
-    address = _as_str(_as_mapping(value).get("Address")).strip()
-    return address
+    return _as_str(_as_mapping(value).get("Address")).strip()
 
 
 @dataclass(frozen=True, slots=True)

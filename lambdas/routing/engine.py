@@ -23,6 +23,7 @@ from routing.rules import (
     RuleError,
     choose_index_field,
     compile_condition,
+    resolve_field,
 )
 from routing.schedule import CompiledSchedule
 
@@ -90,23 +91,32 @@ class CompiledRule:
 
 @dataclass(frozen=True, slots=True)
 class CompiledRuleset:
-    """First-match rules with an optional equality index."""
+    """First-match rules with an equality index and a presence index.
+
+    ``buckets[(value, present)]`` holds, in rule order, every rule that can still match when the index field has
+    ``value`` (None: no value) and the presence field has a value (``present``) or not. A rule is left out of a
+    bucket only when one of its top-level AND-ed comparisons is certain to be false there, so first-match over a
+    bucket returns exactly what a linear scan returns.
+    """
 
     key: str
     default: Target
     rules: tuple[CompiledRule, ...]
     index_field: str | None
-    index_get: Any  # accessor for the index field, None when not indexed
-    buckets: Mapping[str, tuple[CompiledRule, ...]]
-    unindexed: tuple[CompiledRule, ...]
+    index_get: Any  # accessor of the equality-index field, None when not indexed
+    presence_field: str | None
+    presence_get: Any  # accessor of the presence-index field, None when not indexed
+    buckets: Mapping[tuple[str | None, bool], tuple[CompiledRule, ...]]
 
     def match(self, ctx: EvalContext) -> Target:
         """The first rule whose condition holds, else the default."""
-        if self.index_get is None:
+        if self.index_get is None and self.presence_get is None:
             candidates: Sequence[CompiledRule] = self.rules
         else:
-            value = self.index_get(ctx)
-            candidates = self.buckets.get(value, self.unindexed) if value is not None else self.unindexed
+            value = self.index_get(ctx) if self.index_get is not None else None
+            present = self.presence_get is None or self.presence_get(ctx) is not None
+            found = self.buckets.get((value, present))
+            candidates = found if found is not None else self.buckets[(None, present)]
         for rule in candidates:
             if rule.predicate(ctx):
                 return rule.target
@@ -186,8 +196,7 @@ class CompiledConfig:
                 by_key[e["entry_key"]] = entry
             by_key.setdefault(key, entry)
         rulesets = {
-            k: _compile_ruleset(k, r, queue_ids, f"rulesets.{k}")
-            for k, r in (document.get("rulesets") or {}).items()
+            k: _compile_ruleset(k, r, queue_ids, f"rulesets.{k}") for k, r in (document.get("rulesets") or {}).items()
         }
         if defaults["default_queue"] not in queues:
             raise KeyError(f"defaults.default_queue {defaults['default_queue']!r} is not a queue")
@@ -206,9 +215,7 @@ class CompiledConfig:
             entries_by_key=by_key,
             lob_schedule={k: lob.get("schedule") for k, lob in lobs.items()},
             lob_country={k: lob.get("country") or defaults.get("country") or "US" for k, lob in lobs.items()},
-            lob_default_queue={
-                k: lob.get("default_queue") or defaults["default_queue"] for k, lob in lobs.items()
-            },
+            lob_default_queue={k: lob.get("default_queue") or defaults["default_queue"] for k, lob in lobs.items()},
             rulesets=rulesets,
             rule_count=sum(len(r.rules) for r in rulesets.values()),
         )
@@ -226,7 +233,7 @@ class CompiledConfig:
         return None
 
 
-def _compile_target(spec: Mapping[str, Any], rule_id: str, path: str) -> Target:
+def _compile_target(spec: Mapping[str, Any], rule_id: str) -> Target:
     criteria = spec.get("routing_criteria")
     return Target(
         rule_id=rule_id,
@@ -247,44 +254,45 @@ def _compile_target(spec: Mapping[str, Any], rule_id: str, path: str) -> Target:
     )
 
 
-def _compile_ruleset(
-    key: str, spec: Mapping[str, Any], queue_ids: Mapping[str, str], path: str
-) -> CompiledRuleset:
+def _compile_ruleset(key: str, spec: Mapping[str, Any], queue_ids: Mapping[str, str], path: str) -> CompiledRuleset:
     rules: list[CompiledRule] = []
     leaves_per_rule: list[list[Comparison]] = []
     for i, r in enumerate(spec.get("rules") or ()):
         predicate, leaves = compile_condition(r.get("when"), f"{path}.rules[{i}].when", queue_ids)
-        rules.append(
-            CompiledRule(i, predicate, _compile_target(r["then"], r["id"], f"{path}.rules[{i}].then"))
-        )
+        rules.append(CompiledRule(i, predicate, _compile_target(r["then"], r["id"])))
         leaves_per_rule.append(leaves)
-    default = _compile_target(spec["default"], f"{key}:default", f"{path}.default")
+    default = _compile_target(spec["default"], f"{key}:default")
     index_field = choose_index_field(leaves_per_rule)
-    buckets: dict[str, tuple[CompiledRule, ...]] = {}
-    unindexed: tuple[CompiledRule, ...] = tuple(rules)
-    index_get = None
-    if index_field is not None:
-        from routing.rules import resolve_field
-
-        index_get = resolve_field(index_field, path, queue_ids).accessor
-        required: dict[int, frozenset[str] | None] = {}
-        for rule, leaves in zip(rules, leaves_per_rule, strict=True):
-            sets = [frozenset(c.values) for c in leaves if c.indexable and c.field == index_field]
-            required[rule.order] = frozenset.intersection(*sets) if sets else None
-        unindexed = tuple(r for r in rules if required[r.order] is None)
-        values = {v for s in required.values() if s for v in s}
+    # Values each rule allows for the index field (None: it does not pin it).
+    allowed: list[frozenset[str] | None] = []
+    for leaves in leaves_per_rule:
+        sets = [frozenset(c.values) for c in leaves if c.indexable and c.field == index_field]
+        allowed.append(frozenset.intersection(*sets) if sets else None)
+    # The presence index prunes, among rules that do not pin the index field, those needing a field with a value.
+    unpinned = [leaves for leaves, a in zip(leaves_per_rule, allowed, strict=True) if a is None]
+    presence_field = choose_index_field(unpinned, presence=True)
+    needs_presence = [
+        any(c.requires_presence and c.field == presence_field for c in leaves) for leaves in leaves_per_rule
+    ]
+    buckets: dict[tuple[str | None, bool], tuple[CompiledRule, ...]] = {}
+    if index_field is not None or presence_field is not None:
+        values: set[str | None] = {v for a in allowed if a for v in a} | {None}
         for value in values:
-            buckets[value] = tuple(
-                r for r in rules if required[r.order] is None or value in (required[r.order] or ())
-            )
+            for present in (True, False):
+                buckets[(value, present)] = tuple(
+                    r
+                    for r, a, need in zip(rules, allowed, needs_presence, strict=True)
+                    if (a is None or (value is not None and value in a)) and (present or not need)
+                )
     return CompiledRuleset(
         key=key,
         default=default,
         rules=tuple(rules),
         index_field=index_field,
-        index_get=index_get,
+        index_get=resolve_field(index_field, path, queue_ids).accessor if index_field else None,
+        presence_field=presence_field,
+        presence_get=resolve_field(presence_field, path, queue_ids).accessor if presence_field else None,
         buckets=buckets,
-        unindexed=unindexed,
     )
 
 
@@ -375,23 +383,23 @@ def _fallback_applies(fb: Fallback, queue: CompiledQueue, cfg: CompiledConfig, c
         if schedule is None:
             return False  # a queue without hours is always open
         return not schedule.is_open(ctx.local_now().astimezone(schedule.zone))
-    qid = queue.profile.queue_id
+    # (metric, threshold, strictly_above): the fallback applies when the metric is above (or at/below) it.
     if fb.condition == "unstaffed":
-        value, test = ctx.metric(qid, "agents_staffed"), (lambda v: v <= 0)
+        metric, threshold, above = "agents_staffed", 0.0, False
     elif fb.condition == "no_agents_available":
-        value, test = ctx.metric(qid, "agents_available"), (lambda v: v <= 0)
+        metric, threshold, above = "agents_available", 0.0, False
     elif fb.condition == "over_capacity":
         if queue.capacity is None:
             return False
-        capacity = queue.capacity
-        value, test = ctx.metric(qid, "contacts_in_queue"), (lambda v: v >= capacity)
+        metric, threshold, above = "contacts_in_queue", queue.capacity - 0.5, True
     elif fb.condition == "wait_above":
-        limit = fb.seconds or 0.0
-        value, test = ctx.metric(qid, "estimated_wait_time"), (lambda v: v > limit)
+        metric, threshold, above = "estimated_wait_time", fb.seconds or 0.0, True
     else:  # oldest_above
-        limit = fb.seconds or 0.0
-        value, test = ctx.metric(qid, "oldest_contact_age"), (lambda v: v > limit)
-    return fb.when_unknown if value is None else test(value)
+        metric, threshold, above = "oldest_contact_age", fb.seconds or 0.0, True
+    value = ctx.metric(queue.profile.queue_id, metric)
+    if value is None:
+        return fb.when_unknown
+    return value > threshold if above else value <= threshold
 
 
 def decide(
@@ -407,9 +415,7 @@ def decide(
 
     transfer_key = contact.parameters.get("transfer_queue_key")
     entry = cfg.find_entry(contact)
-    country = (
-        cfg.lob_country.get(entry.line_of_business, cfg.default_country) if entry else cfg.default_country
-    )
+    country = cfg.lob_country.get(entry.line_of_business, cfg.default_country) if entry else cfg.default_country
     schedule_key = (entry.schedule or cfg.lob_schedule.get(entry.line_of_business)) if entry else None
     schedule = cfg.schedules.get(schedule_key) if schedule_key else None
     zone = schedule.zone if schedule else _zone(cfg.default_time_zone)

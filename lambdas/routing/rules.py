@@ -210,6 +210,7 @@ class Comparison:
     when_unknown: bool
     indexable: bool
     predicate: Predicate
+    requires_presence: bool = False  # cheap field that must have a value for this comparison to hold
 
 
 def compile_comparison(spec: Mapping[str, Any], path: str, queue_ids: Mapping[str, str]) -> Comparison:
@@ -240,7 +241,7 @@ def compile_comparison(spec: Mapping[str, Any], path: str, queue_ids: Mapping[st
         def pred(c: EvalContext) -> bool:
             return (get(c) is not None) is want
 
-        return Comparison(str(field_name), op, (), when_unknown, False, pred)
+        return Comparison(str(field_name), op, (), when_unknown, False, pred, fs.indexable and want)
 
     if op in NUMERIC_OPS or (fs.numeric and op in ("equals", "not_equals")):
         if op == "between":
@@ -269,7 +270,7 @@ def compile_comparison(spec: Mapping[str, Any], path: str, queue_ids: Mapping[st
                 x = _to_float(get(c))
                 return unknown if x is None else cmp(x)
 
-        return Comparison(str(field_name), op, (), when_unknown, False, pred)
+        return Comparison(str(field_name), op, (), when_unknown, False, pred, fs.indexable and not when_unknown)
 
     if fs.numeric:
         raise RuleError(f"{path}.op", f"{op!r} does not apply to numeric field {field_name!r}")
@@ -333,16 +334,14 @@ def compile_comparison(spec: Mapping[str, Any], path: str, queue_ids: Mapping[st
             return unknown if x is None else search(x) is not None
 
     indexable = fs.indexable and op in ("equals", "in") and not when_unknown
-    return Comparison(str(field_name), op, values, when_unknown, indexable, pred)
+    return Comparison(str(field_name), op, values, when_unknown, indexable, pred, fs.indexable and not when_unknown)
 
 
 def _always(_: EvalContext) -> bool:
     return True
 
 
-def compile_condition(
-    spec: object, path: str, queue_ids: Mapping[str, str]
-) -> tuple[Predicate, list[Comparison]]:
+def compile_condition(spec: object, path: str, queue_ids: Mapping[str, str]) -> tuple[Predicate, list[Comparison]]:
     """Compile a condition tree. Returns the predicate and the top-level AND-ed comparisons (for indexing)."""
     if spec is None:
         return _always, []
@@ -376,11 +375,12 @@ def compile_condition(
     return (lambda c: all(p(c) for p in preds)), leaves
 
 
-def choose_index_field(rule_leaves: Sequence[Iterable[Comparison]]) -> str | None:
-    """The field most rules pin with equals/in: indexing on it prunes the most candidates."""
+def choose_index_field(rule_leaves: Sequence[Iterable[Comparison]], *, presence: bool = False) -> str | None:
+    """The field most rules pin with equals/in (or, with ``presence``, merely require to have a value):
+    indexing on it prunes the most candidates."""
     counts: dict[str, int] = {}
     for leaves in rule_leaves:
-        for f in {c.field for c in leaves if c.indexable}:
+        for f in {c.field for c in leaves if (c.requires_presence if presence else c.indexable)}:
             counts[f] = counts.get(f, 0) + 1
     if not counts:
         return None

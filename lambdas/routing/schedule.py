@@ -59,8 +59,7 @@ class CompiledSchedule:
         weekly_spec: Mapping[str, Sequence[str]] = spec.get("weekly") or {}
         weekly = tuple(tuple(parse_interval(t) for t in weekly_spec.get(day, ())) for day in DAY_NAMES)
         holidays = {
-            str(h["date"]): tuple(parse_interval(t) for t in h.get("hours") or ())
-            for h in spec.get("holidays") or ()
+            str(h["date"]): tuple(parse_interval(t) for t in h.get("hours") or ()) for h in spec.get("holidays") or ()
         }
         active = [e for e in spec.get("emergency_closures") or () if e.get("active")]
         emergency = EmergencyClosure(active[0]["key"], active[0]["message"]) if active else None

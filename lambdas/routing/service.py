@@ -59,11 +59,7 @@ class RouteService:
             metrics.add_metric(name="RouteError", unit=MetricUnit.Count, value=1)
             decision = self._error_default("exception", "none")
         reply = to_reply(decision, instance_arn=contact.instance_arn or self._instance_arn)
-        if (
-            not reply["queue_arn"]
-            and decision.queue is not None
-            and not (contact.instance_arn or self._instance_arn)
-        ):
+        if not reply["queue_arn"] and decision.queue is not None and not (contact.instance_arn or self._instance_arn):
             logger.warning("no instance ARN in the event or settings: queue_arn is empty")
         elapsed_ms = (time.perf_counter() - started) * 1000
         self._observe(contact, decision, reply, elapsed_ms)

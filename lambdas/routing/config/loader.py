@@ -129,17 +129,13 @@ def load_sources(sources: Iterable[tuple[str, object]]) -> ValidationResult:
             continue
         for section, body in content.items():
             if section not in SECTIONS:
-                issues.append(
-                    ConfigIssue(name, str(section), f"unknown section (one of {', '.join(SECTIONS)})")
-                )
+                issues.append(ConfigIssue(name, str(section), f"unknown section (one of {', '.join(SECTIONS)})"))
                 continue
             if section == "defaults":
                 try:
                     defaults.append((name, Defaults.model_validate(body)))
                 except ValidationError as exc:
-                    issues.extend(
-                        ConfigIssue(name, _loc(("defaults", *e["loc"])), e["msg"]) for e in exc.errors()
-                    )
+                    issues.extend(ConfigIssue(name, _loc(("defaults", *e["loc"])), e["msg"]) for e in exc.errors())
                 continue
             if body is None:
                 continue
@@ -152,9 +148,7 @@ def load_sources(sources: Iterable[tuple[str, object]]) -> ValidationResult:
                 try:
                     item = model.model_validate(raw)
                 except ValidationError as exc:
-                    issues.extend(
-                        ConfigIssue(name, _loc((section, i, *e["loc"])), e["msg"]) for e in exc.errors()
-                    )
+                    issues.extend(ConfigIssue(name, _loc((section, i, *e["loc"])), e["msg"]) for e in exc.errors())
                     continue
                 key: str = item.key  # type: ignore[attr-defined]
                 if key in items[section]:
@@ -173,17 +167,13 @@ def load_sources(sources: Iterable[tuple[str, object]]) -> ValidationResult:
     if len(defaults) != 1:
         files = ", ".join(n for n, _ in defaults) or "none"
         issues.append(
-            ConfigIssue(
-                "<config>", "defaults", f"exactly one defaults section is required (found in: {files})"
-            )
+            ConfigIssue("<config>", "defaults", f"exactly one defaults section is required (found in: {files})")
         )
 
     document: dict[str, Any] = {"schema": SCHEMA_VERSION}
     document["defaults"] = defaults[0][1].model_dump(mode="json") if defaults else {}
     for section in SECTION_MODELS:
-        document[section] = {
-            k: v.model_dump(mode="json", exclude_none=True) for k, v in sorted(items[section].items())
-        }
+        document[section] = {k: v.model_dump(mode="json", exclude_none=True) for k, v in sorted(items[section].items())}
 
     issues.extend(_reference_issues(document, where, defaults[0][0] if defaults else "<config>"))
     if not issues:
@@ -207,9 +197,7 @@ def _reference_issues(
 
     default_queue = doc["defaults"].get("default_queue")
     if default_queue is not None and default_queue not in doc["queues"]:
-        issues.append(
-            ConfigIssue(defaults_file, "defaults.default_queue", f"unknown queue {default_queue!r}")
-        )
+        issues.append(ConfigIssue(defaults_file, "defaults.default_queue", f"unknown queue {default_queue!r}"))
     for key, lob in doc["lines_of_business"].items():
         ref("lines_of_business", key, "schedule", "schedules", lob.get("schedule"))
         ref("lines_of_business", key, "default_queue", "queues", lob.get("default_queue"))
@@ -222,9 +210,7 @@ def _reference_issues(
         if q["queue_id"] in seen_ids:
             file, path = where[("queues", key)]
             issues.append(
-                ConfigIssue(
-                    file, f"{path}.queue_id", f"queue_id already used by queue {seen_ids[q['queue_id']]!r}"
-                )
+                ConfigIssue(file, f"{path}.queue_id", f"queue_id already used by queue {seen_ids[q['queue_id']]!r}")
             )
         seen_ids.setdefault(q["queue_id"], key)
     numbers: dict[str, str] = {}
@@ -240,9 +226,7 @@ def _reference_issues(
                 continue
             if value in seen:
                 issues.append(
-                    ConfigIssue(
-                        file, f"{path}.{attr}", f"{value!r} already used by entry point {seen[value]!r}"
-                    )
+                    ConfigIssue(file, f"{path}.{attr}", f"{value!r} already used by entry point {seen[value]!r}")
                 )
             seen.setdefault(value, key)
     for key, rs in doc["rulesets"].items():

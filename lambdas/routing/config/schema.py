@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -184,9 +185,7 @@ class Schedule(Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name such as America/New_York)"
-            ) from None
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as America/New_York)") from None
         return value
 
     @field_validator("weekly")
@@ -194,7 +193,7 @@ class Schedule(Strict):
     def _weekly(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for intervals in value.values():
             spans = sorted(parse_interval(t) for t in intervals)
-            for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            for (_, end), (start, _) in itertools.pairwise(spans):
                 if start < end:
                     raise ValueError(f"overlapping hours in {intervals}")
         return value
@@ -210,9 +209,7 @@ class Schedule(Strict):
         return self
 
 
-FallbackWhen = Literal[
-    "closed", "unstaffed", "no_agents_available", "over_capacity", "wait_above", "oldest_above"
-]
+FallbackWhen = Literal["closed", "unstaffed", "no_agents_available", "over_capacity", "wait_above", "oldest_above"]
 
 
 class Fallback(Strict):
@@ -298,12 +295,10 @@ class CallbackPolicy(Strict):
     contacts_in_queue: int | None = Field(default=None, ge=0)
     when_unknown: bool = False
     schedule: Key | None = None
-    channels: list[Channel] = Field(default_factory=lambda: ["VOICE"])
+    channels: list[Channel] = Field(default_factory=lambda: list[Channel](["VOICE"]))
     max_open_callbacks: int = Field(default=500, ge=1)
     profile: Key
-    allowed_countries: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(
-        default_factory=lambda: ["US"]
-    )
+    allowed_countries: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(default_factory=lambda: ["US"])
     blocked_prefixes: list[Annotated[str, Field(pattern=r"^\+\d{1,15}$")]] = Field(default_factory=list)
     dedup_window_seconds: int = Field(default=14_400, ge=60, le=604_800)
 

@@ -156,11 +156,11 @@ class InMemoryConfigStore:
         self.audit: list[AuditRecord] = []
         self.reads = 0
 
-    def get_pointer(self) -> Pointer | None:  # noqa: D102
+    def get_pointer(self) -> Pointer | None:
         self.reads += 1
         return self.pointer
 
-    def load_document(self, version_id: str) -> dict[str, Any]:  # noqa: D102
+    def load_document(self, version_id: str) -> dict[str, Any]:
         self.reads += 1
         info = self.catalog.get(version_id)
         stored = self.chunks.get(version_id)
@@ -168,21 +168,21 @@ class InMemoryConfigStore:
             raise VersionUnavailableError(f"version {version_id}: not found or incomplete")
         return decode_chunks(stored[1], stored[0], version_id)
 
-    def get_version(self, version_id: str) -> VersionInfo | None:  # noqa: D102
+    def get_version(self, version_id: str) -> VersionInfo | None:
         return self.catalog.get(version_id)
 
-    def list_versions(self) -> list[VersionInfo]:  # noqa: D102
+    def list_versions(self) -> list[VersionInfo]:
         return [self.catalog[k] for k in sorted(self.catalog)]
 
-    def reserve_version(self, info: VersionInfo) -> None:  # noqa: D102
+    def reserve_version(self, info: VersionInfo) -> None:
         if info.version_id in self.catalog:
             raise VersionConflictError(info.version_id)
         self.catalog[info.version_id] = info
 
-    def write_chunks(self, version_id: str, content_hash: str, chunks: Sequence[bytes]) -> None:  # noqa: D102
+    def write_chunks(self, version_id: str, content_hash: str, chunks: Sequence[bytes]) -> None:
         self.chunks[version_id] = (content_hash, list(chunks))
 
-    def flip_pointer(  # noqa: D102
+    def flip_pointer(
         self,
         version_id: str,
         *,
@@ -197,14 +197,14 @@ class InMemoryConfigStore:
         self.pointer = Pointer(version_id, previous_version_id, (current or 0) + 1, at, actor)
         return self.pointer
 
-    def set_expiry(self, version_id: str, expires_at: int | None) -> None:  # noqa: D102
+    def set_expiry(self, version_id: str, expires_at: int | None) -> None:
         if version_id in self.catalog:
             self.catalog[version_id] = replace(self.catalog[version_id], expires_at=expires_at)
 
-    def append_audit(self, record: AuditRecord) -> None:  # noqa: D102
+    def append_audit(self, record: AuditRecord) -> None:
         self.audit.append(record)
 
-    def list_audit(self, limit: int = 100) -> list[AuditRecord]:  # noqa: D102
+    def list_audit(self, limit: int = 100) -> list[AuditRecord]:
         return list(reversed(self.audit))[:limit]
 
 
@@ -217,7 +217,7 @@ class DynamoConfigStore:
         bind_model(ConfigItem, table_name=table_name, region=region, host=host)
         self._model = ConfigItem
 
-    def get_pointer(self) -> Pointer | None:  # noqa: D102
+    def get_pointer(self) -> Pointer | None:
         try:
             item = self._model.get(POINTER_PK, POINTER_SK)
         except self._model.DoesNotExist:
@@ -230,7 +230,7 @@ class DynamoConfigStore:
             updated_by=item.updated_by or "",
         )
 
-    def load_document(self, version_id: str) -> dict[str, Any]:  # noqa: D102
+    def load_document(self, version_id: str) -> dict[str, Any]:
         items = list(self._model.query(f"VERSION#{version_id}", self._model.sk.startswith("CHUNK#")))
         if not items:
             raise VersionUnavailableError(f"version {version_id}: not found (not yet replicated, or expired)")
@@ -253,16 +253,16 @@ class DynamoConfigStore:
             expires_at=int(expires.timestamp()) if expires is not None else None,
         )
 
-    def get_version(self, version_id: str) -> VersionInfo | None:  # noqa: D102
+    def get_version(self, version_id: str) -> VersionInfo | None:
         try:
             return self._info(self._model.get(CATALOG_PK, version_id))
         except self._model.DoesNotExist:
             return None
 
-    def list_versions(self) -> list[VersionInfo]:  # noqa: D102
+    def list_versions(self) -> list[VersionInfo]:
         return [self._info(i) for i in self._model.query(CATALOG_PK)]
 
-    def reserve_version(self, info: VersionInfo) -> None:  # noqa: D102
+    def reserve_version(self, info: VersionInfo) -> None:
         from pynamodb.exceptions import PutError
 
         item = self._model(
@@ -282,7 +282,7 @@ class DynamoConfigStore:
                 raise VersionConflictError(info.version_id) from None
             raise
 
-    def write_chunks(self, version_id: str, content_hash: str, chunks: Sequence[bytes]) -> None:  # noqa: D102
+    def write_chunks(self, version_id: str, content_hash: str, chunks: Sequence[bytes]) -> None:
         with self._model.batch_write() as batch:
             for i, chunk in enumerate(chunks):
                 batch.save(
@@ -295,7 +295,7 @@ class DynamoConfigStore:
                     )
                 )
 
-    def flip_pointer(  # noqa: D102
+    def flip_pointer(
         self,
         version_id: str,
         *,
@@ -329,7 +329,7 @@ class DynamoConfigStore:
             raise
         return Pointer(version_id, previous_version_id, revision, at, actor)
 
-    def set_expiry(self, version_id: str, expires_at: int | None) -> None:  # noqa: D102
+    def set_expiry(self, version_id: str, expires_at: int | None) -> None:
         from datetime import UTC, datetime
 
         value = datetime.fromtimestamp(expires_at, UTC) if expires_at is not None else None
@@ -339,7 +339,7 @@ class DynamoConfigStore:
         for pk, sk in keys:
             self._model(pk, sk).update(actions=[action])
 
-    def append_audit(self, record: AuditRecord) -> None:  # noqa: D102
+    def append_audit(self, record: AuditRecord) -> None:
         import uuid
 
         self._model(
@@ -352,7 +352,7 @@ class DynamoConfigStore:
             detail=record.detail,
         ).save()
 
-    def list_audit(self, limit: int = 100) -> list[AuditRecord]:  # noqa: D102
+    def list_audit(self, limit: int = 100) -> list[AuditRecord]:
         return [
             AuditRecord(
                 at=i.sk.split("#", 1)[0],

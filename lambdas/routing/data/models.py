@@ -63,9 +63,7 @@ class ConfigItem(Model):
 ALL_MODELS: tuple[type[Model], ...] = (ConfigItem,)
 
 
-def bind_model(
-    model: type[Model], *, table_name: str, region: str | None = None, host: str | None = None
-) -> None:
+def bind_model(model: type[Model], *, table_name: str, region: str | None = None, host: str | None = None) -> None:
     """Point ``model`` at a table (name, region, optional endpoint) once per cold start or test."""
     meta: Any = model.Meta
     meta.table_name = table_name

@@ -1,0 +1,72 @@
+"""Collects every benchmark, prints a table, writes bench/results.json."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def _print_route(r: dict[str, Any]) -> None:
+    print("\n== route: warm latency, in-process (µs) ==")
+    print(
+        f"{'config':<40} {'handler p50':>11} {'p99':>8} {'decide p50':>10} {'p99':>8} "
+        f"{'GetItem/call p50':>16} {'p99':>8}"
+    )
+    for w in r["warm"]:
+        print(
+            f"{w['label']:<40} {w['handler_p50_us']:>11} {w['handler_p99_us']:>8} {w['decide_p50_us']:>10} "
+            f"{w['decide_p99_us']:>8} {w['baseline_getitem_p50_us']:>16} {w['baseline_getitem_p99_us']:>8}"
+        )
+    for w in r["warm"]:
+        print(
+            f"first decision incl. config load ({w['label']}): {w['first_decision_incl_config_load_ms']} ms; "
+            f"DynamoDB requests in 5,000 back-to-back warm calls: {w['dynamodb_requests_5000_back_to_back_calls']}"
+        )
+    print("\n== rule scaling: decide() in one ruleset (µs) ==")
+    base = r["rule_scaling"][0]["p50_us"]
+    for row in r["rule_scaling"]:
+        print(
+            f"{row['rules']:>6} rules  p50 {row['p50_us']:>7}  p99 {row['p99_us']:>7}  "
+            f"x{row['p50_us'] / base:.2f} of 10 rules"
+        )
+    print("\n== DynamoDB requests per 1,000 warm calls on one container (30 s refresh) ==")
+    for k, v in r["requests_per_1000_warm_calls"].items():
+        print(f"{k:<22} {v}")
+    c = r["cold_start"]
+    print("\n== cold start (best of 7 fresh interpreters) ==")
+    print(
+        f"import boto3 {c['import_boto3_ms']} ms; import route.handler {c['import_handler_ms']} ms "
+        f"(x{c['handler_over_boto3']}); + pynamodb models {c['import_handler_plus_pynamodb_ms']} ms "
+        f"(x{c['handler_plus_pynamodb_over_boto3']})"
+    )
+    print(
+        f"\npeak RSS (handler + 600 queues / 5,000 rules compiled + 2,000 decisions): {r['peak_rss_mb_600q_5000r']} MB"
+    )
+
+
+def main() -> int:
+    """Run all benchmarks."""
+    from bench.route_bench import run_route_bench
+
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "processor": platform.machine()},
+        "route": run_route_bench(),
+    }
+    _print_route(results["route"])
+    if importlib.util.find_spec("bench.metrics_bench") is not None:
+        from bench.metrics_bench import run_metrics_bench
+
+        results["metrics"] = run_metrics_bench()
+        print("\n== live metrics ==")
+        print(json.dumps(results["metrics"], indent=2))
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {RESULTS} in {results['seconds']} s")
+    return 0
