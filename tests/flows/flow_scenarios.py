@@ -1,0 +1,659 @@
+"""Every path of every flow, as data: a contact, what the fake ``route`` answers, and what must happen.
+
+The path tests run each scenario and check its expectations; the coverage test runs them all and checks that
+together they take every reachable (action, branch) edge of every flow. A new branch in a flow without a scenario
+here fails the coverage test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from trunkline.simulator import (
+    DEFAULT_INSTANCE_ARN,
+    Contact,
+    EndReason,
+    FaultKind,
+    Faults,
+    FlowSimulator,
+    LambdaFault,
+    SimulationResult,
+    SimulatorOptions,
+    load_flows,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+FLOWS_DIR = REPO / "contact_flows"
+ROUTE_ARN = "arn:aws:lambda:us-east-1:111122223333:function:trunkline-route:live"
+INSTANCE = DEFAULT_INSTANCE_ARN
+DEFAULT_QUEUE_ID = "59377141-43ff-5bfc-a267-5baa5a4b5551"
+DEFAULT_QUEUE_ARN = f"{INSTANCE}/queue/{DEFAULT_QUEUE_ID}"
+CARDS_QUEUE_ARN = f"{INSTANCE}/queue/2d6e8c0a-7d4b-5d3e-9f51-3a1c2b4d5e6f"
+CONFIG_DEFAULT_QUEUE_ARN = f"{INSTANCE}/queue/0b8f7a6e-5d4c-4b3a-9f8e-7d6c5b4a3f2e"
+RETENTION_QUEUE_ARN = f"{INSTANCE}/queue/0efebc36-015c-54fa-acf7-dc065e9360dc"
+OTHER_INSTANCE_QUEUE_ARN = (
+    "arn:aws:connect:us-west-2:111122223333:instance/9a9a9a9a-0000-4000-8000-000000000000/queue/abc"
+)
+TOKENS = {"RouteFunctionArn": ROUTE_ARN, "DefaultQueueArn": DEFAULT_QUEUE_ARN}
+KNOWN_TOKENS = frozenset(TOKENS)
+CLOSED_TEXT = "Thank you for calling. We are closed right now. Our hours are 8 AM to 8 PM Eastern."
+EMERGENCY_TEXT = "Due to severe weather our card services centre is closed."
+
+
+def route_reply(status: str = "ROUTED", **overrides: str) -> dict[str, str]:
+    """A reply in the shape of docs/design/routing-core.md: every reserved key, then queue attributes."""
+    routed = status in ("ROUTED", "DEFAULT", "ERROR_DEFAULT")
+    reply = {
+        "acsf_search_info": "card_number",
+        "greeting_prompt": "cards_greeting",
+        "status": status,
+        "reason": {"ROUTED": "rule", "DEFAULT": "unknown_entry_point", "ERROR_DEFAULT": "no_config"}.get(
+            status, f"{status.lower()}:cards_hours"
+        ),
+        "queue_key": "cards_general" if status == "ROUTED" else "general_default",
+        "queue_id": CARDS_QUEUE_ARN.rsplit("/", 1)[-1],
+        "queue_arn": {"ROUTED": CARDS_QUEUE_ARN, "DEFAULT": CONFIG_DEFAULT_QUEUE_ARN}.get(status, DEFAULT_QUEUE_ARN)
+        if routed
+        else CONFIG_DEFAULT_QUEUE_ARN,
+        "queue_name": "Cards General",
+        "classification": "card_servicing" if status == "ROUTED" else "unclassified",
+        "rule_id": "cards.balance_ivr" if status == "ROUTED" else "",
+        "ruleset": "cards",
+        "config_version": "v000007",
+        "config_source": "active",
+        "priority": "5",
+        "routing_criteria": "",
+        "line_of_business": "cards",
+        "entry_point": "cards_main",
+        "language": "en-US",
+        "message": {"CLOSED": CLOSED_TEXT, "EMERGENCY": EMERGENCY_TEXT}.get(status, ""),
+        "fallback_reason": "",
+        "callback_offer": "false",
+        "metrics_age_s": "12",
+    }
+    reply.update(overrides)
+    return reply
+
+
+@dataclass
+class FakeRoute:
+    """A fake ``route`` handler: answers ``reply`` (or the result of calling it with the event); records events."""
+
+    reply: Mapping[str, Any] | Callable[[dict[str, Any]], Any] | None
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:  # noqa: ARG002 — Lambda signature
+        self.events.append(event)
+        if callable(self.reply):
+            return self.reply(event)
+        return dict(self.reply or {})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One contact through one flow, and what must come out."""
+
+    name: str
+    flow: str
+    reply: Mapping[str, Any] | Callable[[dict[str, Any]], Any] | None
+    end: EndReason
+    queue: str | None
+    must_visit: tuple[str, ...] = ()  # identifiers, in this order (not necessarily adjacent)
+    must_not_visit: tuple[str, ...] = ()
+    contact: Contact = field(default_factory=Contact)
+    attributes: Mapping[str, str] = field(default_factory=dict)  # expected subset of final attributes
+    messages: tuple[str, ...] | None = None  # exact messages, when given
+    priority: int | str | None = "any"
+    invocations: int | None = 1  # times the handler ran
+    attempts: int | None = None  # attempts Connect made (injected failures included), when it matters
+    options: SimulatorOptions | None = None
+
+    def __str__(self) -> str:
+        return f"{self.flow}:{self.name}"
+
+
+@cache
+def flows() -> dict[str, Any]:
+    """The repository's flows, tokens filled (loaded once per test session)."""
+    return load_flows(FLOWS_DIR, TOKENS)
+
+
+def simulator(handler: Any, options: SimulatorOptions | None = None) -> FlowSimulator:
+    """A simulator over the repository flows with ``handler`` as route."""
+    return FlowSimulator(flows(), lambdas={ROUTE_ARN: handler}, options=options)
+
+
+def run(scenario: Scenario) -> tuple[SimulationResult, FakeRoute]:
+    """Run one scenario with a fresh fake route."""
+    fake = FakeRoute(scenario.reply)
+    result = simulator(fake, scenario.options).run(scenario.flow, scenario.contact)
+    return result, fake
+
+
+def _faults(**kwargs: Any) -> Contact:
+    return Contact(faults=Faults(**kwargs))
+
+
+def _forced(identifier: str, error: str = "NoMatchingError", **kwargs: Any) -> Contact:
+    return Contact(faults=Faults(action_errors={identifier: error}, **kwargs))
+
+
+def _lambda_fault(kind: FaultKind, attempts: int | None = None) -> Contact:
+    return _faults(lambda_faults={ROUTE_ARN: LambdaFault(kind, attempts)})
+
+
+OK_DEFAULT = ("ApologyDefaultRoute", "SetDefaultQueue", "TransferToDefaultQueue")
+APOLOGY_ROUTE = (
+    "We are sorry, we are having trouble finding the right team for you. "
+    "Please stay on the line for the next available agent."
+)
+APOLOGY_FULL = (
+    "All of the specialists for your request are busy right now. "
+    "Please stay on the line and we will connect you with the next available agent."
+)
+APOLOGY_UNAVAILABLE = "We are sorry, we cannot take your call right now. Please try again later. Goodbye."
+CLOSED_FALLBACK = "Thank you for contacting us. We are closed right now. Please contact us again during business hours."
+EMERGENCY_FALLBACK = "We are temporarily closed due to an emergency. Please contact us again later."
+STRICT = SimulatorOptions(missing_reference="error")
+
+
+def _shared_scenarios(flow: str, invoke: str, save: str, check: str, crm: str, set_queue: str) -> list[Scenario]:
+    """The paths both flows share: closed, emergency, every failure and the default-queue path."""
+    transferred, disconnected = EndReason.TRANSFERRED_TO_QUEUE, EndReason.DISCONNECTED
+    routed = route_reply()
+    return [
+        Scenario(
+            "default_status_goes_to_the_configured_default",
+            flow,
+            route_reply("DEFAULT"),
+            transferred,
+            CONFIG_DEFAULT_QUEUE_ARN,
+            must_visit=(invoke, save, check, crm, set_queue, "TransferToQueue"),
+            attributes={"route_status": "DEFAULT"},
+            messages=(),
+        ),
+        Scenario(
+            "error_default_status_goes_to_the_deployment_default",
+            flow,
+            route_reply("ERROR_DEFAULT", queue_arn=DEFAULT_QUEUE_ARN),
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            must_visit=(check, set_queue, "TransferToQueue"),
+            attributes={"route_status": "ERROR_DEFAULT"},
+            messages=(),
+        ),
+        Scenario(
+            "closed_plays_the_message_and_disconnects",
+            flow,
+            route_reply("CLOSED"),
+            disconnected,
+            None,
+            must_visit=(check, "PlayClosedMessage", "DisconnectClosed"),
+            must_not_visit=("PlayClosedFallback",),
+            attributes={"route_status": "CLOSED", "config_version": "v000007"},
+            messages=(CLOSED_TEXT,),
+        ),
+        Scenario(
+            "closed_without_message_plays_the_fallback",
+            flow,
+            route_reply("CLOSED", message=""),
+            disconnected,
+            None,
+            must_visit=("PlayClosedMessage", "PlayClosedFallback", "DisconnectClosed"),
+            messages=(CLOSED_FALLBACK,),
+        ),
+        Scenario(
+            "closed_fallback_failing_still_disconnects",
+            flow,
+            route_reply("CLOSED", message=""),
+            disconnected,
+            None,
+            contact=_forced("PlayClosedFallback"),
+            must_visit=("PlayClosedFallback", "DisconnectClosed"),
+            messages=(),
+        ),
+        Scenario(
+            "emergency_plays_the_message_and_disconnects",
+            flow,
+            route_reply("EMERGENCY"),
+            disconnected,
+            None,
+            must_visit=(check, "PlayEmergencyMessage", "DisconnectEmergency"),
+            attributes={"route_status": "EMERGENCY"},
+            messages=(EMERGENCY_TEXT,),
+        ),
+        Scenario(
+            "emergency_without_message_plays_the_fallback",
+            flow,
+            route_reply("EMERGENCY", message="   "),
+            disconnected,
+            None,
+            must_visit=("PlayEmergencyMessage", "PlayEmergencyFallback", "DisconnectEmergency"),
+            messages=(EMERGENCY_FALLBACK,),
+        ),
+        Scenario(
+            "emergency_fallback_failing_still_disconnects",
+            flow,
+            route_reply("EMERGENCY", message=""),
+            disconnected,
+            None,
+            contact=_forced("PlayEmergencyFallback"),
+            must_visit=("PlayEmergencyFallback", "DisconnectEmergency"),
+            messages=(),
+        ),
+        Scenario(
+            "unknown_status_takes_the_default_queue",
+            flow,
+            route_reply("REROUTE_LATER"),
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            must_visit=(check, "MarkUnknownStatus", *OK_DEFAULT),
+            attributes={"route_fallback": "unknown_route_status"},
+            messages=(APOLOGY_ROUTE,),
+        ),
+        Scenario(
+            "lambda_error_is_retried_three_times_then_default_queue",
+            flow,
+            routed,
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=_lambda_fault(FaultKind.ERROR),
+            must_visit=(invoke, "MarkLambdaError", *OK_DEFAULT),
+            must_not_visit=(save,),
+            attributes={"route_status": "FLOW_DEFAULT", "route_fallback": "route_lambda_error"},
+            messages=(APOLOGY_ROUTE,),
+            invocations=0,  # injected errors fail before the handler runs
+            attempts=4,  # 1 + Connect's 3 retries
+        ),
+        Scenario(
+            "handler_exception_is_retried_then_default_queue",
+            flow,
+            lambda _event: 1 / 0,
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            must_visit=(invoke, "MarkLambdaError", *OK_DEFAULT),
+            invocations=4,
+            attempts=4,
+        ),
+        Scenario(
+            "lambda_error_recovered_by_a_retry",
+            flow,
+            routed,
+            transferred,
+            CARDS_QUEUE_ARN,
+            contact=_lambda_fault(FaultKind.ERROR, attempts=2),
+            must_visit=(invoke, save, set_queue, "TransferToQueue"),
+            must_not_visit=("MarkLambdaError",),
+            invocations=1,  # two injected failures, then the third attempt runs the handler
+            attempts=3,
+        ),
+        Scenario(
+            "lambda_timeout_takes_the_default_queue",
+            flow,
+            routed,
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=_lambda_fault(FaultKind.TIMEOUT),
+            must_visit=(invoke, "MarkLambdaError", *OK_DEFAULT),
+            attempts=1,  # a timeout is not retried
+        ),
+        Scenario(
+            "non_string_reply_takes_the_default_queue",
+            flow,
+            routed,
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=_lambda_fault(FaultKind.NON_STRING_VALUE),
+            must_visit=(invoke, "MarkLambdaError", *OK_DEFAULT),
+        ),
+        Scenario(
+            "oversize_reply_takes_the_default_queue",
+            flow,
+            routed,
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=_lambda_fault(FaultKind.OVERSIZE_REPLY),
+            must_visit=(invoke, "MarkLambdaError", *OK_DEFAULT),
+        ),
+        Scenario(
+            "non_map_reply_takes_the_default_queue",
+            flow,
+            routed,
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=_lambda_fault(FaultKind.NOT_A_MAP),
+            must_visit=(invoke, "MarkLambdaError", *OK_DEFAULT),
+        ),
+        Scenario(
+            "decision_attributes_failing_does_not_stop_routing",
+            flow,
+            routed,
+            transferred,
+            CARDS_QUEUE_ARN,
+            contact=_forced(save),
+            must_visit=(save, check, set_queue, "TransferToQueue"),
+        ),
+        Scenario(
+            "crm_attributes_failing_does_not_stop_routing",
+            flow,
+            routed,
+            transferred,
+            CARDS_QUEUE_ARN,
+            contact=_forced(crm),
+            must_visit=(crm, set_queue, "TransferToQueue"),
+        ),
+        Scenario(
+            "missing_crm_attribute_in_strict_mode_still_routes",
+            flow,
+            {k: v for k, v in routed.items() if k != "acsf_search_info"},
+            transferred,
+            CARDS_QUEUE_ARN,
+            options=STRICT,
+            contact=Contact(attributes={"transfer_queue_key": "cards_general"} if flow == "transfer" else {}),
+            must_visit=(crm, set_queue, "TransferToQueue"),
+            must_not_visit=("MarkLambdaError", "MarkQueueError"),
+        ),
+        Scenario(
+            "empty_queue_arn_takes_the_default_queue",
+            flow,
+            route_reply(queue_arn=""),
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            must_visit=(set_queue, "MarkQueueError", *OK_DEFAULT),
+            attributes={"route_fallback": "target_queue_error"},
+        ),
+        Scenario(
+            "queue_of_another_instance_takes_the_default_queue",
+            flow,
+            route_reply(queue_arn=OTHER_INSTANCE_QUEUE_ARN),
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            must_visit=(set_queue, "MarkQueueError", *OK_DEFAULT),
+        ),
+        Scenario(
+            "full_target_queue_apologises_and_takes_the_default_queue",
+            flow,
+            routed,
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=_faults(queues_at_capacity=frozenset({CARDS_QUEUE_ARN})),
+            must_visit=("TransferToQueue", "MarkQueueFull", "ApologyQueueFull", "SetDefaultQueue"),
+            attributes={"route_fallback": "queue_at_capacity"},
+            messages=(APOLOGY_FULL,),
+        ),
+        Scenario(
+            "full_target_and_default_queue_apologise_and_disconnect",
+            flow,
+            routed,
+            disconnected,
+            None,
+            contact=_faults(queues_at_capacity=frozenset({CARDS_QUEUE_ARN, DEFAULT_QUEUE_ID})),
+            must_visit=("MarkQueueFull", "TransferToDefaultQueue", "ApologyUnavailable", "DisconnectUnavailable"),
+            messages=(APOLOGY_FULL, APOLOGY_UNAVAILABLE),
+        ),
+        Scenario(
+            "transfer_error_takes_the_default_queue",
+            flow,
+            routed,
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=_forced(f"{flow}:TransferToQueue"),
+            must_visit=("TransferToQueue", "MarkQueueError", *OK_DEFAULT),
+        ),
+        Scenario(
+            "default_queue_that_cannot_be_set_disconnects_politely",
+            flow,
+            routed,
+            disconnected,
+            None,
+            contact=Contact(
+                faults=Faults(
+                    lambda_faults={ROUTE_ARN: LambdaFault(FaultKind.TIMEOUT)},
+                    action_errors={"SetDefaultQueue": "NoMatchingError"},
+                )
+            ),
+            must_visit=("MarkLambdaError", "SetDefaultQueue", "ApologyUnavailable", "DisconnectUnavailable"),
+            messages=(APOLOGY_ROUTE, APOLOGY_UNAVAILABLE),
+        ),
+        Scenario(
+            "default_queue_transfer_error_disconnects_politely",
+            flow,
+            route_reply("REROUTE_LATER"),
+            disconnected,
+            None,
+            contact=_forced("TransferToDefaultQueue"),
+            must_visit=("TransferToDefaultQueue", "ApologyUnavailable", "DisconnectUnavailable"),
+        ),
+        Scenario(
+            "goodbye_prompt_failing_still_disconnects",
+            flow,
+            route_reply("REROUTE_LATER"),
+            disconnected,
+            None,
+            contact=Contact(
+                faults=Faults(
+                    action_errors={"TransferToDefaultQueue": "QueueAtCapacity", "ApologyUnavailable": "NoMatchingError"}
+                )
+            ),
+            must_visit=("TransferToDefaultQueue", "ApologyUnavailable", "DisconnectUnavailable"),
+            messages=(APOLOGY_ROUTE,),
+        ),
+        Scenario(
+            "fallback_marker_failing_still_routes_to_default",
+            flow,
+            routed,
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=Contact(
+                faults=Faults(
+                    lambda_faults={ROUTE_ARN: LambdaFault(FaultKind.ERROR)},
+                    action_errors={"MarkLambdaError": "NoMatchingError", "ApologyDefaultRoute": "NoMatchingError"},
+                )
+            ),
+            must_visit=("MarkLambdaError", "ApologyDefaultRoute", "SetDefaultQueue", "TransferToDefaultQueue"),
+            messages=(),
+            invocations=0,
+        ),
+        Scenario(
+            "unknown_status_marker_failing_still_routes_to_default",
+            flow,
+            route_reply("REROUTE_LATER"),
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=_forced("MarkUnknownStatus"),
+            must_visit=("MarkUnknownStatus", *OK_DEFAULT),
+        ),
+        Scenario(
+            "queue_error_marker_failing_still_routes_to_default",
+            flow,
+            route_reply(queue_arn=""),
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=_forced("MarkQueueError"),
+            must_visit=("MarkQueueError", *OK_DEFAULT),
+        ),
+        Scenario(
+            "queue_full_marker_and_apology_failing_still_route_to_default",
+            flow,
+            routed,
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=Contact(
+                faults=Faults(
+                    queues_at_capacity=frozenset({CARDS_QUEUE_ARN}),
+                    action_errors={"MarkQueueFull": "NoMatchingError", "ApologyQueueFull": "NoMatchingError"},
+                )
+            ),
+            must_visit=("MarkQueueFull", "ApologyQueueFull", "SetDefaultQueue", "TransferToDefaultQueue"),
+            messages=(),
+        ),
+    ]
+
+
+def inbound_scenarios() -> list[Scenario]:
+    """Every path of ``inbound.json``."""
+    transferred = EndReason.TRANSFERRED_TO_QUEUE
+    return [
+        Scenario(
+            "routed_voice_call_is_queued_with_priority_and_attributes",
+            "inbound",
+            route_reply(priority="3"),
+            transferred,
+            CARDS_QUEUE_ARN,
+            must_visit=(
+                "EnableFlowLogs",
+                "InvokeRoute",
+                "SaveDecision",
+                "CheckStatus",
+                "SaveCrmAttributes",
+                "CheckCallbackOffer",
+                "SetTargetQueue",
+                "CheckPriority",
+                "SetPriority03",
+                "TransferToQueue",
+            ),
+            must_not_visit=("CallbackOfferHook",),
+            attributes={
+                "route_status": "ROUTED",
+                "classification": "card_servicing",
+                "rule_id": "cards.balance_ivr",
+                "config_version": "v000007",
+                "line_of_business": "cards",
+                "queue_key": "cards_general",
+                "acsf_search_info": "card_number",
+                "route_priority": "3",
+            },
+            messages=(),
+            priority=3,
+        ),
+        *[
+            Scenario(
+                f"priority_{p}_is_set_statically",
+                "inbound",
+                route_reply(priority=str(p)),
+                transferred,
+                CARDS_QUEUE_ARN,
+                must_visit=("CheckPriority", f"SetPriority{p:02d}", "TransferToQueue"),
+                priority=p,
+            )
+            for p in range(1, 11)
+        ],
+        Scenario(
+            "priority_above_the_ladder_is_clamped_to_10",
+            "inbound",
+            route_reply(priority="40"),
+            transferred,
+            CARDS_QUEUE_ARN,
+            must_visit=("CheckPriority", "SetPriority10", "TransferToQueue"),
+            priority=10,
+        ),
+        Scenario(
+            "callback_offer_passes_the_hook_then_queues",
+            "inbound",
+            route_reply(callback_offer="true"),
+            transferred,
+            CARDS_QUEUE_ARN,
+            must_visit=("CheckCallbackOffer", "CallbackOfferHook", "SetTargetQueue", "TransferToQueue"),
+            attributes={"callback_offer": "true"},
+        ),
+        Scenario(
+            "chat_contact_is_routed_by_entry_key",
+            "inbound",
+            route_reply(queue_arn=CARDS_QUEUE_ARN),
+            transferred,
+            CARDS_QUEUE_ARN,
+            contact=Contact(
+                channel="CHAT", customer_number=None, system_number=None, attributes={"entry_key": "cards_web_chat"}
+            ),
+            must_visit=("InvokeRoute", "TransferToQueue"),
+        ),
+        Scenario(
+            "anonymous_caller_is_routed",
+            "inbound",
+            route_reply(),
+            transferred,
+            CARDS_QUEUE_ARN,
+            contact=Contact(customer_number=None),
+            must_visit=("InvokeRoute", "TransferToQueue"),
+        ),
+        *_shared_scenarios(
+            "inbound", "InvokeRoute", "SaveDecision", "CheckStatus", "SaveCrmAttributes", "SetTargetQueue"
+        ),
+    ]
+
+
+def transfer_scenarios() -> list[Scenario]:
+    """Every path of ``transfer.json``."""
+    transferred = EndReason.TRANSFERRED_TO_QUEUE
+
+    def by_key(event: dict[str, Any]) -> dict[str, str]:
+        key = event["Details"]["Parameters"].get("transfer_queue_key", "")
+        if key == "retention":
+            return route_reply(queue_key="retention", queue_arn=RETENTION_QUEUE_ARN, rule_id="transfer:retention")
+        return route_reply("DEFAULT", reason=f"unknown_transfer_queue:{key}")
+
+    transfer_contact = Contact(
+        initiation_method="TRANSFER",
+        attributes={"transfer_queue_key": "retention", "classification": "card_servicing"},
+        queue_arn=CARDS_QUEUE_ARN,
+    )
+    return [
+        Scenario(
+            "transfer_by_logical_key_is_requeued",
+            "transfer",
+            by_key,
+            transferred,
+            RETENTION_QUEUE_ARN,
+            contact=transfer_contact,
+            must_visit=(
+                "EnableFlowLogs",
+                "InvokeRouteTransfer",
+                "SaveTransferDecision",
+                "CheckTransferStatus",
+                "SaveTransferCrmAttributes",
+                "SetTransferQueue",
+                "TransferToQueue",
+            ),
+            attributes={"transfer_queue_key": "retention", "rule_id": "transfer:retention", "route_status": "ROUTED"},
+            messages=(),
+            priority=None,  # UpdateContactRoutingBehavior is not supported in transfer flows
+        ),
+        Scenario(
+            "transfer_with_unknown_key_goes_to_the_configured_default",
+            "transfer",
+            by_key,
+            transferred,
+            CONFIG_DEFAULT_QUEUE_ARN,
+            contact=Contact(initiation_method="TRANSFER", attributes={"transfer_queue_key": "no_such_queue"}),
+            must_visit=("CheckTransferStatus", "SetTransferQueue", "TransferToQueue"),
+            attributes={"route_status": "DEFAULT"},
+        ),
+        Scenario(
+            "transfer_without_key_in_strict_mode_takes_the_default_queue",
+            "transfer",
+            by_key,
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            options=STRICT,  # if Connect refused to invoke with an unset attribute, the caller still gets an agent
+            contact=Contact(initiation_method="TRANSFER"),
+            must_visit=("InvokeRouteTransfer", "MarkLambdaError", *OK_DEFAULT),
+            invocations=0,
+        ),
+        *_shared_scenarios(
+            "transfer",
+            "InvokeRouteTransfer",
+            "SaveTransferDecision",
+            "CheckTransferStatus",
+            "SaveTransferCrmAttributes",
+            "SetTransferQueue",
+        ),
+    ]
+
+
+def all_scenarios() -> list[Scenario]:
+    """Every scenario of every flow."""
+    return [*inbound_scenarios(), *transfer_scenarios()]
