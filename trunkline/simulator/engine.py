@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -160,7 +160,8 @@ class FlowSimulator:
     """Runs simulated contacts through a set of flows.
 
     ``flows`` are keyed by name (the file stem). ``flow_ids`` maps flow ids/ARNs used by TransferToFlow to names.
-    ``lambdas`` maps function ARNs (exactly as they appear in the substituted flow) to handlers.
+    ``lambdas`` maps function ARNs (exactly as they appear in the substituted flow) to handlers. ``hours``
+    answers CheckHoursOfOperation. ``clock`` (seconds, monotonic) times handlers.
     """
 
     def __init__(
@@ -171,6 +172,7 @@ class FlowSimulator:
         hours: HoursOracle = ALWAYS_OPEN,
         options: SimulatorOptions | None = None,
         flow_ids: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         items = flows.values() if isinstance(flows, Mapping) else flows
         self.flows: dict[str, Flow] = {f.name: f for f in items}
@@ -178,6 +180,7 @@ class FlowSimulator:
         self.hours = hours
         self.options = options or SimulatorOptions()
         self.flow_ids: dict[str, str] = dict(flow_ids or {})
+        self.clock = clock  # measures handler latency; injectable so tests can simulate a slow handler
 
     @classmethod
     def from_directory(
@@ -479,9 +482,9 @@ class FlowSimulator:
         attempts: list[LambdaAttempt] = []
         reply: object = None
         succeeded = False
-        budget_start = time.perf_counter()
+        budget_start = self.clock()
         for _ in range(1 + self.options.lambda_retries):
-            if attempts and time.perf_counter() - budget_start > RETRY_BUDGET_SECONDS:
+            if attempts and self.clock() - budget_start > RETRY_BUDGET_SECONDS:
                 break
             call_number = run.calls_by_function.get(arn, 0)
             run.calls_by_function[arn] = call_number + 1
@@ -490,13 +493,13 @@ class FlowSimulator:
                 attempts.append(LambdaAttempt("error", 0.0, "injected function error"))
                 continue
             context = FakeLambdaContext(function_name(arn), arn, float(limit))
-            started = time.perf_counter()
+            started = self.clock()
             try:
                 candidate = handler(copy.deepcopy(event), context)
             except Exception as exc:  # noqa: BLE001 — any handler exception is a Lambda function error
-                attempts.append(LambdaAttempt("error", (time.perf_counter() - started) * 1000, repr(exc)))
+                attempts.append(LambdaAttempt("error", (self.clock() - started) * 1000, repr(exc)))
                 continue
-            latency_ms = (time.perf_counter() - started) * 1000
+            latency_ms = (self.clock() - started) * 1000
             if active is not None and active.kind is FaultKind.TIMEOUT:
                 attempts.append(LambdaAttempt("timeout", latency_ms, f"injected: ran past {limit}s"))
                 break

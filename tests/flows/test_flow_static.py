@@ -1,0 +1,197 @@
+"""Static checks of every flow file in contact_flows/: structure, Trunkline's rules, and the route contract."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flow_scenarios import FLOWS_DIR, KNOWN_TOKENS, REPO
+
+from routing.reply import RESERVED_ORDER
+from trunkline.simulator import ACTION_SPECS, Flow, find_tokens, lint_flow
+
+FLOW_FILES = sorted(FLOWS_DIR.glob("*.json"))
+MODULE_FILES = sorted((FLOWS_DIR / "modules").glob("*.json")) if (FLOWS_DIR / "modules").is_dir() else []
+#: Reply keys the flows may read that are not reserved: queue attributes the CRM needs (may be absent).
+OPTIONAL_REPLY_KEYS = frozenset({"acsf_search_info"})
+#: CfnContactFlow Type values (reference §6.1).
+FLOW_TYPES = frozenset(
+    {
+        "CONTACT_FLOW",
+        "CUSTOMER_QUEUE",
+        "CUSTOMER_HOLD",
+        "CUSTOMER_WHISPER",
+        "AGENT_HOLD",
+        "AGENT_WHISPER",
+        "OUTBOUND_WHISPER",
+        "AGENT_TRANSFER",
+        "QUEUE_TRANSFER",
+        "CAMPAIGN",
+    }
+)
+#: Actions the reference restricts to inbound flows.
+INBOUND_ONLY = frozenset({"UpdateContactRoutingBehavior", "InvokeFlowModule"})
+
+
+def _doc(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
+def _actions(path: Path) -> dict[str, dict[str, Any]]:
+    return {a["Identifier"]: a for a in _doc(path)["Actions"]}
+
+
+def test_the_expected_flows_exist() -> None:
+    assert {p.stem for p in FLOW_FILES} >= {"inbound", "transfer"}
+
+
+@pytest.mark.parametrize("path", FLOW_FILES + MODULE_FILES, ids=lambda p: p.name)
+def test_flow_passes_lint(path: Path) -> None:
+    issues = lint_flow(_doc(path), name=path.stem, known_tokens=KNOWN_TOKENS, max_invoke_timeout_seconds=3)
+    assert not issues, "\n".join(map(str, issues))
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_flow_is_flow_language_with_a_deployable_type(path: Path) -> None:
+    document = _doc(path)
+    assert document["Version"] == "2019-10-30"
+    assert document["StartAction"] in _actions(path)
+    assert "modules" not in document  # not a console export
+    assert document["Metadata"]["trunkline"]["flowType"] in FLOW_TYPES
+    assert len(json.dumps(document)) <= 256_000  # CfnContactFlow Content limit
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_every_lambda_call_is_string_map_fast_and_has_an_error_branch(path: Path) -> None:
+    invokes = [a for a in _actions(path).values() if a["Type"] == "InvokeLambdaFunction"]
+    assert invokes
+    for action in invokes:
+        params = action["Parameters"]
+        assert params["LambdaFunctionARN"] == "%RouteFunctionArn%"
+        assert params["ResponseValidation"] == {"ResponseType": "STRING_MAP"}
+        assert isinstance(params["InvocationTimeLimitSeconds"], str)
+        assert int(params["InvocationTimeLimitSeconds"]) <= 3
+        assert [e["ErrorType"] for e in action["Transitions"]["Errors"]] == ["NoMatchingError"]
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_every_transfer_handles_a_full_queue(path: Path) -> None:
+    for action in _actions(path).values():
+        if action["Type"] == "TransferContactToQueue":
+            errors = {e["ErrorType"] for e in action["Transitions"]["Errors"]}
+            assert errors == {"QueueAtCapacity", "NoMatchingError"}, action["Identifier"]
+
+
+def _success_path(actions: dict[str, dict[str, Any]], start: str) -> list[dict[str, Any]]:
+    """Follow NextAction from ``start`` until an action that does not continue on success."""
+    path: list[dict[str, Any]] = []
+    current: str | None = start
+    while current is not None and len(path) < 50:
+        action = actions[current]
+        path.append(action)
+        if not ACTION_SPECS[action["Type"]].uses_next:
+            break
+        current = action["Transitions"].get("NextAction")
+    return path
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_lambda_errors_apologise_then_transfer_to_the_default_queue(path: Path) -> None:
+    actions = _actions(path)
+    for action in actions.values():
+        if action["Type"] != "InvokeLambdaFunction":
+            continue
+        target = action["Transitions"]["Errors"][0]["NextAction"]
+        types = [(a["Type"], a["Parameters"]) for a in _success_path(actions, target)]
+        kinds = [t for t, _ in types]
+        assert "MessageParticipant" in kinds
+        set_queue = kinds.index("UpdateContactTargetQueue")
+        assert kinds.index("MessageParticipant") < set_queue
+        assert types[set_queue][1] == {"QueueId": "%DefaultQueueArn%"}
+        assert kinds[-1] == "TransferContactToQueue"
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_flows_read_only_reply_keys_route_promises(path: Path) -> None:
+    # The reply contract lives in routing.reply (docs/design/routing-core.md); a renamed key would break flows.
+    text = path.read_text(encoding="utf-8")
+    read = set(re.findall(r"\$\.External\.([A-Za-z0-9_\-]+)", text))
+    assert read
+    unknown = read - set(RESERVED_ORDER) - OPTIONAL_REPLY_KEYS
+    assert not unknown, f"{path.name} reads $.External keys route does not promise: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_status_branches_match_the_route_statuses(path: Path) -> None:
+    from routing.decision import RouteStatus
+
+    for action in _actions(path).values():
+        if action["Type"] == "Compare" and action["Parameters"]["ComparisonValue"] == "$.External.status":
+            operands = {c["Condition"]["Operands"][0] for c in action["Transitions"]["Conditions"]}
+            assert operands == {s.value for s in RouteStatus}
+
+
+def test_inbound_sets_every_priority_route_can_return_up_to_10_statically() -> None:
+    actions = _actions(FLOWS_DIR / "inbound.json")
+    priorities = {
+        a["Parameters"]["QueuePriority"] for a in actions.values() if a["Type"] == "UpdateContactRoutingBehavior"
+    }
+    assert priorities == {str(p) for p in range(1, 11)}
+
+
+def test_inbound_persists_what_agents_and_the_crm_need() -> None:
+    actions = _actions(FLOWS_DIR / "inbound.json")
+    saved: set[str] = set()
+    for action in actions.values():
+        if action["Type"] == "UpdateContactAttributes":
+            saved |= set(action["Parameters"]["Attributes"])
+    assert {
+        "classification",
+        "rule_id",
+        "config_version",
+        "line_of_business",
+        "queue_key",
+        "acsf_search_info",
+        "route_status",
+    } <= saved
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_non_inbound_flows_use_no_inbound_only_actions(path: Path) -> None:
+    if _doc(path)["Metadata"]["trunkline"]["flowType"] == "CONTACT_FLOW":
+        return
+    used = {a["Type"] for a in _actions(path).values()}
+    assert not used & INBOUND_ONLY
+
+
+def test_callback_hook_is_wired_and_named_for_the_callback_issue() -> None:
+    actions = _actions(FLOWS_DIR / "inbound.json")
+    check = actions["CheckCallbackOffer"]
+    assert check["Parameters"]["ComparisonValue"] == "$.External.callback_offer"
+    hook = check["Transitions"]["Conditions"][0]["NextAction"]
+    assert hook == "CallbackOfferHook"
+    assert actions[hook]["Transitions"]["NextAction"] == "SetTargetQueue"
+
+
+def test_every_token_is_documented() -> None:
+    used: set[str] = set()
+    for path in FLOW_FILES + MODULE_FILES:
+        used |= find_tokens(_doc(path))
+    doc = (REPO / "docs" / "flows.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `%([A-Za-z][A-Za-z0-9]*)%` \|", doc, flags=re.MULTILINE))  # the tokens table
+    assert used == documented == set(KNOWN_TOKENS)
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_flow_loads_without_tokens_left(path: Path) -> None:
+    from flow_scenarios import TOKENS
+
+    from trunkline.simulator import load_flow
+
+    flow = load_flow(path, TOKENS)
+    assert isinstance(flow, Flow)
+    assert not flow.tokens
