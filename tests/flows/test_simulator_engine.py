@@ -274,7 +274,11 @@ def test_the_event_is_a_real_connect_event() -> None:
 
 def test_anonymous_chat_contact_has_null_endpoints_and_queue() -> None:
     seen: list[dict[str, Any]] = []
-    handler = lambda e, _c: seen.append(e) or {}  # noqa: E731
+
+    def handler(event: dict[str, Any], _context: Any) -> dict[str, str]:
+        seen.append(event)
+        return {}
+
     sim(lambda_flow(), handler=handler).run("f", Contact(channel="CHAT", customer_number=None, system_number=None))
     data = seen[0]["Details"]["ContactData"]
     assert data["CustomerEndpoint"] is None
