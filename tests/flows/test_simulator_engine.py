@@ -775,3 +775,22 @@ def test_compare_operators(operator: str, operand: str, value: str, matches: boo
     )
     result = sim(f).run("f", Contact())
     assert (result.ended_at == "Hit") is matches
+
+
+def test_contact_from_a_connect_event() -> None:
+    from trunkline.contacts import connect_event
+
+    event = connect_event(
+        channel="CHAT", dialed=None, caller=None, attributes={"entry_key": "cards_web_chat"}, contact_id="c-9"
+    )
+    contact = Contact.from_event(event)
+    assert contact.channel == "CHAT"
+    assert contact.customer_number is None
+    assert contact.system_number is None
+    assert contact.attributes == {"entry_key": "cards_web_chat"}
+    assert contact.contact_id == "c-9"
+    assert contact.initial_contact_id == "c-9"
+    voice = Contact.from_event(connect_event(dialed="+18005550100", caller="+12125550187"))
+    assert (voice.system_number, voice.customer_number, voice.queue_arn) == ("+18005550100", "+12125550187", None)
+    with pytest.raises(ValueError, match="ContactData"):
+        Contact.from_event({"Details": {}})

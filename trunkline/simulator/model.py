@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, cast
 
 Channel = Literal["VOICE", "CHAT", "TASK", "EMAIL"]
 
@@ -116,6 +116,51 @@ class Contact:
     language_code: str | None = None
     inputs: Sequence[ScriptedInput] = ()
     faults: Faults = NO_FAULTS
+
+    @classmethod
+    def from_event(
+        cls, event: Mapping[str, object], *, inputs: Sequence[ScriptedInput] = (), faults: Faults = NO_FAULTS
+    ) -> Contact:
+        """The contact a Connect ``ContactFlowEvent`` describes (e.g. the synthetic events in trunkline.contacts).
+
+        ``Details.Parameters`` are not part of a contact: the flow's InvokeLambdaFunction block defines them. Put
+        values a flow reads from attributes (``entry_key``, ``transfer_queue_key``) in ``Attributes``.
+        """
+        details = event.get("Details")
+        data = details.get("ContactData") if isinstance(details, Mapping) else None
+        if not isinstance(data, Mapping):
+            raise ValueError("not a ContactFlowEvent: Details.ContactData is missing")
+
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) and value else None
+
+        def address(key: str) -> str | None:
+            endpoint = data.get(key)
+            value = endpoint.get("Address") if isinstance(endpoint, Mapping) else None
+            return value if isinstance(value, str) and value else None
+
+        channel = text("Channel") or "VOICE"
+        if channel not in ("VOICE", "CHAT", "TASK", "EMAIL"):
+            raise ValueError(f"unknown channel {channel!r}")
+        queue = data.get("Queue")
+        attributes = data.get("Attributes")
+        return cls(
+            channel=cast(Channel, channel),  # checked against the Literal just above
+            customer_number=address("CustomerEndpoint"),
+            system_number=address("SystemEndpoint"),
+            instance_arn=text("InstanceARN") or DEFAULT_INSTANCE_ARN,
+            attributes={str(k): str(v) for k, v in attributes.items()} if isinstance(attributes, Mapping) else {},
+            initiation_method=text("InitiationMethod") or "INBOUND",
+            contact_id=text("ContactId") or _new_id(),
+            initial_contact_id=text("InitialContactId"),
+            previous_contact_id=text("PreviousContactId"),
+            queue_arn=str(queue["ARN"]) if isinstance(queue, Mapping) and queue.get("ARN") else None,
+            queue_name=str(queue["Name"]) if isinstance(queue, Mapping) and queue.get("Name") else None,
+            language_code=text("LanguageCode"),
+            inputs=inputs,
+            faults=faults,
+        )
 
     @property
     def aws_region(self) -> str:
