@@ -55,6 +55,7 @@ class SyntheticContact:
     attributes: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
     initiation_method: str = "INBOUND"
+    flow: str = "inbound"  # the contact flow it arrives through (transfers: "transfer")
 
     def event(self, contact_id: str | None = None, instance_arn: str | None = INSTANCE_ARN) -> dict[str, Any]:
         """The Connect event for this contact."""
@@ -143,15 +144,18 @@ def sample_contacts(count: int, *, seed: int = 11) -> list[SyntheticContact]:
         elif kind == "chat":
             channel, dialed, caller = "CHAT", None, None
             lob = rng.choice(list(CHAT_KEYS))
-            params["entry_key"] = CHAT_KEYS[lob]
+            attrs["entry_key"] = CHAT_KEYS[lob]  # set by StartChatContact, as the flows expect
         elif kind == "task":
             channel, dialed, caller, method = "TASK", None, None, "API"
-            params["entry_key"] = "collections_followup"
+            attrs["entry_key"] = "collections_followup"  # set by StartTaskContact
         elif kind == "unknown":
             dialed = f"+1888555{rng.randint(1000, 9999)}"
         elif kind == "transfer":
             dialed, method = VOICE_NUMBERS["cards"], "TRANSFER"
-            params["transfer_queue_key"] = rng.choice(["disputes", "retention", "cards_balance", "no_such_queue"])
+            # The agent sets the attribute; the transfer flow passes it to route as a parameter.
+            attrs["transfer_queue_key"] = rng.choice(["disputes", "retention", "cards_balance", "no_such_queue"])
+            params["transfer_queue_key"] = attrs["transfer_queue_key"]
         attrs = {k: v for k, v in attrs.items() if v}
-        out.append(SyntheticContact(f"{kind}-{i:03d}", channel, dialed, caller, attrs, params, method))
+        flow = "transfer" if kind == "transfer" else "inbound"
+        out.append(SyntheticContact(f"{kind}-{i:03d}", channel, dialed, caller, attrs, params, method, flow))
     return out

@@ -1,102 +1,187 @@
-"""``make demo``: publish the sample config to the embedded store and route synthetic contacts end to end.
+"""``make demo``: publish the sample config to the embedded store and send synthetic contacts through the real
+contact flows (flow simulator) and the real route handler, end to end.
 
-Everything is real but the cloud: DynamoDB is moto, the route handler is the Lambda code, the clock is simulated
-so that contacts arrive across open hours, closed hours and holidays.
+Everything is real but the cloud: DynamoDB is moto, the flows are `contact_flows/*.json` walked by
+``trunkline.simulator``, the Lambda is ``route.handler.lambda_handler``, and the clock is simulated so that contacts
+arrive across open hours, closed hours and a holiday. A few contacts carry injected faults (a transient Lambda
+error that Connect's retry absorbs, a persistent one that takes the flow's error branch, a queue at capacity).
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# Contacts arrive over the week of Tuesday 2026-11-24 .. Friday 2026-11-27 (Thanksgiving on Thursday).
-WEEK_START = datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
+ROUTE_ARN = "arn:aws:lambda:us-east-1:111122223333:function:trunkline-route:live"
+# Contacts arrive over Tuesday 2026-11-24 .. Friday 2026-11-27 (Thanksgiving on Thursday), mostly on Tuesday.
+WEEK_START = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
 
 
-def _arrival_times(count: int, rng: random.Random) -> list[datetime]:
-    times = []
-    for _ in range(count):
-        day = rng.choices([0, 1, 2, 3], weights=[6, 2, 1, 1])[0]  # mostly an ordinary Tuesday
-        hour = rng.choices(range(24), weights=[1] * 11 + [8] * 12 + [1])[0]  # 11:00-22:59 UTC busiest
-        times.append(WEEK_START.replace(hour=0) + timedelta(days=day, hours=hour, minutes=rng.randint(0, 59)))
-    return times
+@dataclass(frozen=True)
+class DemoRow:
+    """One simulated contact and what happened to it."""
+
+    label: str
+    at: datetime
+    result: Any  # trunkline.simulator.SimulationResult
+    fault: str
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        """The contact attributes at the end of the flow."""
+        return dict(self.result.attributes)
+
+
+def _arrival(rng: random.Random) -> datetime:
+    day = rng.choices([0, 1, 2, 3], weights=[6, 2, 1, 1])[0]
+    hour = rng.choices(range(24), weights=[1] * 13 + [8] * 11)[0]  # 13:00-23:59 UTC is 8 AM-7 PM Eastern
+    return WEEK_START + timedelta(days=day, hours=hour, minutes=rng.randint(0, 59))
 
 
 def _percentile(samples: list[float], pct: float) -> float:
     ordered = sorted(samples)
-    return ordered[max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered)) - 1))]
+    return ordered[max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered)) - 1))] if ordered else 0.0
 
 
-def route_contacts(contacts: int, seed: int) -> list[dict[str, Any]]:
-    """Publish config/ and route ``contacts`` synthetic contacts; one row per contact."""
-    import route.handler as handler
+def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
+    """Publish config/ to the embedded store and run ``contacts`` synthetic contacts through the flows."""
+    from route import handler
     from routing.config import load_directory
     from routing.config_cache import ConfigCache
     from routing.data.config_store import DynamoConfigStore
     from routing.publishing import publish_document
+    from routing.reply import queue_arn
     from routing.service import RouteService
-    from trunkline.contacts import sample_contacts
+    from trunkline.contacts import INSTANCE_ARN, sample_contacts
     from trunkline.embedded import embedded_dynamodb
+    from trunkline.simulator import Contact, FaultKind, Faults, FlowSimulator, LambdaFault
 
     loaded = load_directory(ROOT / "config")
     if loaded.document is None:
         raise SystemExit("\n".join(str(i) for i in loaded.issues))
+    document = loaded.document
+    default_queue_id = document["queues"][document["defaults"]["default_queue"]]["queue_id"]
     rng = random.Random(seed)
-    rows: list[dict[str, Any]] = []
+    rows: list[DemoRow] = []
     with embedded_dynamodb(None) as table:
         store = DynamoConfigStore(table, region="us-east-1")
-        published = publish_document(store, loaded.document, actor="demo", summary="sample config")
-        clock_now = [WEEK_START]
+        published = publish_document(store, document, actor="demo", summary="sample config")
+        now = [WEEK_START]
         service = RouteService(
-            ConfigCache(store, refresh_seconds=30), default_queue_id="fallback-queue", clock=lambda: clock_now[0]
+            ConfigCache(store, refresh_seconds=30),
+            default_queue_id=default_queue_id,
+            clock=lambda: now[0],
         )
         handler.set_service(service)
+        tokens = {"RouteFunctionArn": ROUTE_ARN, "DefaultQueueArn": queue_arn(INSTANCE_ARN, default_queue_id)}
+        sim = FlowSimulator.from_directory(ROOT / "contact_flows", tokens)
+        sim.register_lambda(ROUTE_ARN, handler.lambda_handler)
         try:
-            arrivals = _arrival_times(contacts, rng)
-            for i, (contact, at) in enumerate(zip(sample_contacts(contacts, seed=seed), arrivals, strict=True)):
-                clock_now[0] = at
-                event = contact.event(contact_id=f"demo-{i:04d}")
-                started = time.perf_counter()
-                reply = handler.lambda_handler(event, None)
-                elapsed = (time.perf_counter() - started) * 1e6
-                rows.append({"contact": contact, "at": at, "reply": reply, "us": elapsed})
+            for i, synthetic in enumerate(sample_contacts(contacts, seed=seed)):
+                now[0] = _arrival(rng)
+                roll = rng.random()
+                faults, fault = Faults(), ""
+                if roll < 0.03:
+                    faults, fault = Faults(lambda_faults={"*": LambdaFault(FaultKind.ERROR, attempts=1)}), "transient"
+                elif roll < 0.04:
+                    faults, fault = Faults(lambda_faults={"*": LambdaFault(FaultKind.ERROR)}), "lambda_down"
+                elif roll < 0.06:
+                    faults, fault = Faults(queues_at_capacity=frozenset({"*"})), "queue_full"
+                contact = Contact.from_event(synthetic.event(contact_id=f"demo-{i:04d}"))
+                contact = _with_faults(contact, faults, fault)
+                rows.append(DemoRow(synthetic.label, now[0], sim.run(synthetic.flow, contact), fault))
         finally:
             handler.set_service(None)
-    print(f"published {published.version_id} ({published.content_hash[:12]}) to the embedded store")
-    return rows
+    return rows, f"published {published.version_id} ({published.content_hash[:12]}) to the embedded store"
+
+
+def _with_faults(contact: Any, faults: Any, fault: str) -> Any:
+    from dataclasses import replace
+
+    if fault == "queue_full":
+        # Every target queue is full for this contact: the flow's QueueAtCapacity branches run.
+        from trunkline.simulator import Faults
+
+        faults = Faults(queues_at_capacity=frozenset(_ALL_QUEUE_ARNS))
+    return replace(contact, faults=faults)
+
+
+def _all_queue_arns() -> list[str]:
+    from routing.config import load_directory
+    from routing.reply import queue_arn
+    from trunkline.contacts import INSTANCE_ARN
+
+    doc = load_directory(ROOT / "config").document or {"queues": {}}
+    return [queue_arn(INSTANCE_ARN, q["queue_id"]) for q in doc["queues"].values()]
+
+
+_ALL_QUEUE_ARNS: list[str] = []
 
 
 def run_demo(*, contacts: int = 300, trace: str | None = None, seed: int = 11) -> int:
-    """Print a per-contact table (first 40) and a summary."""
+    """Print a per-contact table (first 30), a summary, and optionally one contact's block-by-block path."""
     from trunkline.cli import quiet_lambda_output
 
     quiet_lambda_output()
-    rows = route_contacts(contacts, seed)
-    print(f"\n{'contact':<16} {'arrival (UTC)':<17} {'entry':<22} {'classification':<22} {'queue':<24} "
-          f"{'rule':<28} status")
-    for row in rows[:40]:
-        r, c = row["reply"], row["contact"]
-        print(f"{c.label:<16} {row['at']:%a %H:%M}         {r['entry_point'] or '-':<22} {r['classification'] or '-':<22} "
-              f"{r['queue_key'] or '-':<24} {r['rule_id'] or '-':<28} {r['status']}"
-              + (f" (fallback {r['fallback_reason']})" if r["fallback_reason"] else ""))
-    if len(rows) > 40:
-        print(f"… {len(rows) - 40} more")
-    by_status = Counter(r["reply"]["status"] for r in rows)
-    by_queue = Counter((r["reply"]["queue_key"] or "-", r["reply"]["status"]) for r in rows)
-    fallbacks = Counter(r["reply"]["fallback_reason"] for r in rows if r["reply"]["fallback_reason"])
-    latencies = [r["us"] for r in rows]
-    print(f"\n{len(rows)} contacts: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
-    print("per queue and status:")
-    for (queue, status), n in sorted(by_queue.items(), key=lambda kv: (-kv[1], kv[0])):
-        print(f"  {queue:<26} {status:<10} {n}")
-    print("fallbacks: " + (", ".join(f"{k} {v}" for k, v in fallbacks.items()) or "none"))
-    print(f"decision latency (handler, warm, in-process): p50 {_percentile(latencies, 50):.0f} µs, "
-          f"p99 {_percentile(latencies, 99):.0f} µs")
+    _ALL_QUEUE_ARNS[:] = _all_queue_arns()
+    rows, banner = simulate(contacts, seed)
+    print(banner)
+    print(
+        f"\n{'contact':<16} {'arrival (UTC)':<13} {'entry':<22} {'classification':<20} {'queue':<24} "
+        f"{'rule':<28} {'status':<13} ending"
+    )
+    for row in rows[:30]:
+        a = row.attrs
+        ending = row.result.end_reason.value.lower()
+        note = f" [{row.fault}]" if row.fault else ""
+        print(
+            f"{row.label:<16} {row.at:%a %H:%M}     {a.get('entry_point') or '-':<22} "
+            f"{a.get('classification') or '-':<20} {a.get('queue_key') or '-':<24} {a.get('rule_id') or '-':<28} "
+            f"{a.get('route_status', '-'):<13} {ending}{note}"
+        )
+    if len(rows) > 30:
+        print(f"… {len(rows) - 30} more (make demo DEMO_ARGS='--trace <label>' to follow one)")
+    _summary(rows)
     if trace:
-        print("\n(--trace needs the flow simulator; see docs/flows.md)")
+        chosen = next((r for r in rows if r.label == trace), None) if trace != "first" else rows[0]
+        if chosen is None:
+            print(f"\nno contact labelled {trace!r}")
+            return 1
+        print(f"\n== trace of {chosen.label} ({chosen.at:%a %H:%M} UTC) ==")
+        print(chosen.result.describe())
     return 0
+
+
+def _summary(rows: list[DemoRow]) -> None:
+    by_status = Counter(r.attrs.get("route_status", "-") for r in rows)
+    endings = Counter(r.result.end_reason.value for r in rows)
+    by_queue = Counter(
+        (r.attrs.get("queue_key") or "(default queue)", r.attrs.get("route_status", "-"))
+        for r in rows
+        if r.result.transferred
+    )
+    fallbacks = Counter(r.attrs["fallback_reason"] for r in rows if r.attrs.get("fallback_reason"))
+    flow_fallbacks = Counter(r.attrs["route_fallback"] for r in rows if r.attrs.get("route_fallback"))
+    # The first invocation loads and compiles the config (the cold path): report warm calls only.
+    latencies = [inv.latency_ms * 1000 / inv.count for r in rows[1:] for inv in r.result.invocations]
+    absorbed = sum(1 for r in rows for inv in r.result.invocations if inv.count > 1 and inv.succeeded)
+    print(f"\n{len(rows)} contacts — route status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
+    print("endings: " + ", ".join(f"{k} {v}" for k, v in sorted(endings.items())))
+    print("transferred, per queue and status:")
+    for (queue, status), n in sorted(by_queue.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {queue:<26} {status:<14} {n}")
+    print("rule fallbacks: " + (", ".join(f"{k} {v}" for k, v in sorted(fallbacks.items())) or "none"))
+    print(
+        "flow error paths: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(flow_fallbacks.items())) or "none")
+        + f"; transient Lambda errors absorbed by Connect's retry: {absorbed}"
+    )
+    print(
+        f"route latency per attempt (real handler, warm, in-process): p50 {_percentile(latencies, 50):.0f} µs, "
+        f"p99 {_percentile(latencies, 99):.0f} µs"
+    )

@@ -242,7 +242,8 @@ class Target(Strict):
 
     classification: str = Field(min_length=1, max_length=64)
     queue: Key
-    priority: int = Field(default=5, ge=1, le=1000)
+    # 1 (highest) .. 10: the flow sets QueuePriority with one static block per value (docs/flows.md).
+    priority: int = Field(default=5, ge=1, le=10)
     routing_criteria: list[RoutingStep] | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
     fallbacks: list[Fallback] = Field(default_factory=list)
