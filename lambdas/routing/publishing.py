@@ -109,6 +109,54 @@ def publish_document(
     return PublishResult("PUBLISHED", version_id, content_hash, previous)
 
 
+DEPLOY_ACTOR_PREFIX = "deploy:"
+
+
+@dataclass(frozen=True, slots=True)
+class DeployResult:
+    """Outcome of a pipeline publish: the publish result and what was kept from operations."""
+
+    publish: PublishResult
+    kept_operations_changes: list[str]
+    conflicts: list[str]
+
+
+def publish_from_deploy(
+    store: ConfigStore,
+    git_document: Mapping[str, Any],
+    *,
+    deployment: str,
+    now: datetime | None = None,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+) -> DeployResult:
+    """The pipeline's publish: merge git's document with operations' run-time changes, then publish.
+
+    ``base`` is what git said at the previous deploy (kept apart from the versions, because a deploy's published
+    version already contains the operations values it kept); ``theirs`` is the active version. See
+    ``routing.ownership`` for the rules. A deploy never silently reverts operations.
+    """
+    from routing.config import ConfigInvalidError, validate_document
+    from routing.ownership import merge_for_deploy
+
+    validated = validate_document(git_document)
+    if validated.document is None:
+        raise ConfigInvalidError(validated.issues)
+    pointer = store.get_pointer()
+    theirs = store.load_document(pointer.version_id) if pointer else None
+    base = store.load_deploy_base()
+    merged, report = merge_for_deploy(base, validated.document, theirs)
+    result = publish_document(
+        store,
+        merged,
+        actor=f"{DEPLOY_ACTOR_PREFIX}{deployment}",
+        summary=f"deploy {deployment}: {report.summary()}",
+        now=now,
+        retention_days=retention_days,
+    )
+    store.save_deploy_base(validated.document)
+    return DeployResult(result, [d.path for d in report.kept], [d.path for d in report.conflicts])
+
+
 def rollback(
     store: ConfigStore,
     *,

@@ -17,6 +17,7 @@ CHUNK_BYTES = 350_000  # below DynamoDB's 400 KB item limit with room for the ke
 POINTER_PK, POINTER_SK = "POINTER", "ACTIVE"
 CATALOG_PK = "VERSIONS"
 AUDIT_PK = "AUDIT"
+DEPLOY_BASE_PK = "DEPLOY_BASE"
 
 
 class ConfigStoreError(Exception):
@@ -145,6 +146,14 @@ class ConfigStore(Protocol):
         """Newest audit records first."""
         ...
 
+    def save_deploy_base(self, document: Mapping[str, Any]) -> None:
+        """Remember the document git gave the last deploy (the base of the next deploy's three-way merge)."""
+        ...
+
+    def load_deploy_base(self) -> dict[str, Any] | None:
+        """The document git gave the last deploy, or None before the first deploy."""
+        ...
+
 
 class InMemoryConfigStore:
     """A ``ConfigStore`` in a dict: same semantics (conditions, chunks, hashes), no I/O."""
@@ -154,6 +163,7 @@ class InMemoryConfigStore:
         self.catalog: dict[str, VersionInfo] = {}
         self.chunks: dict[str, tuple[str, list[bytes]]] = {}
         self.audit: list[AuditRecord] = []
+        self.deploy_base: tuple[str, list[bytes]] | None = None
         self.reads = 0
 
     def get_pointer(self) -> Pointer | None:
@@ -206,6 +216,15 @@ class InMemoryConfigStore:
 
     def list_audit(self, limit: int = 100) -> list[AuditRecord]:
         return list(reversed(self.audit))[:limit]
+
+    def save_deploy_base(self, document: Mapping[str, Any]) -> None:
+        content_hash, chunks, _ = encode_document(document)
+        self.deploy_base = (content_hash, chunks)
+
+    def load_deploy_base(self) -> dict[str, Any] | None:
+        if self.deploy_base is None:
+            return None
+        return decode_chunks(self.deploy_base[1], self.deploy_base[0], "deploy-base")
 
 
 class DynamoConfigStore:
@@ -364,6 +383,19 @@ class DynamoConfigStore:
             )
             for i in self._model.query(AUDIT_PK, scan_index_forward=False, limit=limit)
         ]
+
+    def save_deploy_base(self, document: Mapping[str, Any]) -> None:
+        # Content-addressed chunks (immutable, so a shorter document never meets stale chunks), then the pointer.
+        content_hash, chunks, _ = encode_document(document)
+        self.write_chunks(f"{DEPLOY_BASE_PK}#{content_hash}", content_hash, chunks)
+        self._model(DEPLOY_BASE_PK, "LATEST", content_hash=content_hash, chunk_count=len(chunks)).save()
+
+    def load_deploy_base(self) -> dict[str, Any] | None:
+        try:
+            latest = self._model.get(DEPLOY_BASE_PK, "LATEST")
+        except self._model.DoesNotExist:
+            return None
+        return self.load_document(f"{DEPLOY_BASE_PK}#{latest.content_hash}")
 
 
 def _is_conditional_failure(exc: Exception) -> bool:
