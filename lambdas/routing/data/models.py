@@ -1,7 +1,9 @@
 """All PynamoDB models, in one module.
 
 Timeouts and retries fit inside a flow's 3 s invoke budget (PynamoDB's defaults — 15 s connect, 30 s read,
-3 retries — would let one slow call outlive the flow's whole timeout). Table names come from ``bind_models``
+3 retries — would let one slow call outlive the flow's whole timeout). Worst case per request: 2 attempts ×
+0.6 s + backoff ≈ 1.25 s, so a cold start's pointer read plus version load stays under 2.5 s even when both hang;
+after a failure the cache serves last-known-good/baked and retries only after ``CONFIG_RETRY_SECONDS``. Table names come from ``bind_models``
 (called once with typed settings), never from the environment at import time.
 """
 
@@ -12,8 +14,8 @@ from typing import Any
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-CONNECT_TIMEOUT_S = 0.5
-READ_TIMEOUT_S = 1.0
+CONNECT_TIMEOUT_S = 0.3
+READ_TIMEOUT_S = 0.6
 MAX_RETRIES = 1
 BASE_BACKOFF_MS = 25
 
