@@ -1,10 +1,10 @@
 """All PynamoDB models, in one module.
 
 Timeouts and retries fit inside a flow's 3 s invoke budget (PynamoDB's defaults — 15 s connect, 30 s read,
-3 retries — would let one slow call outlive the flow's whole timeout). Worst case per request: 2 attempts ×
+3 retries — would let one slow call outlive the flow's whole timeout). Worst case per request: 2 attempts x
 0.6 s + backoff ≈ 1.25 s, so a cold start's pointer read plus version load stays under 2.5 s even when both hang;
-after a failure the cache serves last-known-good/baked and retries only after ``CONFIG_RETRY_SECONDS``. Table names come from ``bind_models``
-(called once with typed settings), never from the environment at import time.
+after a failure the cache serves last-known-good/baked and retries only after ``CONFIG_RETRY_SECONDS``.
+Table names come from ``bind_model`` (called once with typed settings), never from the environment at import time.
 """
 
 from __future__ import annotations
