@@ -65,12 +65,23 @@ def _check_attributes(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+def _check_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as America/New_York)") from None
+    return value
+
+
 class Defaults(Strict):
     """Deployment-wide defaults: where every failure lands, and what callers hear."""
 
     default_queue: Key
     time_zone: str = "UTC"
     country: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+    _zone = field_validator("time_zone")(_check_zone)
     closed_message: str = Field(
         default="We are closed right now. Please call again during our opening hours.", max_length=2000
     )
@@ -177,16 +188,7 @@ class Schedule(Strict):
     emergency_closures: list[EmergencyClosure] = Field(default_factory=list)
     closed_message: str | None = Field(default=None, max_length=2000)
 
-    @field_validator("time_zone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as America/New_York)") from None
-        return value
+    _zone = field_validator("time_zone")(_check_zone)
 
     @field_validator("weekly")
     @classmethod
