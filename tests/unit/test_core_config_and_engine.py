@@ -122,7 +122,7 @@ def test_reference_errors_name_the_referring_item(tmp_path: Path) -> None:
     assert any(p == "entry_points[0].ruleset" for p, _ in issues)
 
 
-def test_rule_errors_are_located_in_their_file(tmp_path: Path, sample: dict[str, Any]) -> None:
+def test_rule_errors_are_located_in_their_file(sample: dict[str, Any]) -> None:
     broken = json.loads(json.dumps(sample))
     broken["rulesets"]["cards"]["rules"][2]["when"] = {"field": "attributes.x", "op": "regex", "value": "(("}
     result = validate_document(broken)
