@@ -45,7 +45,7 @@ test: lint typecheck
 synth: $(STAMP)
 	$(PY) app.py
 	@echo "templates in $(CDK_OUTDIR)/; cfn-lint:"
-	$(BIN)/cfn-lint --non-zero-exit-code error -- $(CDK_OUTDIR)/*.template.json
+	$(BIN)/cfn-lint --non-zero-exit-code error -- $(CDK_OUTDIR)/*.template.json $(wildcard $(CDK_OUTDIR)/assembly-*/*.template.json)
 
 bench: $(STAMP)
 	$(PY) -m bench

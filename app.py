@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "lambdas"))  # the routing package validates and b
 import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
-from stacks.app_builder import build_app  # noqa: E402
+from stacks.app_builder import build_app, build_pipeline  # noqa: E402
 
 
 def main() -> None:
@@ -26,6 +26,7 @@ def main() -> None:
     context = None if "CDK_CONTEXT_JSON" in os.environ else json.loads((ROOT / "cdk.json").read_text())["context"]
     app = cdk.App(outdir=os.environ.get("CDK_OUTDIR"), context=context)
     build_app(app)
+    build_pipeline(app)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     app.synth()
 

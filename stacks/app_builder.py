@@ -7,6 +7,7 @@ from pathlib import Path
 import aws_cdk as cdk
 
 from stacks.nag import acknowledge_findings
+from stacks.pipeline_stack import PipelineStack
 from stacks.regional_stack import RegionalStack
 from stacks.settings import EnvironmentSettings
 
@@ -47,3 +48,11 @@ def build_app(
     if len(stacks) == 2:
         stacks[1].add_stack_dependency(stacks[0], "the DR stack references the active region's global table replica")
     return stacks
+
+
+def build_pipeline(app: cdk.App, settings: EnvironmentSettings | None = None) -> PipelineStack | None:
+    """The environment's pipeline stack, when cdk.json gives it pipeline settings."""
+    settings = settings or settings_from_app(app)
+    if settings.pipeline is None:
+        return None
+    return PipelineStack(app, f"Trunkline-{settings.name}-pipeline", settings=settings)

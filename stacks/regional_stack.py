@@ -63,6 +63,8 @@ class RegionalStack(Stack):
             spec=FunctionSpec(
                 handler="route.handler.lambda_handler",
                 service="trunkline-route",
+                function_name=f"trunkline-{settings.name}-route",
+                gradual_deploy=settings.gradual_deploy,
                 description="Per-call routing decision for Amazon Connect flows",
                 timeout_seconds=settings.route_timeout_seconds,
                 memory_mb=settings.route_memory_mb,

@@ -33,6 +33,32 @@ class RegionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PipelineSettings:
+    """Where the pipeline pulls the repository from, and whether production waits for a person."""
+
+    repository: str  # owner/name
+    branch: str
+    connection_arn: str  # a CodeStar/CodeConnections connection to the Git host
+    manual_approval: bool = False
+
+    @classmethod
+    def from_context(cls, raw: Any, where: str) -> PipelineSettings | None:
+        """Parse ``environments.<name>.pipeline`` (absent: no pipeline for this environment)."""
+        if raw is None:
+            return None
+        if not isinstance(raw, Mapping):
+            raise SettingsError(f"{where} must be a mapping")
+        for key in ("repository", "branch", "connection_arn"):
+            if not isinstance(raw.get(key), str) or not raw[key]:
+                raise SettingsError(f"{where}.{key} is required")
+        if "/" not in raw["repository"]:
+            raise SettingsError(f"{where}.repository must be owner/name")
+        if not raw["connection_arn"].startswith("arn:aws:code"):
+            raise SettingsError(f"{where}.connection_arn must be a CodeConnections/CodeStar connection ARN")
+        return cls(raw["repository"], raw["branch"], raw["connection_arn"], bool(raw.get("manual_approval", False)))
+
+
+@dataclass(frozen=True, slots=True)
 class EnvironmentSettings:
     """Everything the stacks need for one environment (dev, prod…)."""
 
@@ -48,6 +74,8 @@ class EnvironmentSettings:
     route_timeout_seconds: int = 3
     route_memory_mb: int = 1024
     config_retention_days: int = 90
+    gradual_deploy: bool = True
+    pipeline: PipelineSettings | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -101,6 +129,8 @@ class EnvironmentSettings:
             route_timeout_seconds=route_timeout,
             route_memory_mb=int(raw.get("route_memory_mb", 1024)),
             config_retention_days=int(raw.get("config_retention_days", 90)),
+            gradual_deploy=bool(raw.get("gradual_deploy", True)),
+            pipeline=PipelineSettings.from_context(raw.get("pipeline"), f"{where}.pipeline"),
             extra={k: v for k, v in raw.items() if k not in _KNOWN},
         )
 
@@ -117,4 +147,6 @@ _KNOWN = {
     "route_timeout_seconds",
     "route_memory_mb",
     "config_retention_days",
+    "gradual_deploy",
+    "pipeline",
 }

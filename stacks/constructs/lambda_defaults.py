@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -25,6 +27,11 @@ class FunctionSpec:
     handler: str
     service: str
     description: str
+    # Physical name, identical in the active and DR regions (Connect Global Resiliency expects the same function
+    # names in both); None lets CloudFormation generate one.
+    function_name: str | None = None
+    # Shift traffic to a new version gradually (CodeDeploy) and roll back on the function's error alarm.
+    gradual_deploy: bool = False
     timeout_seconds: int = 3
     memory_mb: int = 1024
     environment: Mapping[str, str] = field(default_factory=dict)
@@ -62,6 +69,7 @@ class TrunklineFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
+            function_name=spec.function_name,
             role=self.role,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
@@ -80,6 +88,37 @@ class TrunklineFunction(Construct):
             },
         )
         self.alias = lambda_.Alias(self, "Live", alias_name="live", version=self.function.current_version)
+        # Errors of the live alias: the rollback trigger of gradual deploys (and an alarm in its own right).
+        self.errors_alarm = cloudwatch.Alarm(
+            self,
+            "Errors",
+            alarm_description=f"{spec.service}: the live alias returned errors (a bad build rolls back on this)",
+            metric=self.alias.metric_errors(period=Duration.minutes(1), statistic="Sum"),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.deployment_group: codedeploy.LambdaDeploymentGroup | None = None
+        if spec.gradual_deploy:
+            self.deployment_group = codedeploy.LambdaDeploymentGroup(
+                self,
+                "Deployment",
+                alias=self.alias,
+                deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
+                alarms=[self.errors_alarm],
+                auto_rollback=codedeploy.AutoRollbackConfig(
+                    failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
+                ),
+            )
+            Validations.of(self.deployment_group).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    "AWSCodeDeployRoleForLambdaLimited]",
+                    reason="CodeDeploy's service role for Lambda traffic shifting: AWS's least-privilege managed "
+                    "policy for exactly this (update the alias, invoke hooks), maintained with the service.",
+                )
+            )
 
 
 _RETENTION = {

@@ -218,7 +218,11 @@ def test_app_py_synthesizes_offline(tmp_path: Path) -> None:
     env["CDK_CONTEXT_JSON"] = json.dumps(cdk_context())
     run = subprocess.run([sys.executable, str(ROOT / "app.py")], env=env, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert {p.name for p in tmp_path.glob("*.template.json")} == {f"{ACTIVE}.template.json", f"{DR}.template.json"}
+    assert {p.name for p in tmp_path.glob("Trunkline-*.template.json")} == {
+        f"{ACTIVE}.template.json",
+        f"{DR}.template.json",
+        "Trunkline-dev-pipeline.template.json",
+    }
 
 
 def test_match_is_used_for_partial_properties(dev_stacks: dict[str, Template]) -> None:

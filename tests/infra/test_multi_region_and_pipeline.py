@@ -1,0 +1,141 @@
+"""Both regions, gradual Lambda deploys with automatic rollback, and the CI/CD pipeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from stacks.app_builder import build_pipeline
+from stacks.settings import EnvironmentSettings, SettingsError
+from tests.infra.conftest import cdk_context, environment
+
+
+def _route(template: Template) -> dict[str, Any]:
+    (fn,) = [
+        f
+        for f in template.find_resources("AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == "route.handler.lambda_handler"
+    ]
+    return fn
+
+
+def test_function_names_match_across_regions(dev_stacks: dict[str, Template]) -> None:
+    names = {name: _route(t)["Properties"]["FunctionName"] for name, t in dev_stacks.items()}
+    assert set(names.values()) == {"trunkline-dev-route"}
+    assert len(names) == 2
+
+
+def test_dr_stack_reads_the_local_replica_by_the_same_table_name(dev_stacks: dict[str, Template]) -> None:
+    active = dev_stacks["Trunkline-dev-active"].find_resources("AWS::DynamoDB::GlobalTable")
+    (table,) = active.values()
+    assert table["Properties"]["TableName"] == "trunkline-config-dev"
+    for template in dev_stacks.values():
+        assert _route(template)["Properties"]["Environment"]["Variables"]["CONFIG_TABLE_NAME"] == "trunkline-config-dev"
+
+
+@pytest.mark.parametrize("stack", ["Trunkline-dev-active", "Trunkline-dev-dr"])
+def test_route_deploys_gradually_and_rolls_back_on_its_error_alarm(dev_stacks: dict[str, Template], stack: str) -> None:
+    template = dev_stacks[stack]
+    (group,) = template.find_resources("AWS::CodeDeploy::DeploymentGroup").values()
+    props = group["Properties"]
+    assert props["DeploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+    assert set(props["AutoRollbackConfiguration"]["Events"]) >= {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"}
+    (alarm_ref,) = props["AlarmConfiguration"]["Alarms"]
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    alarm = alarms[alarm_ref["Name"]["Ref"]]["Properties"]
+    assert alarm["MetricName"] == "Errors"
+    assert alarm["Namespace"] == "AWS/Lambda"
+    assert {d["Name"] for d in alarm["Dimensions"]} == {"FunctionName", "Resource"}
+    route_alias = next(
+        v
+        for v in template.find_resources("AWS::Lambda::Alias").values()
+        if v["Properties"]["FunctionName"] == {"Ref": _route_id(template)}
+    )
+    assert route_alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["DeploymentGroupName"] == {
+        "Ref": _group_id(template)
+    }
+
+
+def _route_id(template: Template) -> str:
+    return next(
+        k
+        for k, f in template.find_resources("AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == "route.handler.lambda_handler"
+    )
+
+
+def _group_id(template: Template) -> str:
+    (group_id,) = template.find_resources("AWS::CodeDeploy::DeploymentGroup")
+    return group_id
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Template:
+    app = cdk.App(context=cdk_context())
+    stack = build_pipeline(app, environment("dev"))
+    assert stack is not None
+    return Template.from_stack(stack)
+
+
+def test_pipeline_stages_in_order(pipeline: Template) -> None:
+    (pipe,) = pipeline.find_resources("AWS::CodePipeline::Pipeline").values()
+    stages = [s["Name"] for s in pipe["Properties"]["Stages"]]
+    assert stages[:2] == ["Source", "Build"]
+    assert stages.index("Active") < stages.index("Dr")
+    (synth,) = [
+        p
+        for p in pipeline.find_resources("AWS::CodeBuild::Project").values()
+        if "make test" in p["Properties"]["Source"]["BuildSpec"]
+    ]
+    spec = synth["Properties"]["Source"]["BuildSpec"]
+    assert spec.index("make test") < spec.index("npx cdk synth -c env=dev")
+    source = pipe["Properties"]["Stages"][0]["Actions"][0]
+    assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+    assert source["Configuration"]["FullRepositoryId"] == "northwind/trunkline"
+
+
+def _active_stage_actions(manual_approval: bool) -> list[dict[str, Any]]:
+    raw = cdk_context()["environments"]
+    raw = {**raw, "x": {**raw["dev"], "pipeline": {**raw["dev"]["pipeline"], "manual_approval": manual_approval}}}
+    stack = build_pipeline(cdk.App(context=cdk_context()), EnvironmentSettings.from_context(raw, "x"))
+    assert stack is not None
+    (pipe,) = Template.from_stack(stack).find_resources("AWS::CodePipeline::Pipeline").values()
+    return next(s for s in pipe["Properties"]["Stages"] if s["Name"] == "Active")["Actions"]
+
+
+def test_manual_approval_gates_the_active_deploy_only_when_asked() -> None:
+    gated = _active_stage_actions(True)
+    approvals = [a for a in gated if a["ActionTypeId"]["Category"] == "Approval"]
+    deploys = [a for a in gated if a["ActionTypeId"]["Category"] == "Deploy"]
+    assert len(approvals) == 1
+    assert approvals[0]["RunOrder"] < min(a["RunOrder"] for a in deploys)
+    assert not [a for a in _active_stage_actions(False) if a["ActionTypeId"]["Category"] == "Approval"]
+
+
+def test_no_pipeline_without_settings() -> None:
+    assert build_pipeline(cdk.App(context=cdk_context()), environment("prod")) is None
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        ({"dr": {"region": "us-east-1"}}, "must differ"),
+        (
+            {"active": {"region": "us-east-1", "connect_instance_arn": "arn:aws:connect:eu-west-2:1:instance/x"}},
+            "region differs",
+        ),
+        ({"route_timeout_seconds": 9}, "1..8"),
+        ({"alarm_emails": ["not-an-address"]}, "e-mail"),
+        (
+            {"pipeline": {"repository": "nope", "branch": "main", "connection_arn": "arn:aws:codeconnections:x"}},
+            "owner/name",
+        ),
+    ],
+)
+def test_bad_settings_name_the_key(patch: dict[str, Any], message: str) -> None:
+    raw = cdk_context()["environments"]
+    with pytest.raises(SettingsError, match=message):
+        EnvironmentSettings.from_context({"x": {**raw["dev"], **patch}}, "x")
