@@ -84,3 +84,10 @@ RESERVED_ORDER = (
     "callback_offer",
     "metrics_age_s",
 )
+# Every key the reply owns: the ones above plus those reserved for the callback offer and the oversize marker.
+RESERVED_KEYS = frozenset(RESERVED_ORDER) | {
+    "callback_reason",
+    "callback_profile",
+    "callback_wait_s",
+    "attributes_dropped",
+}

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from routing.reply import RESERVED_KEYS
 from routing.schedule import parse_interval
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
@@ -17,33 +18,7 @@ Key = Annotated[str, Field(pattern=KEY_PATTERN, description="a logical key: lowe
 Channel = Literal["VOICE", "CHAT", "TASK", "EMAIL"]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Reply keys the route function owns; config attributes may not shadow them (docs/design/routing-core.md).
-RESERVED_REPLY_KEYS = frozenset(
-    {
-        "status",
-        "reason",
-        "queue_key",
-        "queue_id",
-        "queue_arn",
-        "queue_name",
-        "classification",
-        "rule_id",
-        "ruleset",
-        "config_version",
-        "config_source",
-        "priority",
-        "routing_criteria",
-        "line_of_business",
-        "entry_point",
-        "language",
-        "message",
-        "fallback_reason",
-        "callback_offer",
-        "callback_reason",
-        "callback_profile",
-        "callback_wait_s",
-        "metrics_age_s",
-    }
-)
+RESERVED_REPLY_KEYS = RESERVED_KEYS
 MAX_ATTRIBUTE_BYTES = 16_384  # half of Connect's 32 KB reply/attribute budget
 
 
