@@ -174,7 +174,8 @@ def _naive_baseline(document: dict[str, Any], events: list[dict[str, Any]]) -> l
 
         def call(event: dict[str, Any]) -> dict[str, str]:
             endpoint = event["Details"]["ContactData"]["SystemEndpoint"] or {}
-            number = endpoint.get("Address") or event["Details"]["Parameters"].get("entry_key", "")
+            data = event["Details"]["ContactData"]
+            number = endpoint.get("Address") or data["Attributes"].get("entry_key") or "unknown"
             item = client.get_item(TableName="naive", Key={"number": {"S": number}}).get("Item", {})
             return {k: v["S"] for k, v in item.items()}
 
