@@ -14,6 +14,8 @@ def build_service() -> RouteService:
     """Default dependencies, built once per cold start: settings, the DynamoDB store, the config cache."""
     from routing.config_cache import ConfigCache
     from routing.data.config_store import DynamoConfigStore
+    from routing.engine import NO_METRICS
+    from routing.rules import MetricsView
     from routing.settings import Settings
 
     settings = Settings.from_env()
@@ -28,7 +30,22 @@ def build_service() -> RouteService:
         retry_seconds=settings.config_retry_seconds,
         baked_path=settings.baked_config_path,
     )
-    return RouteService(cache, default_queue_id=settings.default_queue_id, instance_arn=settings.connect_instance_arn)
+    metrics_view: MetricsView = NO_METRICS
+    if settings.metrics_table_name:
+        from routing.data.metrics_store import DynamoMetricsStore
+        from routing.live_metrics import LiveMetrics
+
+        metrics_view = LiveMetrics(
+            DynamoMetricsStore(settings.metrics_table_name, region=settings.aws_region or None),
+            cache_seconds=settings.metrics_cache_seconds,
+            stale_seconds=settings.metrics_stale_seconds,
+        )
+    return RouteService(
+        cache,
+        default_queue_id=settings.default_queue_id,
+        instance_arn=settings.connect_instance_arn,
+        metrics_view=metrics_view,
+    )
 
 
 def set_service(service: RouteService | None) -> None:

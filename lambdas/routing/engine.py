@@ -23,6 +23,7 @@ from routing.rules import (
     RuleError,
     choose_index_field,
     compile_condition,
+    metric_queue_keys,
     resolve_field,
 )
 from routing.schedule import CompiledSchedule
@@ -35,7 +36,10 @@ FALLBACK_CONDITIONS = frozenset(
 class NoMetrics:
     """A ``MetricsView`` for when no snapshot exists: every metric is unknown."""
 
-    def metric(self, queue_id: str, name: str) -> float | None:  # noqa: ARG002
+    def prefetch(self, queue_ids: frozenset[str]) -> None:
+        """Nothing to fetch."""
+
+    def metric(self, queue_id: str, name: str, channel: str = "VOICE") -> float | None:  # noqa: ARG002
         """Always unknown."""
         return None
 
@@ -107,6 +111,7 @@ class CompiledRuleset:
     presence_field: str | None
     presence_get: Any  # accessor of the presence-index field, None when not indexed
     buckets: Mapping[tuple[str | None, bool], tuple[CompiledRule, ...]]
+    metric_queue_ids: frozenset[str] = frozenset()  # every queue whose metrics a decision here may read
 
     def match(self, ctx: EvalContext) -> Target:
         """The first rule whose condition holds, else the default."""
@@ -284,10 +289,16 @@ def _compile_ruleset(key: str, spec: Mapping[str, Any], queue_ids: Mapping[str, 
                     for r, a, need in zip(rules, allowed, needs_presence, strict=True)
                     if (a is None or (value is not None and value in a)) and (present or not need)
                 )
+    metric_keys = {k for r in spec.get("rules") or () for k in metric_queue_keys(r.get("when"))}
+    for target in [*(r.target for r in rules), default]:
+        # Fallbacks test the target's metrics, and the decision reports the chosen queue's snapshot age.
+        metric_keys.add(target.queue)
+        metric_keys.update(fb.queue for fb in target.fallbacks)
     return CompiledRuleset(
         key=key,
         default=default,
         rules=tuple(rules),
+        metric_queue_ids=frozenset(queue_ids[k] for k in metric_keys if k in queue_ids),
         index_field=index_field,
         index_get=resolve_field(index_field, path, queue_ids).accessor if index_field else None,
         presence_field=presence_field,
@@ -369,8 +380,8 @@ class DecisionContext:
         return self._country
 
     def metric(self, queue_id: str, name: str) -> float | None:
-        """A live metric (None when unknown or stale)."""
-        return self._metrics.metric(queue_id, name)
+        """A live metric for this contact's channel (None when unknown or stale)."""
+        return self._metrics.metric(queue_id, name, self.contact.channel)
 
     def metric_age(self, queue_id: str) -> float | None:
         """Age of the metrics snapshot for ``queue_id``."""
@@ -469,6 +480,7 @@ def decide(
             )
 
     ruleset = cfg.rulesets[entry.ruleset]
+    metrics.prefetch(ruleset.metric_queue_ids)  # one batched read at most, and only when the cache is stale
     target = ruleset.match(ctx)
     queue = cfg.queues[target.queue]
     fallback_reason = ""

@@ -62,8 +62,12 @@ class RuleError(ValueError):
 class MetricsView(Protocol):
     """Live queue metrics as rules see them: ``None`` means unknown (missing or stale)."""
 
-    def metric(self, queue_id: str, name: str) -> float | None:
-        """The value of metric ``name`` for Connect queue ``queue_id``, or None when unknown."""
+    def prefetch(self, queue_ids: frozenset[str]) -> None:
+        """Make the snapshots of these queues available (one batched read at most); never raises."""
+        ...
+
+    def metric(self, queue_id: str, name: str, channel: str = "VOICE") -> float | None:
+        """The value of metric ``name`` for Connect queue ``queue_id`` on ``channel``, or None when unknown."""
         ...
 
     def age_seconds(self, queue_id: str) -> float | None:
@@ -373,6 +377,21 @@ def compile_condition(spec: object, path: str, queue_ids: Mapping[str, str]) -> 
         p0, p1 = preds
         return (lambda c: p0(c) and p1(c)), leaves
     return (lambda c: all(p(c) for p in preds)), leaves
+
+
+def metric_queue_keys(spec: object) -> set[str]:
+    """Queue keys named by ``metrics.<queue>.<metric>`` fields anywhere in a condition tree."""
+    if isinstance(spec, Mapping):
+        found = set()
+        field_name = spec.get("field")
+        if isinstance(field_name, str) and field_name.startswith("metrics."):
+            found.add(field_name.split(".")[1])
+        for value in spec.values():
+            found |= metric_queue_keys(value)
+        return found
+    if isinstance(spec, list):
+        return {k for item in spec for k in metric_queue_keys(item)}
+    return set()
 
 
 def choose_index_field(rule_leaves: Sequence[Iterable[Comparison]], *, presence: bool = False) -> str | None:

@@ -39,7 +39,10 @@ class Settings:
     baked_config_path: Path = BAKED_CONFIG_DEFAULT
     metrics_table_name: str = ""
     metrics_cache_seconds: float = 5.0
-    metrics_stale_seconds: float = 120.0
+    metrics_stale_seconds: float = 60.0
+    metrics_requests_per_second: float = 2.0
+    metrics_samples_per_invocation: int = 4
+    metrics_sample_interval_seconds: float = 15.0
     callback_table_name: str = ""
     aws_region: str = ""
 
@@ -56,7 +59,10 @@ class Settings:
             baked_config_path=Path(env.get("BAKED_CONFIG_PATH") or BAKED_CONFIG_DEFAULT),
             metrics_table_name=env.get("METRICS_TABLE_NAME", ""),
             metrics_cache_seconds=_float(env, "METRICS_CACHE_SECONDS", 5.0),
-            metrics_stale_seconds=_float(env, "METRICS_STALE_SECONDS", 120.0),
+            metrics_stale_seconds=_float(env, "METRICS_STALE_SECONDS", 60.0),
+            metrics_requests_per_second=_float(env, "METRICS_REQUESTS_PER_SECOND", 2.0) or 2.0,
+            metrics_samples_per_invocation=int(_float(env, "METRICS_SAMPLES_PER_INVOCATION", 4)) or 1,
+            metrics_sample_interval_seconds=_float(env, "METRICS_SAMPLE_INTERVAL_SECONDS", 15.0),
             callback_table_name=env.get("CALLBACK_TABLE_NAME", ""),
             aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "")),
         )

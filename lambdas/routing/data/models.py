@@ -62,7 +62,21 @@ class ConfigItem(Model):
     detail = UnicodeAttribute(null=True)
 
 
-ALL_MODELS: tuple[type[Model], ...] = (ConfigItem,)
+class QueueMetricsItem(Model):
+    """The latest live-metrics snapshot of one Connect queue (metrics table, one item per queue, per region)."""
+
+    class Meta(_BudgetMeta):
+        table_name = "trunkline-metrics"
+        region: str | None = None
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)  # Connect queue id
+    sampled_at = NumberAttribute()  # epoch seconds of the GetCurrentMetricData response
+    values = UnicodeAttribute()  # JSON: {channel: {metric: number}}; a metric Connect returned null for is absent
+    expires_at = TTLAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (ConfigItem, QueueMetricsItem)
 
 
 def bind_model(model: type[Model], *, table_name: str, region: str | None = None, host: str | None = None) -> None:

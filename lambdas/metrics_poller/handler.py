@@ -1,0 +1,69 @@
+"""Scheduled every minute: sample live queue metrics several times and write snapshots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from routing.observability import logger, metrics
+
+_poller: Any = None
+
+
+def _queue_ids(settings: Any) -> list[str]:
+    """Queue ids of the ACTIVE config version (the poller follows config, not a hand-kept list)."""
+    from routing.data.config_store import DynamoConfigStore
+
+    store = DynamoConfigStore(settings.config_table_name, region=settings.aws_region or None)
+    pointer = store.get_pointer()
+    if pointer is None:
+        return []
+    return sorted(q["queue_id"] for q in store.load_document(pointer.version_id)["queues"].values())
+
+
+def build_poller() -> Any:
+    """Connect client with short timeouts (our own backoff replaces botocore's retries) and the metrics store."""
+    import boto3
+    from botocore.config import Config
+
+    from routing.data.metrics_store import DynamoMetricsStore
+    from routing.metrics_poller import MetricsPoller
+    from routing.settings import Settings
+
+    settings = Settings.from_env()
+    client = boto3.client(
+        "connect",
+        config=Config(connect_timeout=1, read_timeout=3, retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    instance_id = settings.connect_instance_arn.rsplit("/", 1)[-1]
+    store = DynamoMetricsStore(settings.metrics_table_name, region=settings.aws_region or None)
+    poller = MetricsPoller(
+        client, store, instance_id=instance_id, requests_per_second=settings.metrics_requests_per_second
+    )
+    return settings, poller
+
+
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001
+    """EventBridge schedule → a few sampling cycles within the invocation."""
+    global _poller  # noqa: PLW0603
+    if _poller is None:
+        _poller = build_poller()
+    settings, poller = _poller
+    queue_ids = _queue_ids(settings)
+    remaining = (lambda: context.get_remaining_time_in_millis() / 1000) if context else (lambda: 60.0)
+    results = poller.run(
+        queue_ids,
+        samples=settings.metrics_samples_per_invocation,
+        interval_seconds=settings.metrics_sample_interval_seconds,
+        remaining_seconds=remaining,
+    )
+    summary = {
+        "queues": len(queue_ids),
+        "cycles": len(results),
+        "snapshots": sum(len(r.snapshots) for r in results),
+        "requests": sum(r.requests for r in results),
+        "throttled": sum(r.throttled for r in results),
+        "failed_pages": sum(r.failed_pages for r in results),
+    }
+    logger.info("metrics poll", extra=summary)
+    return summary

@@ -1,0 +1,79 @@
+"""Live queue metrics snapshots: written by the poller, read (batched, cached) by the route function."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSnapshot:
+    """One queue's metrics at ``sampled_at`` (epoch seconds), per channel; absent metric = unknown."""
+
+    queue_id: str
+    sampled_at: float
+    values: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+
+class MetricsStore(Protocol):
+    """Where snapshots live."""
+
+    def get_many(self, queue_ids: Iterable[str]) -> dict[str, QueueSnapshot]:
+        """Snapshots of these queues (missing ones are simply absent)."""
+        ...
+
+    def put_many(self, snapshots: Iterable[QueueSnapshot], *, ttl_seconds: int) -> None:
+        """Write snapshots; each expires ``ttl_seconds`` after it was sampled."""
+        ...
+
+
+class InMemoryMetricsStore:
+    """A ``MetricsStore`` in a dict (tests, simulator, demo)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, QueueSnapshot] = {}
+        self.reads = 0
+
+    def get_many(self, queue_ids: Iterable[str]) -> dict[str, QueueSnapshot]:
+        self.reads += 1
+        return {q: self.items[q] for q in queue_ids if q in self.items}
+
+    def put_many(self, snapshots: Iterable[QueueSnapshot], *, ttl_seconds: int) -> None:  # noqa: ARG002
+        for snap in snapshots:
+            self.items[snap.queue_id] = snap
+
+
+class DynamoMetricsStore:
+    """The metrics table through PynamoDB (``routing.data.models.QueueMetricsItem``)."""
+
+    def __init__(self, table_name: str, *, region: str | None = None, host: str | None = None) -> None:
+        from routing.data.models import QueueMetricsItem, bind_model
+
+        bind_model(QueueMetricsItem, table_name=table_name, region=region, host=host)
+        self._model = QueueMetricsItem
+
+    def get_many(self, queue_ids: Iterable[str]) -> dict[str, QueueSnapshot]:
+        keys = sorted(set(queue_ids))
+        if not keys:
+            return {}
+        # One BatchGetItem per 100 keys (PynamoDB pages and retries unprocessed keys).
+        return {
+            item.pk: QueueSnapshot(item.pk, float(item.sampled_at), json.loads(item.values))
+            for item in self._model.batch_get(keys)
+        }
+
+    def put_many(self, snapshots: Iterable[QueueSnapshot], *, ttl_seconds: int) -> None:
+        with self._model.batch_write() as batch:
+            for snap in snapshots:
+                sampled = datetime.fromtimestamp(snap.sampled_at, UTC)
+                batch.save(
+                    self._model(
+                        snap.queue_id,
+                        sampled_at=snap.sampled_at,
+                        values=json.dumps(snap.values, sort_keys=True, separators=(",", ":")),
+                        expires_at=sampled + timedelta(seconds=ttl_seconds),
+                    )
+                )

@@ -1,0 +1,208 @@
+"""The live-metrics poller: ``GetCurrentMetricData`` for every configured queue, within a request budget.
+
+``GetCurrentMetricData`` allows 5 requests/s (burst 8) for the whole account and region, shared by every caller,
+and cannot be raised: the poller spends at most ``requests_per_second`` (default 2) through a token bucket, pages
+queues 100 at a time (the API's filter limit) grouped by QUEUE and CHANNEL, backs off with jitter on throttling,
+and writes one snapshot per queue. Null values stay unknown; a queue Connect does not return gets no snapshot.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from routing.data.metrics_store import MetricsStore, QueueSnapshot
+from routing.observability import MetricUnit, logger, metrics
+
+CHANNELS = ("VOICE", "CHAT", "TASK")
+QUEUES_PER_REQUEST = 100  # Filters.Queues limit
+# Connect name → snapshot name; all COUNT except the two SECONDS metrics.
+METRICS = {
+    "AGENTS_AVAILABLE": ("agents_available", "COUNT"),
+    "AGENTS_ONLINE": ("agents_online", "COUNT"),
+    "AGENTS_STAFFED": ("agents_staffed", "COUNT"),
+    "CONTACTS_IN_QUEUE": ("contacts_in_queue", "COUNT"),
+    "CONTACTS_SCHEDULED": ("contacts_scheduled", "COUNT"),
+    "OLDEST_CONTACT_AGE": ("oldest_contact_age", "SECONDS"),
+    "ESTIMATED_WAIT_TIME": ("estimated_wait_time", "SECONDS"),
+}
+THROTTLING_CODES = frozenset({"TooManyRequestsException", "ThrottlingException", "LimitExceededException"})
+
+
+class CurrentMetricsClient(Protocol):
+    """The slice of the boto3 Connect client the poller uses (botocore Stubber in tests)."""
+
+    def get_current_metric_data(self, **kwargs: Any) -> dict[str, Any]:
+        """GetCurrentMetricData."""
+        ...
+
+
+class TokenBucket:
+    """``rate`` tokens per second, at most ``burst`` saved; ``acquire`` sleeps until one is free."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.rate, self.burst = rate, burst
+        self._clock, self._sleep = clock, sleep
+        self._tokens = burst
+        self._last = clock()
+
+    def acquire(self) -> None:
+        """Take one token, sleeping as long as needed."""
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens < 1:
+            wait = (1 - self._tokens) / self.rate
+            self._sleep(wait)
+            self._last = self._clock()
+            self._tokens = 0.0
+        else:
+            self._tokens -= 1
+
+
+@dataclass(slots=True)
+class CycleResult:
+    """One sampling cycle: what was written and what it cost."""
+
+    snapshots: list[QueueSnapshot] = field(default_factory=list)
+    requests: int = 0
+    throttled: int = 0
+    failed_pages: int = 0
+
+
+def seconds_value(name: str, value: float, *, grouped: bool) -> float:
+    """Normalize a SECONDS metric. ``OLDEST_CONTACT_AGE`` comes back in milliseconds when a request has no
+    Groupings (documented quirk); the poller always groups, but the conversion is explicit and tested."""
+    if name == "OLDEST_CONTACT_AGE" and not grouped:
+        return value / 1000.0
+    return value
+
+
+def _request(queue_ids: Sequence[str]) -> dict[str, Any]:
+    return {
+        "Filters": {"Queues": list(queue_ids), "Channels": list(CHANNELS)},
+        "Groupings": ["QUEUE", "CHANNEL"],
+        "CurrentMetrics": [{"Name": name, "Unit": unit} for name, (_, unit) in METRICS.items()],
+        "MaxResults": 100,
+    }
+
+
+class MetricsPoller:
+    """Samples every configured queue and writes snapshots."""
+
+    def __init__(
+        self,
+        client: CurrentMetricsClient,
+        store: MetricsStore,
+        *,
+        instance_id: str,
+        requests_per_second: float = 2.0,
+        max_retries: int = 5,
+        ttl_seconds: int = 600,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._client, self._store = client, store
+        self._instance_id = instance_id
+        self._bucket = TokenBucket(requests_per_second, 1.0, clock=clock, sleep=sleep)
+        self._max_retries = max_retries
+        self._ttl = ttl_seconds
+        self._wall, self._sleep = wall_clock, sleep
+        self._rng = rng or random.Random()
+
+    def _call(self, request: dict[str, Any], result: CycleResult) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        for attempt in range(self._max_retries + 1):
+            self._bucket.acquire()
+            result.requests += 1
+            try:
+                return self._client.get_current_metric_data(InstanceId=self._instance_id, **request)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in THROTTLING_CODES or attempt == self._max_retries:
+                    raise
+                result.throttled += 1
+                # Full jitter, exponential: other consumers share the same account-wide limit.
+                self._sleep(self._rng.uniform(0, min(5.0, 0.2 * 2**attempt)))
+        raise AssertionError("unreachable")
+
+    def sample(self, queue_ids: Iterable[str]) -> CycleResult:
+        """One cycle over all queues: read, normalize, write. A failing page is logged and skipped."""
+        result = CycleResult()
+        ids = sorted(set(queue_ids))
+        for start in range(0, len(ids), QUEUES_PER_REQUEST):
+            page_ids = ids[start : start + QUEUES_PER_REQUEST]
+            values: dict[str, dict[str, dict[str, float]]] = {}
+            request = _request(page_ids)
+            try:
+                while True:
+                    response = self._call(request, result)
+                    sampled_at = self._wall()
+                    _fold(response, values)
+                    token = response.get("NextToken")
+                    if not token:
+                        break
+                    request = {**request, "NextToken": token}
+            except Exception as exc:  # noqa: BLE001 — one bad page must not stop the others
+                result.failed_pages += 1
+                logger.warning("metrics page failed", extra={"queues": len(page_ids), "error": repr(exc)})
+                continue
+            result.snapshots += [QueueSnapshot(q, sampled_at, v) for q, v in values.items()]
+        if result.snapshots:
+            self._store.put_many(result.snapshots, ttl_seconds=self._ttl)
+        metrics.add_metric(name="MetricsSnapshotsWritten", unit=MetricUnit.Count, value=len(result.snapshots))
+        metrics.add_metric(name="MetricsRequests", unit=MetricUnit.Count, value=result.requests)
+        if result.throttled:
+            metrics.add_metric(name="MetricsThrottled", unit=MetricUnit.Count, value=result.throttled)
+        return result
+
+    def run(
+        self,
+        queue_ids: Sequence[str],
+        *,
+        samples: int,
+        interval_seconds: float,
+        remaining_seconds: Callable[[], float],
+        safety_seconds: float = 10.0,
+    ) -> list[CycleResult]:
+        """Sample ``samples`` times ``interval_seconds`` apart (a one-minute schedule samples inside the
+        invocation), stopping early when the Lambda's remaining time gets short."""
+        results = []
+        for i in range(samples):
+            started = time.monotonic()
+            results.append(self.sample(queue_ids))
+            if i == samples - 1:
+                break
+            pause = max(0.0, interval_seconds - (time.monotonic() - started))
+            if remaining_seconds() - pause < safety_seconds + interval_seconds:
+                break
+            self._sleep(pause)
+        return results
+
+
+def _fold(response: dict[str, Any], into: dict[str, dict[str, dict[str, float]]]) -> None:
+    for result in response.get("MetricResults") or ():
+        dims = result.get("Dimensions") or {}
+        queue_id = (dims.get("Queue") or {}).get("Id")
+        channel = dims.get("Channel")
+        if not queue_id or not channel:
+            continue
+        channel_values = into.setdefault(queue_id, {}).setdefault(channel, {})
+        for item in result.get("Collections") or ():
+            name = (item.get("Metric") or {}).get("Name")
+            value = item.get("Value")
+            if name not in METRICS or value is None:
+                continue  # null → unknown, never 0
+            channel_values[METRICS[name][0]] = seconds_value(name, float(value), grouped=True)
