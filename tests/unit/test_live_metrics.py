@@ -1,0 +1,99 @@
+"""The route function's metrics view: batched prefetch, 5 s cache, stale = unknown, failures = unknown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from routing.config import load_directory
+from routing.config_cache import ConfigCache
+from routing.data.config_store import InMemoryConfigStore
+from routing.data.metrics_store import InMemoryMetricsStore, QueueSnapshot
+from routing.live_metrics import LiveMetrics
+from routing.publishing import publish_document
+from routing.service import RouteService
+from trunkline.contacts import connect_event
+
+ROOT = Path(__file__).resolve().parents[2]
+LOST_STOLEN = "63074fc7-3a89-51c0-b5e8-b35afcfc15ec"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 10_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _view(store: InMemoryMetricsStore, clock: Clock) -> LiveMetrics:
+    return LiveMetrics(store, cache_seconds=5, stale_seconds=60, wall_clock=clock, monotonic=clock)
+
+
+def test_one_read_per_cache_interval_and_stale_is_unknown() -> None:
+    store, clock = InMemoryMetricsStore(), Clock()
+    store.items["q1"] = QueueSnapshot(
+        "q1", clock.now - 10, {"VOICE": {"agents_available": 3}, "CHAT": {"agents_available": 1}}
+    )
+    view = _view(store, clock)
+    view.prefetch(frozenset({"q1", "q2"}))
+    assert view.metric("q1", "agents_available") == 3.0
+    assert view.metric("q1", "agents_available", "CHAT") == 1.0
+    assert view.metric("q2", "agents_available") is None  # no snapshot: unknown
+    assert view.metric("q1", "contacts_in_queue") is None  # metric absent: unknown
+    view.prefetch(frozenset({"q1", "q2"}))
+    assert store.reads == 1  # cached
+    clock.now += 55  # snapshot now 65 s old
+    assert view.metric("q1", "agents_available") is None
+    assert view.age_seconds("q1") == 65.0
+    clock.now += 1
+    view.prefetch(frozenset({"q1"}))
+    assert store.reads == 2
+
+
+def test_a_failing_store_makes_metrics_unknown_without_retrying_per_call() -> None:
+    class Broken(InMemoryMetricsStore):
+        def get_many(self, queue_ids: Any) -> dict[str, QueueSnapshot]:
+            self.reads += 1
+            raise TimeoutError("dynamodb read timeout")
+
+    store, clock = Broken(), Clock()
+    view = _view(store, clock)
+    for _ in range(10):
+        view.prefetch(frozenset({"q1"}))
+        assert view.metric("q1", "agents_staffed") is None
+    assert store.reads == 1
+
+
+def test_route_decisions_follow_the_metrics_and_report_snapshot_age() -> None:
+    doc = load_directory(ROOT / "config").document
+    assert doc is not None
+    config = InMemoryConfigStore()
+    publish_document(config, doc, actor="t", summary="t")
+    metrics_store, clock = InMemoryMetricsStore(), Clock()
+    from datetime import UTC, datetime
+
+    service = RouteService(
+        ConfigCache(config),
+        default_queue_id="d",
+        metrics_view=_view(metrics_store, clock),
+        clock=lambda: datetime(2026, 11, 24, 15, 30, tzinfo=UTC),
+    )
+    event = connect_event(dialed="+18005550100", attributes={"ivr_choice": "1"})
+    # Unknown metrics: the rule's target stands (unstaffed fallback has when_unknown false).
+    unknown = service.route(event)
+    assert (unknown["queue_key"], unknown["fallback_reason"], unknown["metrics_age_s"]) == ("cards_lost_stolen", "", "")
+    # Nobody staffed: overflow to general.
+    metrics_store.items[LOST_STOLEN] = QueueSnapshot(LOST_STOLEN, clock.now - 4, {"VOICE": {"agents_staffed": 0}})
+    clock.now += 6
+    empty = service.route(event)
+    assert (empty["queue_key"], empty["fallback_reason"]) == ("cards_general", "unstaffed:cards_lost_stolen")
+    # Staffed again: back to the primary, with the snapshot age in the decision.
+    metrics_store.items[LOST_STOLEN] = QueueSnapshot(LOST_STOLEN, clock.now - 2, {"VOICE": {"agents_staffed": 5}})
+    clock.now += 6
+    staffed = service.route(event)
+    assert (staffed["queue_key"], staffed["fallback_reason"], staffed["metrics_age_s"]) == (
+        "cards_lost_stolen",
+        "",
+        "8",
+    )
