@@ -27,7 +27,7 @@ def test_batched_reads_beyond_one_batch_and_overwrites(store: DynamoMetricsStore
         QueueSnapshot(f"q{i:03d}", 1_700_000_000.0 + i, {"VOICE": {"agents_available": float(i)}}) for i in range(250)
     ]
     store.put_many(snaps, ttl_seconds=600)
-    got = store.get_many([f"q{i:03d}" for i in range(0, 260)])
+    got = store.get_many([f"q{i:03d}" for i in range(260)])
     assert len(got) == 250
     assert got["q123"].values == {"VOICE": {"agents_available": 123.0}}
     store.put_many([QueueSnapshot("q123", 1_800_000_000.0, {"CHAT": {"contacts_in_queue": 4.0}})], ttl_seconds=600)
