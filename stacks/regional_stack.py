@@ -16,6 +16,7 @@ from stacks.constructs.config_publish import ConfigPublish
 from stacks.constructs.connect import ContactFlows, allow_connect
 from stacks.constructs.data import ConfigTable
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+from stacks.constructs.live_metrics import LiveMetrics
 from stacks.settings import EnvironmentSettings, RegionSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,7 +97,19 @@ class RegionalStack(Stack):
 
         self.flow_tokens: dict[str, Any] = {}
         self.flows: ContactFlows | None = None
+        self.live_metrics: LiveMetrics | None = None
         if region.has_connect:
+            self.live_metrics = LiveMetrics(
+                self,
+                "LiveMetrics",
+                instance_arn=region.connect_instance_arn,
+                config_table=table,
+                config_table_name=config_table_name(settings),
+                route=self.route,
+                production=settings.production,
+                log_retention_days=settings.log_retention_days,
+                removal_policy=removal,
+            )
             allow_connect(
                 self,
                 "RouteConnectAssociation",

@@ -8,8 +8,10 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-logger = Logger(service="trunkline")
-metrics = Metrics(namespace="Trunkline", service="trunkline")
+# The service name (the `service` dimension and log key) comes from POWERTOOLS_SERVICE_NAME, set per function by
+# the CDK (trunkline-route, trunkline-metrics-poller, …), so alarms can tell the functions apart.
+logger = Logger()
+metrics = Metrics(namespace="Trunkline")
 
 __all__ = ["MetricUnit", "logger", "mask_phone", "metrics"]
 

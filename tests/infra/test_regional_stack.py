@@ -131,7 +131,8 @@ def test_config_table_is_a_protected_global_table_in_prod(prod_stacks: dict[str,
 
 
 def test_dev_table_can_be_destroyed(dev_stacks: dict[str, Template]) -> None:
-    table = next(iter(_resources(dev_stacks[ACTIVE], "AWS::DynamoDB::GlobalTable").values()))
+    tables = _resources(dev_stacks[ACTIVE], "AWS::DynamoDB::GlobalTable").values()
+    table = next(t for t in tables if t["Properties"].get("TableName") == "trunkline-config-dev")
     assert table["DeletionPolicy"] == "Delete"
     assert all(not r.get("DeletionProtectionEnabled") for r in table["Properties"]["Replicas"])
 

@@ -1,0 +1,108 @@
+"""Live queue metrics: the snapshot table, the scheduled poller, its least-privilege Connect access, the route
+function's read access, and an alarm when snapshots stop arriving (``docs/design/metrics.md``)."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+
+POLLER_SERVICE = "trunkline-metrics-poller"
+
+
+class LiveMetrics(Construct):
+    """One per region with a Connect instance: each region polls its own instance into its own table."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        instance_arn: str,
+        config_table: dynamodb.ITableV2,
+        config_table_name: str,
+        route: TrunklineFunction,
+        production: bool,
+        log_retention_days: int,
+        removal_policy: RemovalPolicy,
+        requests_per_second: float = 2.0,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.table = dynamodb.TableV2(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            billing=dynamodb.Billing.on_demand(),
+            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute="expires_at",
+            deletion_protection=production,
+            removal_policy=removal_policy,
+        )
+        self.poller = TrunklineFunction(
+            self,
+            "Poller",
+            spec=FunctionSpec(
+                handler="metrics_poller.handler.lambda_handler",
+                service=POLLER_SERVICE,
+                description="Samples GetCurrentMetricData for every configured queue, writes snapshots",
+                timeout_seconds=70,  # four samples 15 s apart inside a one-minute schedule, with margin
+                memory_mb=512,
+                environment={
+                    "CONFIG_TABLE_NAME": config_table_name,
+                    "METRICS_TABLE_NAME": self.table.table_name,
+                    "CONNECT_INSTANCE_ARN": instance_arn,
+                    "METRICS_REQUESTS_PER_SECOND": str(requests_per_second),
+                },
+            ),
+            log_retention_days=log_retention_days,
+            removal_policy=removal_policy,
+        )
+        config_table.grant_read_data(self.poller.function)
+        self.table.grant_write_data(self.poller.function)
+        self.poller.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["connect:GetCurrentMetricData"],
+                resources=[instance_arn, f"{instance_arn}/queue/*"],
+            )
+        )
+        Validations.of(self.poller.role).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{instance_arn}/queue/*]",
+                reason="GetCurrentMetricData is authorized on the instance and the queues it reads; the queue set "
+                "follows the active config version, so it is scoped to this instance's queues, not listed.",
+            )
+        )
+        self.schedule = events.Rule(
+            self,
+            "Schedule",
+            description="Sample live queue metrics (the poller samples several times inside each minute)",
+            schedule=events.Schedule.rate(Duration.minutes(1)),
+            targets=[targets.LambdaFunction(self.poller.alias, retry_attempts=0)],
+        )
+        self.table.grant_read_data(route.function)
+        route.function.add_environment("METRICS_TABLE_NAME", self.table.table_name)
+        self.stale_alarm = cloudwatch.Alarm(
+            self,
+            "SnapshotsStale",
+            alarm_description="No live-metrics snapshots written for 3 minutes: metric-aware rules see 'unknown'",
+            metric=cloudwatch.Metric(
+                namespace="Trunkline",
+                metric_name="MetricsSnapshotsWritten",
+                dimensions_map={"service": POLLER_SERVICE},
+                statistic="Sum",
+                period=Duration.minutes(1),
+            ),
+            threshold=1,
+            evaluation_periods=3,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
