@@ -97,3 +97,32 @@ def test_route_decisions_follow_the_metrics_and_report_snapshot_age() -> None:
         "",
         "8",
     )
+
+
+def test_gold_customers_move_to_priority_only_while_general_breaches_its_sla() -> None:
+    from datetime import UTC, datetime
+
+    general = "86ab7e22-5e41-516b-9428-5c53e39b9081"
+    doc = load_directory(ROOT / "config").document
+    assert doc is not None
+    config = InMemoryConfigStore()
+    publish_document(config, doc, actor="t", summary="t")
+    metrics_store, clock = InMemoryMetricsStore(), Clock()
+    service = RouteService(
+        ConfigCache(config),
+        default_queue_id="d",
+        metrics_view=_view(metrics_store, clock),
+        clock=lambda: datetime(2026, 11, 24, 15, 30, tzinfo=UTC),
+    )
+    event = connect_event(dialed="+18005550100", attributes={"crm_segment": "gold", "ivr_choice": "5"})
+    assert service.route(event)["rule_id"] == "cards:default"  # unknown metric: the rule does not fire
+    metrics_store.items[general] = QueueSnapshot(general, clock.now, {"VOICE": {"oldest_contact_age": 75}})
+    clock.now += 6
+    breach = service.route(event)
+    assert (breach["rule_id"], breach["queue_key"]) == (
+        "cards-gold-priority-when-general-breaches-sla",
+        "cards_platinum",
+    )
+    metrics_store.items[general] = QueueSnapshot(general, clock.now, {"VOICE": {"oldest_contact_age": 20}})
+    clock.now += 6
+    assert service.route(event)["rule_id"] == "cards:default"
