@@ -108,12 +108,13 @@ def metric_rule_cost() -> dict[str, Any]:
             ],
             ttl_seconds=600,
         )
-        view = LiveMetrics(store, wall_clock=lambda: now, monotonic=lambda: now) if with_metrics else NO_METRICS
+        frozen = lambda now=now: now  # noqa: E731
+        view = LiveMetrics(store, wall_clock=frozen, monotonic=frozen) if with_metrics else NO_METRICS
         contacts = [ContactRequest.from_event(e) for e in _generated_events(doc, 1000, seed=8)]
         for c in contacts:
             decide(c, compiled, now=OPEN, metrics=view)  # warm the cache
         it = iter(contacts * 5)
-        samples = _timed(lambda: decide(next(it), compiled, now=OPEN, metrics=view), 5000)
+        samples = _timed(lambda it=it, c=compiled, v=view: decide(next(it), c, now=OPEN, metrics=v), 5000)
         out[label] = {"p50_us": round(percentile(samples, 50), 2), "p99_us": round(percentile(samples, 99), 2)}
     return out
 
