@@ -86,7 +86,7 @@ class FakeRoute:
     reply: Mapping[str, Any] | Callable[[dict[str, Any]], Any] | None
     events: list[dict[str, Any]] = field(default_factory=list)
 
-    def __call__(self, event: dict[str, Any], context: Any) -> Any:  # noqa: ARG002 — Lambda signature
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
         self.events.append(event)
         if callable(self.reply):
             return self.reply(event)

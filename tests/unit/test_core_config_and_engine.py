@@ -32,10 +32,13 @@ class Metrics:
     def __init__(self, **values: float) -> None:
         self.values = values
 
-    def metric(self, queue_id: str, name: str) -> float | None:  # noqa: ARG002
+    def prefetch(self, queue_ids: frozenset[str]) -> None:
+        pass
+
+    def metric(self, queue_id: str, name: str, channel: str = "VOICE") -> float | None:
         return self.values.get(name)
 
-    def age_seconds(self, queue_id: str) -> float | None:  # noqa: ARG002
+    def age_seconds(self, queue_id: str) -> float | None:
         return 4.0 if self.values else None
 
 

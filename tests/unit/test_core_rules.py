@@ -21,10 +21,13 @@ class FakeMetrics:
     def __init__(self, values: dict[tuple[str, str], float]) -> None:
         self.values = values
 
-    def metric(self, queue_id: str, name: str) -> float | None:
+    def prefetch(self, queue_ids: frozenset[str]) -> None:
+        pass
+
+    def metric(self, queue_id: str, name: str, channel: str = "VOICE") -> float | None:
         return self.values.get((queue_id, name))
 
-    def age_seconds(self, queue_id: str) -> float | None:  # noqa: ARG002
+    def age_seconds(self, queue_id: str) -> float | None:
         return 3.0
 
 
