@@ -48,4 +48,7 @@ class RoutingDecision:
     fallback_reason: str = ""
     attributes: Mapping[str, str] = field(default_factory=dict)
     callback_offer: bool = False
+    callback_reason: str = ""
+    callback_profile: str = ""
+    callback_wait_s: float | None = None
     metrics_age_s: float | None = None

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from routing.callback_policy import CallbackPolicy, evaluate_offer
 from routing.contact import ContactRequest
 from routing.decision import QueueProfile, RouteStatus, RoutingDecision
 from routing.rules import (
@@ -160,6 +161,8 @@ class CompiledConfig:
     lob_default_queue: Mapping[str, str]
     rulesets: Mapping[str, CompiledRuleset]
     rule_count: int
+    callback_policies: Mapping[str, CallbackPolicy] = field(default_factory=dict)
+    queue_callback_policy: Mapping[str, str] = field(default_factory=dict)  # queue key → policy key
 
     @classmethod
     def compile(
@@ -223,6 +226,17 @@ class CompiledConfig:
             lob_default_queue={k: lob.get("default_queue") or defaults["default_queue"] for k, lob in lobs.items()},
             rulesets=rulesets,
             rule_count=sum(len(r.rules) for r in rulesets.values()),
+            callback_policies={
+                k: CallbackPolicy.compile(p) for k, p in (document.get("callback_policies") or {}).items()
+            },
+            queue_callback_policy={
+                k: policy
+                for k, q in queue_docs.items()
+                if (
+                    policy := q.get("callback_policy")
+                    or lobs.get(q.get("line_of_business") or "", {}).get("callback_policy")
+                )
+            },
         )
 
     def find_entry(self, contact: ContactRequest) -> EntryPoint | None:
@@ -489,9 +503,22 @@ def decide(
             fallback_reason = f"{fb.condition}:{queue.profile.key}"
             queue = cfg.queues[fb.queue]
             break
+    policy_key = cfg.queue_callback_policy.get(queue.profile.key)
+    offer = evaluate_offer(
+        cfg.callback_policies.get(policy_key) if policy_key else None,
+        channel=contact.channel,
+        queue_id=queue.profile.queue_id,
+        metric=ctx.metric,
+        schedules=cfg.schedules,
+        local_now=lambda zone: ctx.local_now().astimezone(zone),
+    )
     return RoutingDecision(
         status=RouteStatus.ROUTED,
         reason="rule" if not target.rule_id.endswith(":default") else "ruleset_default",
+        callback_offer=offer.offer,
+        callback_reason=offer.reason,
+        callback_profile=offer.profile,
+        callback_wait_s=offer.wait_seconds,
         queue=queue.profile,
         classification=target.classification,
         rule_id=target.rule_id,

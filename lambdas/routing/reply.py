@@ -51,6 +51,9 @@ def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
             "message": decision.message,
             "fallback_reason": decision.fallback_reason,
             "callback_offer": "true" if decision.callback_offer else "false",
+            "callback_reason": decision.callback_reason,
+            "callback_profile": decision.callback_profile,
+            "callback_wait_s": "" if decision.callback_wait_s is None else str(int(decision.callback_wait_s)),
             "metrics_age_s": "" if decision.metrics_age_s is None else str(int(decision.metrics_age_s)),
         }
     )
@@ -82,9 +85,12 @@ RESERVED_ORDER = (
     "message",
     "fallback_reason",
     "callback_offer",
+    "callback_reason",
+    "callback_profile",
+    "callback_wait_s",
     "metrics_age_s",
 )
-# Every key the reply owns: the ones above plus those reserved for the callback offer and the oversize marker.
+# Every key the reply owns: the ones above plus the oversize marker.
 RESERVED_KEYS = frozenset(RESERVED_ORDER) | {
     "callback_reason",
     "callback_profile",
