@@ -6,7 +6,9 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, cast
+
+BATCH_GET_KEYS = 100  # DynamoDB's BatchGetItem limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +59,19 @@ class DynamoMetricsStore:
 
     def get_many(self, queue_ids: Iterable[str]) -> dict[str, QueueSnapshot]:
         keys = sorted(set(queue_ids))
-        if not keys:
-            return {}
-        # One BatchGetItem per 100 keys (PynamoDB pages and retries unprocessed keys).
-        return {
-            item.pk: QueueSnapshot(item.pk, float(item.sampled_at), json.loads(item.values))
-            for item in self._model.batch_get(keys)
-        }
+        found: dict[str, QueueSnapshot] = {}
+        # Exactly one BatchGetItem per 100 keys. Not ``Model.batch_get``: it re-requests UnprocessedKeys in a loop
+        # with no backoff and no bound, which has no place on the per-call path. A key DynamoDB leaves unprocessed
+        # (throttling) is simply unknown until the view's next refresh.
+        connection = self._model._get_connection()
+        table = self._model.Meta.table_name
+        for start in range(0, len(keys), BATCH_GET_KEYS):
+            page = [{"pk": {"S": k}} for k in keys[start : start + BATCH_GET_KEYS]]
+            data = connection.batch_get_item(cast(Any, page))
+            for raw in (data.get("Responses") or {}).get(table) or ():
+                item = self._model.from_raw_data(raw)
+                found[item.pk] = QueueSnapshot(item.pk, float(item.sampled_at), json.loads(item.values))
+        return found
 
     def put_many(self, snapshots: Iterable[QueueSnapshot], *, ttl_seconds: int) -> None:
         with self._model.batch_write() as batch:
