@@ -163,6 +163,7 @@ class CompiledConfig:
     rule_count: int
     callback_policies: Mapping[str, CallbackPolicy] = field(default_factory=dict)
     queue_callback_policy: Mapping[str, str] = field(default_factory=dict)  # queue key → policy key
+    queue_line_of_business: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def compile(
@@ -228,6 +229,9 @@ class CompiledConfig:
             rule_count=sum(len(r.rules) for r in rulesets.values()),
             callback_policies={
                 k: CallbackPolicy.compile(p) for k, p in (document.get("callback_policies") or {}).items()
+            },
+            queue_line_of_business={
+                k: q["line_of_business"] for k, q in queue_docs.items() if q.get("line_of_business")
             },
             queue_callback_policy={
                 k: policy

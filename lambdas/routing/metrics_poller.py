@@ -8,12 +8,15 @@ and writes one snapshot per queue. Null values stay unknown; a queue Connect doe
 
 from __future__ import annotations
 
+import json
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
+from routing.data.config_store import ConfigStore
 from routing.data.metrics_store import MetricsStore, QueueSnapshot
 from routing.observability import MetricUnit, logger, metrics
 
@@ -78,6 +81,7 @@ class CycleResult:
     requests: int = 0
     throttled: int = 0
     failed_pages: int = 0
+    write_failed: bool = False
 
 
 def seconds_value(name: str, value: float, *, grouped: bool) -> float:
@@ -160,12 +164,25 @@ class MetricsPoller:
                 logger.warning("metrics page failed", extra={"queues": len(page_ids), "error": repr(exc)})
                 continue
             result.snapshots += [QueueSnapshot(q, sampled_at, v) for q, v in values.items()]
+        written = 0
         if result.snapshots:
-            self._store.put_many(result.snapshots, ttl_seconds=self._ttl)
-        metrics.add_metric(name="MetricsSnapshotsWritten", unit=MetricUnit.Count, value=len(result.snapshots))
+            try:
+                self._store.put_many(result.snapshots, ttl_seconds=self._ttl)
+                written = len(result.snapshots)
+            except Exception as exc:  # noqa: BLE001 — a failed write must not cost the invocation's later samples
+                result.write_failed = True
+                logger.warning(
+                    "metrics snapshot write failed", extra={"snapshots": len(result.snapshots), "error": repr(exc)}
+                )
+                metrics.add_metric(name="MetricsWriteFailed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="MetricsSnapshotsWritten", unit=MetricUnit.Count, value=written)
         metrics.add_metric(name="MetricsRequests", unit=MetricUnit.Count, value=result.requests)
         if result.throttled:
             metrics.add_metric(name="MetricsThrottled", unit=MetricUnit.Count, value=result.throttled)
+        if result.failed_pages:
+            # A page that fails every cycle (e.g. a queue id the instance does not know) keeps its queues unknown
+            # while other pages still write: the pages-failing alarm watches this.
+            metrics.add_metric(name="MetricsPagesFailed", unit=MetricUnit.Count, value=result.failed_pages)
         return result
 
     def run(
@@ -206,3 +223,57 @@ def _fold(response: dict[str, Any], into: dict[str, dict[str, dict[str, float]]]
             if name not in METRICS or value is None:
                 continue  # null → unknown, never 0
             channel_values[METRICS[name][0]] = seconds_value(name, float(value), grouped=True)
+
+
+class ActiveQueues:
+    """The queue ids the poller samples: those of the ACTIVE config version.
+
+    One pointer read per invocation; the document is loaded only when the version changed. When the config table
+    cannot be read, the list last read stands (else the version baked into the bundle, which is also what the route
+    function decides with when it has no store): one slow config read must not cost a minute of samples and, once
+    the snapshots pass ``METRICS_STALE_SECONDS``, every metric.
+    """
+
+    def __init__(self, store: ConfigStore | None, *, baked_path: Path | None = None) -> None:
+        self._store = store
+        self._baked_path = baked_path
+        self._version: str | None = None
+        self._ids: list[str] | None = None
+        self.loads = 0
+
+    def queue_ids(self) -> list[str]:
+        """Sorted queue ids to sample now. Never raises."""
+        if self._store is not None:
+            try:
+                pointer = self._store.get_pointer()
+                if pointer is not None:
+                    if self._ids is None or pointer.version_id != self._version:
+                        ids = queue_ids_of(self._store.load_document(pointer.version_id))
+                        self._ids, self._version = ids, pointer.version_id
+                        self.loads += 1
+                    return self._ids
+                logger.warning("no active config version: sampling the baked version's queues")
+            except Exception as exc:  # noqa: BLE001 — keep sampling what we know
+                logger.warning("config read failed: sampling the queues last read", extra={"error": repr(exc)})
+                metrics.add_metric(name="MetricsQueueListFailed", unit=MetricUnit.Count, value=1)
+        if self._ids is None:
+            self._ids = queue_ids_of(_baked_document(self._baked_path))
+        return self._ids
+
+
+def queue_ids_of(document: Mapping[str, Any]) -> list[str]:
+    """Sorted, distinct Connect queue ids of a normalized config document."""
+    queues: Mapping[str, Mapping[str, Any]] = document.get("queues") or {}
+    return sorted({str(q["queue_id"]) for q in queues.values() if q.get("queue_id")})
+
+
+def _baked_document(path: Path | None) -> Mapping[str, Any]:
+    if path is None or not path.is_file():
+        return {}
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        document = payload.get("document", payload)
+    except (OSError, ValueError, AttributeError) as exc:
+        logger.warning("baked config unreadable", extra={"path": str(path), "error": repr(exc)})
+        return {}
+    return document if isinstance(document, Mapping) else {}

@@ -76,7 +76,28 @@ class QueueMetricsItem(Model):
     expires_at = TTLAttribute(null=True)
 
 
-ALL_MODELS: tuple[type[Model], ...] = (ConfigItem, QueueMetricsItem)
+class CallbackItem(Model):
+    """Callback table: ``LOCK#<queue>#<e164>`` (de-duplication lock, TTL = window), ``CONTACT#<id>`` (what a
+    contact was answered: idempotent retries, releasing a replaced number), ``CAP#<queue>#<bucket>`` (count)."""
+
+    class Meta(_BudgetMeta):
+        table_name = "trunkline-callbacks"
+        region: str | None = None
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    contact_id = UnicodeAttribute(null=True)
+    queue_key = UnicodeAttribute(null=True)
+    number = UnicodeAttribute(null=True)  # E.164; stored (the flow needs it), never logged
+    profile = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    created_at = NumberAttribute(null=True)
+    lock_until = NumberAttribute(null=True)  # epoch seconds: the lock is void after this even before TTL deletes it
+    open_count = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (ConfigItem, QueueMetricsItem, CallbackItem)
 
 
 def bind_model(model: type[Model], *, table_name: str, region: str | None = None, host: str | None = None) -> None:
