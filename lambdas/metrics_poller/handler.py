@@ -7,17 +7,25 @@ from typing import Any
 from routing.observability import logger, metrics
 
 _poller: Any = None
+_queues: Any = None
 
 
 def _queue_ids(settings: Any) -> list[str]:
-    """Queue ids of the ACTIVE config version (the poller follows config, not a hand-kept list)."""
-    from routing.data.config_store import DynamoConfigStore
+    """Queue ids of the ACTIVE config version (the poller follows config, not a hand-kept list); the list last
+    read — else the baked version's — when the config table cannot be read (``ActiveQueues``)."""
+    global _queues  # noqa: PLW0603
+    if _queues is None:
+        from routing.data.config_store import DynamoConfigStore
+        from routing.metrics_poller import ActiveQueues
 
-    store = DynamoConfigStore(settings.config_table_name, region=settings.aws_region or None)
-    pointer = store.get_pointer()
-    if pointer is None:
-        return []
-    return sorted(q["queue_id"] for q in store.load_document(pointer.version_id)["queues"].values())
+        store = (
+            DynamoConfigStore(settings.config_table_name, region=settings.aws_region or None)
+            if settings.config_table_name
+            else None
+        )
+        _queues = ActiveQueues(store, baked_path=settings.baked_config_path)
+    ids: list[str] = _queues.queue_ids()
+    return ids
 
 
 def build_poller() -> Any:
