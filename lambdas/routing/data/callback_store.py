@@ -143,10 +143,11 @@ class DynamoCallbackStore:
                 )
                 tx.save(answer, condition=m.pk.does_not_exist() | (m.contact_id == request.contact_id))
         except TransactWriteError as exc:
+            # PynamoDB sends condition checks, deletes, puts, then updates: [lock put, answer put, cap update].
             reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if len(reasons) == 3 and reasons[0] == "ConditionalCheckFailed":
                 return CallbackStatus.DUPLICATE
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            if len(reasons) == 3 and reasons[2] == "ConditionalCheckFailed":
                 return CallbackStatus.QUEUE_FULL
             raise
         return CallbackStatus.CREATED
