@@ -3,12 +3,15 @@ function's read access, and an alarm when snapshots stop arriving (``docs/design
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
@@ -66,6 +69,11 @@ class LiveMetrics(Construct):
             log_retention_days=log_retention_days,
             removal_policy=removal_policy,
         )
+        # One invocation at a time: the request budget is per invocation, and an invocation can outlive the
+        # one-minute schedule (timeout 70 s) exactly when Connect throttles. A schedule event that cannot start
+        # within a minute is dropped, not queued (Lambda would otherwise retry throttled async events for 6 h).
+        cast(lambda_.CfnFunction, self.poller.function.node.default_child).reserved_concurrent_executions = 1
+        self.poller.alias.configure_async_invoke(max_event_age=Duration.seconds(60), retry_attempts=0)
         config_table.grant_read_data(self.poller.function)
         self.table.grant_write_data(self.poller.function)
         self.poller.role.add_to_principal_policy(
@@ -86,7 +94,7 @@ class LiveMetrics(Construct):
             "Schedule",
             description="Sample live queue metrics (the poller samples several times inside each minute)",
             schedule=events.Schedule.rate(Duration.minutes(1)),
-            targets=[targets.LambdaFunction(self.poller.alias, retry_attempts=0)],
+            targets=[targets.LambdaFunction(self.poller.alias, retry_attempts=0, max_event_age=Duration.seconds(60))],
         )
         self.table.grant_read_data(route.function)
         route.function.add_environment("METRICS_TABLE_NAME", self.table.table_name)
@@ -105,4 +113,23 @@ class LiveMetrics(Construct):
             evaluation_periods=3,
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        # Partial staleness: other pages still write (so the alarm above stays quiet) while one page of up to 100
+        # queues fails every cycle — e.g. a queue id the instance does not know — and its queues stay unknown.
+        self.pages_failing_alarm = cloudwatch.Alarm(
+            self,
+            "PagesFailing",
+            alarm_description="A page of queues failed in every minute for 5 minutes: those queues' metrics are "
+            "unknown (see the poller's 'metrics page failed' log lines)",
+            metric=cloudwatch.Metric(
+                namespace="Trunkline",
+                metric_name="MetricsPagesFailed",
+                dimensions_map={"service": POLLER_SERVICE},
+                statistic="Sum",
+                period=Duration.minutes(1),
+            ),
+            threshold=1,
+            evaluation_periods=5,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
