@@ -12,6 +12,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from stacks.constructs.bundling import baked_config_payload
+from stacks.constructs.callback import Callback
 from stacks.constructs.config_publish import ConfigPublish
 from stacks.constructs.connect import ContactFlows, allow_connect
 from stacks.constructs.data import ConfigTable
@@ -81,6 +82,19 @@ class RegionalStack(Stack):
         )
         table.grant_read_data(self.route.function)
 
+        self.callback = Callback(
+            self,
+            "Callback",
+            config_table=table,
+            config_table_name=config_table_name(settings),
+            function_name=f"trunkline-{settings.name}-callback",
+            production=settings.production,
+            gradual_deploy=settings.gradual_deploy,
+            timeout_seconds=settings.route_timeout_seconds,
+            log_retention_days=settings.log_retention_days,
+            removal_policy=removal,
+        )
+
         self.config_publish: ConfigPublish | None = None
         if region.role == "active":
             # Publish once per environment, in the active region; global tables carry it to the DR replica.
@@ -114,6 +128,13 @@ class RegionalStack(Stack):
                 self,
                 "RouteConnectAssociation",
                 alias=self.route.alias,
+                instance_arn=region.connect_instance_arn,
+                account=region.instance_account,
+            )
+            allow_connect(
+                self,
+                "CallbackConnectAssociation",
+                alias=self.callback.function.alias,
                 instance_arn=region.connect_instance_arn,
                 account=region.instance_account,
             )

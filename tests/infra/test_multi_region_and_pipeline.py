@@ -39,24 +39,21 @@ def test_dr_stack_reads_the_local_replica_by_the_same_table_name(dev_stacks: dic
 @pytest.mark.parametrize("stack", ["Trunkline-dev-active", "Trunkline-dev-dr"])
 def test_route_deploys_gradually_and_rolls_back_on_its_error_alarm(dev_stacks: dict[str, Template], stack: str) -> None:
     template = dev_stacks[stack]
-    (group,) = template.find_resources("AWS::CodeDeploy::DeploymentGroup").values()
-    props = group["Properties"]
-    assert props["DeploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
-    assert set(props["AutoRollbackConfiguration"]["Events"]) >= {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"}
-    (alarm_ref,) = props["AlarmConfiguration"]["Alarms"]
-    alarms = template.find_resources("AWS::CloudWatch::Alarm")
-    alarm = alarms[alarm_ref["Name"]["Ref"]]["Properties"]
-    assert alarm["MetricName"] == "Errors"
-    assert alarm["Namespace"] == "AWS/Lambda"
-    assert {d["Name"] for d in alarm["Dimensions"]} == {"FunctionName", "Resource"}
     route_alias = next(
         v
         for v in template.find_resources("AWS::Lambda::Alias").values()
         if v["Properties"]["FunctionName"] == {"Ref": _route_id(template)}
     )
-    assert route_alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["DeploymentGroupName"] == {
-        "Ref": _group_id(template)
-    }
+    group_id = route_alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["DeploymentGroupName"]["Ref"]
+    props = template.find_resources("AWS::CodeDeploy::DeploymentGroup")[group_id]["Properties"]
+    assert props["DeploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+    assert set(props["AutoRollbackConfiguration"]["Events"]) >= {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"}
+    (alarm_ref,) = props["AlarmConfiguration"]["Alarms"]
+    alarm = template.find_resources("AWS::CloudWatch::Alarm")[alarm_ref["Name"]["Ref"]]["Properties"]
+    assert alarm["MetricName"] == "Errors"
+    assert alarm["Namespace"] == "AWS/Lambda"
+    assert {d["Name"] for d in alarm["Dimensions"]} == {"FunctionName", "Resource"}
+    assert len(template.find_resources("AWS::CodeDeploy::DeploymentGroup")) == 2  # route and callback
 
 
 def _route_id(template: Template) -> str:
@@ -65,11 +62,6 @@ def _route_id(template: Template) -> str:
         for k, f in template.find_resources("AWS::Lambda::Function").items()
         if f["Properties"]["Handler"] == "route.handler.lambda_handler"
     )
-
-
-def _group_id(template: Template) -> str:
-    (group_id,) = template.find_resources("AWS::CodeDeploy::DeploymentGroup")
-    return group_id
 
 
 @pytest.fixture(scope="module")

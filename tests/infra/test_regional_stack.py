@@ -66,19 +66,34 @@ def test_connect_permission_and_association_target_the_live_alias(dev_stacks: di
     route_alias = [k for k, v in aliases.items() if v["Properties"]["FunctionName"] == {"Ref": route_fn_id}]
     assert len(route_alias) == 1
     assert aliases[route_alias[0]]["Properties"]["Name"] == "live"
+    callback_fn = next(
+        k
+        for k, v in _resources(template, "AWS::Lambda::Function").items()
+        if v["Properties"]["Handler"] == "callback.handler.lambda_handler"
+    )
+    callback_alias = next(k for k, v in aliases.items() if v["Properties"]["FunctionName"] == {"Ref": callback_fn})
     permissions = [
         p["Properties"]
         for p in _resources(template, "AWS::Lambda::Permission").values()
         if p["Properties"]["Principal"] == "connect.amazonaws.com"
     ]
-    assert len(permissions) == 1
-    assert permissions[0]["FunctionName"] == {"Ref": route_alias[0]}
-    assert permissions[0]["SourceArn"] == DEV_ARN[stack]
-    assert permissions[0]["SourceAccount"] == "111122223333"
-    associations = _resources(template, "AWS::Connect::IntegrationAssociation")
-    assert [a["Properties"] for a in associations.values()] == [
-        {"InstanceId": DEV_ARN[stack], "IntegrationType": "LAMBDA_FUNCTION", "IntegrationArn": {"Ref": route_alias[0]}}
-    ]
+    assert {json.dumps(p["FunctionName"]) for p in permissions} == {
+        json.dumps({"Ref": route_alias[0]}),
+        json.dumps({"Ref": callback_alias}),
+    }
+    assert all(p["SourceArn"] == DEV_ARN[stack] and p["SourceAccount"] == "111122223333" for p in permissions)
+    associations = sorted(
+        (a["Properties"] for a in _resources(template, "AWS::Connect::IntegrationAssociation").values()),
+        key=lambda a: json.dumps(a["IntegrationArn"]),
+    )
+    expected = sorted(
+        (
+            {"InstanceId": DEV_ARN[stack], "IntegrationType": "LAMBDA_FUNCTION", "IntegrationArn": {"Ref": alias}}
+            for alias in (route_alias[0], callback_alias)
+        ),
+        key=lambda a: json.dumps(a["IntegrationArn"]),
+    )
+    assert associations == expected
 
 
 @pytest.mark.parametrize("stack", [ACTIVE, DR])
@@ -115,8 +130,7 @@ def _refs(node: Any) -> set[str]:
 
 def test_config_table_is_a_protected_global_table_in_prod(prod_stacks: dict[str, Template]) -> None:
     tables = _resources(prod_stacks["Trunkline-prod-active"], "AWS::DynamoDB::GlobalTable")
-    assert len(tables) == 1
-    table = next(iter(tables.values()))
+    (table,) = [t for t in tables.values() if t["Properties"].get("TableName") == "trunkline-config-prod"]
     assert table["DeletionPolicy"] == "Retain"
     props = table["Properties"]
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
@@ -127,7 +141,8 @@ def test_config_table_is_a_protected_global_table_in_prod(prod_stacks: dict[str,
     for replica in replicas.values():
         assert replica["DeletionProtectionEnabled"] is True
         assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
-    assert not _resources(prod_stacks["Trunkline-prod-dr"], "AWS::DynamoDB::GlobalTable")
+    dr_tables = _resources(prod_stacks["Trunkline-prod-dr"], "AWS::DynamoDB::GlobalTable").values()
+    assert not [t for t in dr_tables if t["Properties"].get("TableName") == "trunkline-config-prod"]
 
 
 def test_dev_table_can_be_destroyed(dev_stacks: dict[str, Template]) -> None:

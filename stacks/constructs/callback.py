@@ -1,0 +1,67 @@
+"""Queued callback: the callback table (TTL, PITR) and the ``callback`` function with least privilege."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+
+
+class Callback(Construct):
+    """The callback function reads config and transacts on its own table, nothing else."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config_table: dynamodb.ITableV2,
+        config_table_name: str,
+        function_name: str,
+        production: bool,
+        gradual_deploy: bool,
+        timeout_seconds: int,
+        log_retention_days: int,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.table = dynamodb.TableV2(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            billing=dynamodb.Billing.on_demand(),
+            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute="expires_at",
+            deletion_protection=production,
+            removal_policy=removal_policy,
+        )
+        self.function = TrunklineFunction(
+            self,
+            "Function",
+            spec=FunctionSpec(
+                handler="callback.handler.lambda_handler",
+                service="trunkline-callback",
+                description="Accepts a queued-callback request: validates the number, de-duplicates atomically",
+                function_name=function_name,
+                gradual_deploy=gradual_deploy,
+                timeout_seconds=timeout_seconds,
+                memory_mb=1024,
+                environment={"CONFIG_TABLE_NAME": config_table_name, "CALLBACK_TABLE_NAME": self.table.table_name},
+            ),
+            log_retention_days=log_retention_days,
+            removal_policy=removal_policy,
+        )
+        config_table.grant_read_data(self.function.function)
+        # Exactly what the transaction and the idempotency read need: no Scan, no BatchWrite.
+        self.function.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                resources=[self.table.table_arn],
+            )
+        )
