@@ -32,7 +32,24 @@ def _req(
     return CallbackRequest(contact, queue, number, "standard", window_seconds=3600, max_open=cap)
 
 
-def test_one_hundred_concurrent_duplicates_create_exactly_one(store: DynamoCallbackStore) -> None:
+def test_one_hundred_concurrent_duplicates_create_exactly_one(
+    store: DynamoCallbackStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # moto's in-process backend is not thread-safe (it can fail with "dictionary changed size during iteration");
+    # DynamoDB executes each transaction atomically, so serialize requests at the wire, as DynamoDB does per item.
+    # The 100 callers still interleave freely between requests: no read-then-write window can be exploited.
+    import threading
+
+    from pynamodb.connection.base import Connection
+
+    wire = threading.Lock()
+    original = Connection._make_api_call
+
+    def serialized(self: Connection, *args: object, **kwargs: object) -> object:
+        with wire:
+            return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Connection, "_make_api_call", serialized)
     with ThreadPoolExecutor(max_workers=16) as pool:
         statuses = list(pool.map(lambda i: store.create(_req(f"c{i}"), now=NOW), range(100)))
     assert statuses.count(CallbackStatus.CREATED) == 1
