@@ -7,6 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from stacks.constructs.data import trunkline_table
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
 
 
@@ -28,19 +29,7 @@ class Callback(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.table = dynamodb.TableV2(
-            self,
-            "Table",
-            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
-            billing=dynamodb.Billing.on_demand(),
-            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            time_to_live_attribute="expires_at",
-            deletion_protection=production,
-            removal_policy=removal_policy,
-        )
+        self.table = trunkline_table(self, "Table", production=production, removal_policy=removal_policy)
         self.function = TrunklineFunction(
             self,
             "Function",

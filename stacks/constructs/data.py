@@ -1,10 +1,39 @@
-"""The config table: a DynamoDB global table (TableV2) with the DR replica, protected in production."""
+"""DynamoDB tables: one helper holds the house table settings; the config table is a global table with the DR
+replica, protected in production."""
 
 from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
+
+
+def trunkline_table(
+    scope: Construct,
+    construct_id: str,
+    *,
+    production: bool,
+    removal_policy: RemovalPolicy,
+    sort_key: bool = False,
+    replica_regions: tuple[str, ...] = (),
+) -> dynamodb.TableV2:
+    """``pk`` (+ ``sk``) strings, on demand, AWS-managed encryption, PITR, TTL ``expires_at``, deletion protection
+    in production: every Trunkline table."""
+    return dynamodb.TableV2(
+        scope,
+        construct_id,
+        partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING) if sort_key else None,
+        billing=dynamodb.Billing.on_demand(),
+        encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        time_to_live_attribute="expires_at",
+        deletion_protection=production,
+        removal_policy=removal_policy,
+        replicas=[dynamodb.ReplicaTableProps(region=r) for r in replica_regions],
+    )
 
 
 class ConfigTable(Construct):
@@ -14,18 +43,11 @@ class ConfigTable(Construct):
         self, scope: Construct, construct_id: str, *, production: bool, replica_regions: tuple[str, ...] = ()
     ) -> None:
         super().__init__(scope, construct_id)
-        self.table = dynamodb.TableV2(
+        self.table = trunkline_table(
             self,
             "Table",
-            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
-            billing=dynamodb.Billing.on_demand(),
-            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            time_to_live_attribute="expires_at",
-            deletion_protection=production,
+            production=production,
             removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
-            replicas=[dynamodb.ReplicaTableProps(region=r) for r in replica_regions],
+            sort_key=True,
+            replica_regions=replica_regions,
         )

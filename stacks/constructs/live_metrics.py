@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from stacks.constructs.data import trunkline_table
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
 
 POLLER_SERVICE = "trunkline-metrics-poller"
@@ -37,19 +38,7 @@ class LiveMetrics(Construct):
         requests_per_second: float = 2.0,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.table = dynamodb.TableV2(
-            self,
-            "Table",
-            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
-            billing=dynamodb.Billing.on_demand(),
-            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            time_to_live_attribute="expires_at",
-            deletion_protection=production,
-            removal_policy=removal_policy,
-        )
+        self.table = trunkline_table(self, "Table", production=production, removal_policy=removal_policy)
         self.poller = TrunklineFunction(
             self,
             "Poller",
