@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from routing.callback_service import CallbackService
-from routing.observability import logger, metrics
+from routing.observability import correlate, logger, metrics
 
 _service: CallbackService | None = None
 
@@ -40,10 +40,11 @@ def set_service(service: CallbackService | None) -> None:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:  # noqa: ARG001
     """Flat string map: callback_status, callback_number (E.164), callback_profile, queue_key."""
     global _service  # noqa: PLW0603
+    correlate(event)
     if _service is None:
-        _service = build_service()
-    details = event.get("Details") if isinstance(event, dict) else None
-    data = details.get("ContactData") if isinstance(details, dict) else None
-    contact_id = data.get("ContactId") if isinstance(data, dict) else None
-    logger.set_correlation_id(contact_id if isinstance(contact_id, str) else None)
+        try:
+            _service = build_service()
+        except Exception:  # noqa: BLE001 — answer ERROR: the flow apologises and queues the caller
+            logger.exception("could not build the callback service from settings")
+            return {"callback_status": "ERROR", "callback_number": "", "callback_profile": "", "queue_key": ""}
     return _service.accept(event)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from routing.observability import logger, metrics
+from routing.observability import correlate, logger, metrics
 from routing.service import RouteService
 
 _service: RouteService | None = None
@@ -67,8 +67,5 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:  # no
             from routing.settings import BAKED_CONFIG_DEFAULT
 
             _service = RouteService(ConfigCache(None, baked_path=BAKED_CONFIG_DEFAULT), default_queue_id="")
-    details = event.get("Details") if isinstance(event, dict) else None
-    contact_data = details.get("ContactData") if isinstance(details, dict) else None
-    contact_id = contact_data.get("ContactId") if isinstance(contact_data, dict) else None
-    logger.set_correlation_id(contact_id if isinstance(contact_id, str) else None)
+    correlate(event)
     return _service.route(event)

@@ -13,7 +13,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 logger = Logger()
 metrics = Metrics(namespace="Trunkline")
 
-__all__ = ["MetricUnit", "logger", "mask_phone", "metrics"]
+__all__ = ["MetricUnit", "correlate", "logger", "mask_phone", "metrics"]
+
+
+def correlate(event: object) -> None:
+    """Use the Connect ContactId as the logs' correlation id (tolerating any event shape)."""
+    details = event.get("Details") if isinstance(event, dict) else None
+    data = details.get("ContactData") if isinstance(details, dict) else None
+    contact_id = data.get("ContactId") if isinstance(data, dict) else None
+    logger.set_correlation_id(contact_id if isinstance(contact_id, str) else None)
 
 
 def mask_phone(number: str | None) -> str:

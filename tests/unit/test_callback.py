@@ -185,3 +185,15 @@ def test_route_offers_a_callback_on_long_waits(
 def test_chat_is_never_offered_a_voice_callback(config: InMemoryConfigStore) -> None:
     reply = _route(config, {"estimated_wait_time": 900}, channel="CHAT")
     assert reply["callback_offer"] == "false"
+
+
+def test_handler_answers_error_when_settings_are_broken(monkeypatch: pytest.MonkeyPatch) -> None:
+    import callback.handler as handler
+
+    monkeypatch.setenv("CONFIG_REFRESH_SECONDS", "not-a-number")
+    handler.set_service(None)
+    try:
+        reply = handler.lambda_handler(connect_event(parameters={"queue_key": "cards_general"}), None)
+    finally:
+        handler.set_service(None)
+    assert reply["callback_status"] == "ERROR"
