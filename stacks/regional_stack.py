@@ -140,6 +140,7 @@ class RegionalStack(Stack):
             )
             self.flow_tokens = {
                 "RouteFunctionArn": self.route.alias.function_arn,
+                "CallbackFunctionArn": self.callback.function.alias.function_arn,
                 "DefaultQueueArn": f"{region.connect_instance_arn}/queue/{settings.default_queue_id}",
             }
             self.flows = ContactFlows(

@@ -18,6 +18,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTE_ARN = "arn:aws:lambda:us-east-1:111122223333:function:trunkline-route:live"
+CALLBACK_ARN = "arn:aws:lambda:us-east-1:111122223333:function:trunkline-callback:live"
 # Contacts arrive over Tuesday 2026-11-24 .. Friday 2026-11-27 (Thanksgiving on Thursday), mostly on Tuesday.
 WEEK_START = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
 
@@ -50,16 +51,24 @@ def _percentile(samples: list[float], pct: float) -> float:
 
 def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
     """Publish config/ to the embedded store and run ``contacts`` synthetic contacts through the flows."""
+    from dataclasses import replace
+
+    import callback.handler as callback_handler
+
     from route import handler
+    from routing.callback_service import CallbackService
     from routing.config import load_directory
     from routing.config_cache import ConfigCache
+    from routing.data.callback_store import InMemoryCallbackStore
     from routing.data.config_store import DynamoConfigStore
+    from routing.data.metrics_store import InMemoryMetricsStore, QueueSnapshot
+    from routing.live_metrics import LiveMetrics
     from routing.publishing import publish_document
     from routing.reply import queue_arn
     from routing.service import RouteService
     from trunkline.contacts import INSTANCE_ARN, sample_contacts
     from trunkline.embedded import embedded_dynamodb
-    from trunkline.simulator import Contact, FaultKind, Faults, FlowSimulator, LambdaFault
+    from trunkline.simulator import Contact, FaultKind, Faults, FlowSimulator, LambdaFault, ScriptedInput
 
     loaded = load_directory(ROOT / "config")
     if loaded.document is None:
@@ -72,15 +81,31 @@ def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
         store = DynamoConfigStore(table, region="us-east-1")
         published = publish_document(store, document, actor="demo", summary="sample config")
         now = [WEEK_START]
+        # Live metrics as the poller would leave them: the cards general and balance queues have long waits,
+        # so their callers are offered a queued callback (config/callback.yaml: above 300 s).
+        live = InMemoryMetricsStore()
+        for key, wait in (("cards_general", 420.0), ("cards_balance", 700.0), ("cards_lost_stolen", 30.0)):
+            qid = document["queues"][key]["queue_id"]
+            live.items[qid] = QueueSnapshot(qid, 0.0, {"VOICE": {"estimated_wait_time": wait, "agents_staffed": 12.0}})
+        view = LiveMetrics(live, wall_clock=lambda: 10.0, monotonic=lambda: 10.0)
         service = RouteService(
             ConfigCache(store, refresh_seconds=30),
             default_queue_id=default_queue_id,
+            metrics_view=view,
             clock=lambda: now[0],
         )
         handler.set_service(service)
-        tokens = {"RouteFunctionArn": ROUTE_ARN, "DefaultQueueArn": queue_arn(INSTANCE_ARN, default_queue_id)}
+        callback_handler.set_service(
+            CallbackService(ConfigCache(store, refresh_seconds=30), InMemoryCallbackStore(), clock=lambda: 2e9)
+        )
+        tokens = {
+            "RouteFunctionArn": ROUTE_ARN,
+            "CallbackFunctionArn": CALLBACK_ARN,
+            "DefaultQueueArn": queue_arn(INSTANCE_ARN, default_queue_id),
+        }
         sim = FlowSimulator.from_directory(ROOT / "contact_flows", tokens)
         sim.register_lambda(ROUTE_ARN, handler.lambda_handler)
+        sim.register_lambda(CALLBACK_ARN, callback_handler.lambda_handler)
         try:
             for i, synthetic in enumerate(sample_contacts(contacts, seed=seed)):
                 now[0] = _arrival(rng)
@@ -93,10 +118,15 @@ def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
                 elif roll < 0.06:
                     faults, fault = Faults(queues_at_capacity=frozenset({"*"})), "queue_full"
                 contact = Contact.from_event(synthetic.event(contact_id=f"demo-{i:04d}"))
+                # Offered a callback, about half the callers accept on their caller id; some key another number.
+                choice = rng.random()
+                keys = ("1",) if choice < 0.45 else (("2", "3125550100#") if choice < 0.55 else ())
+                contact = replace(contact, inputs=tuple(ScriptedInput.dtmf(k) for k in keys))
                 contact = _with_faults(contact, faults, fault)
                 rows.append(DemoRow(synthetic.label, now[0], sim.run(synthetic.flow, contact), fault))
         finally:
             handler.set_service(None)
+            callback_handler.set_service(None)
     return rows, f"published {published.version_id} ({published.content_hash[:12]}) to the embedded store"
 
 
@@ -180,6 +210,17 @@ def _summary(rows: list[DemoRow]) -> None:
         "flow error paths: "
         + (", ".join(f"{k} {v}" for k, v in sorted(flow_fallbacks.items())) or "none")
         + f"; transient Lambda errors absorbed by Connect's retry: {absorbed}"
+    )
+    offered = sum(1 for r in rows if r.attrs.get("callback_offer") == "true")
+    created = sum(1 for r in rows if r.result.callback is not None)
+    refused = Counter(
+        str(r.result.external.get("callback_status"))
+        for r in rows
+        if "InvokeCallback" in r.result.visited and r.result.callback is None
+    )
+    print(
+        f"queued callback: offered {offered}, created {created}"
+        + "".join(f", {k} {v}" for k, v in sorted(refused.items()))
     )
     print(
         f"route latency per attempt (real handler, warm, in-process): p50 {_percentile(latencies, 50):.0f} µs, "

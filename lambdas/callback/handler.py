@@ -46,5 +46,12 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:  # no
             _service = build_service()
         except Exception:  # noqa: BLE001 — answer ERROR: the flow apologises and queues the caller
             logger.exception("could not build the callback service from settings")
-            return {"callback_status": "ERROR", "callback_number": "", "callback_profile": "", "queue_key": ""}
+            return {
+                "callback_status": "ERROR",
+                "callback_number": "",
+                "callback_profile": "",
+                "queue_key": "",
+                "queue_arn": "",
+                "priority": "",
+            }
     return _service.accept(event)

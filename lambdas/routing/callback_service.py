@@ -43,6 +43,10 @@ class CallbackService:
             "callback_number": number if status in (CallbackStatus.CREATED, CallbackStatus.DUPLICATE) else "",
             "callback_profile": profile,
             "queue_key": queue_key,
+            # The reply replaces $.External: carry route's queue ARN and priority forward so the flow's queue path
+            # (taken when the callback cannot be made) reads them exactly as before.
+            "queue_arn": contact.parameters.get("queue_arn", ""),
+            "priority": contact.parameters.get("priority", ""),
         }
 
     def _accept(self, contact: ContactRequest, queue_key: str) -> tuple[CallbackStatus, str, str]:

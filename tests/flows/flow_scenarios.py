@@ -29,6 +29,7 @@ from trunkline.simulator import (
 REPO = Path(__file__).resolve().parents[2]
 FLOWS_DIR = REPO / "contact_flows"
 ROUTE_ARN = "arn:aws:lambda:us-east-1:111122223333:function:trunkline-route:live"
+CALLBACK_ARN = "arn:aws:lambda:us-east-1:111122223333:function:trunkline-callback:live"
 INSTANCE = DEFAULT_INSTANCE_ARN
 DEFAULT_QUEUE_ID = "59377141-43ff-5bfc-a267-5baa5a4b5551"
 DEFAULT_QUEUE_ARN = f"{INSTANCE}/queue/{DEFAULT_QUEUE_ID}"
@@ -38,7 +39,7 @@ RETENTION_QUEUE_ARN = f"{INSTANCE}/queue/0efebc36-015c-54fa-acf7-dc065e9360dc"
 OTHER_INSTANCE_QUEUE_ARN = (
     "arn:aws:connect:us-west-2:111122223333:instance/9a9a9a9a-0000-4000-8000-000000000000/queue/abc"
 )
-TOKENS = {"RouteFunctionArn": ROUTE_ARN, "DefaultQueueArn": DEFAULT_QUEUE_ARN}
+TOKENS = {"RouteFunctionArn": ROUTE_ARN, "DefaultQueueArn": DEFAULT_QUEUE_ARN, "CallbackFunctionArn": CALLBACK_ARN}
 KNOWN_TOKENS = frozenset(TOKENS)
 CLOSED_TEXT = "Thank you for calling. We are closed right now. Our hours are 8 AM to 8 PM Eastern."
 EMERGENCY_TEXT = "Due to severe weather our card services centre is closed."
@@ -111,6 +112,8 @@ class Scenario:
     invocations: int | None = 1  # times the handler ran
     attempts: int | None = None  # attempts Connect made (injected failures included), when it matters
     options: SimulatorOptions | None = None
+    callback_reply: Mapping[str, Any] | None = None  # what the fake ``callback`` function answers
+    callback: tuple[str, int, int, int] | None = None  # expected (number, delay, attempts, retry delay)
 
     def __str__(self) -> str:
         return f"{self.flow}:{self.name}"
@@ -122,15 +125,19 @@ def flows() -> dict[str, Any]:
     return load_flows(FLOWS_DIR, TOKENS)
 
 
-def simulator(handler: Any, options: SimulatorOptions | None = None) -> FlowSimulator:
-    """A simulator over the repository flows with ``handler`` as route."""
-    return FlowSimulator(flows(), lambdas={ROUTE_ARN: handler}, options=options)
+def simulator(handler: Any, options: SimulatorOptions | None = None, callback: Any = None) -> FlowSimulator:
+    """A simulator over the repository flows with ``handler`` as route (and ``callback`` as callback)."""
+    lambdas = {ROUTE_ARN: handler}
+    if callback is not None:
+        lambdas[CALLBACK_ARN] = callback
+    return FlowSimulator(flows(), lambdas=lambdas, options=options)
 
 
 def run(scenario: Scenario) -> tuple[SimulationResult, FakeRoute]:
-    """Run one scenario with a fresh fake route."""
+    """Run one scenario with a fresh fake route (and fake callback)."""
     fake = FakeRoute(scenario.reply)
-    result = simulator(fake, scenario.options).run(scenario.flow, scenario.contact)
+    callback = FakeRoute(scenario.callback_reply) if scenario.callback_reply is not None else None
+    result = simulator(fake, scenario.options, callback).run(scenario.flow, scenario.contact)
     return result, fake
 
 
@@ -516,7 +523,7 @@ def inbound_scenarios() -> list[Scenario]:
                 "SetPriority03",
                 "TransferToQueue",
             ),
-            must_not_visit=("CallbackOfferHook",),
+            must_not_visit=("OfferCallback",),
             attributes={
                 "route_status": "ROUTED",
                 "classification": "card_servicing",
@@ -551,15 +558,7 @@ def inbound_scenarios() -> list[Scenario]:
             must_visit=("CheckPriority", "SetPriority10", "TransferToQueue"),
             priority=10,
         ),
-        Scenario(
-            "callback_offer_passes_the_hook_then_queues",
-            "inbound",
-            route_reply(callback_offer="true"),
-            transferred,
-            CARDS_QUEUE_ARN,
-            must_visit=("CheckCallbackOffer", "CallbackOfferHook", "SetTargetQueue", "TransferToQueue"),
-            attributes={"callback_offer": "true"},
-        ),
+        *callback_scenarios(),
         Scenario(
             "chat_contact_is_routed_by_entry_key",
             "inbound",
@@ -651,6 +650,228 @@ def transfer_scenarios() -> list[Scenario]:
             "SaveTransferCrmAttributes",
             "SetTransferQueue",
         ),
+    ]
+
+
+CALLER = "+12125550187"
+
+
+def callback_reply(status: str = "CREATED", profile: str = "standard", number: str = CALLER) -> dict[str, str]:
+    """The ``callback`` function's reply shape (it carries route's queue ARN and priority forward)."""
+    return {
+        "callback_status": status,
+        "callback_number": number if status in ("CREATED", "DUPLICATE") else "",
+        "callback_profile": profile,
+        "queue_key": "cards_general",
+        "queue_arn": CARDS_QUEUE_ARN,
+        "priority": "5",
+    }
+
+
+def callback_scenarios() -> list[Scenario]:
+    """The inbound flow's callback branch: offer, choose the number, create per profile, every refusal and error."""
+    from trunkline.simulator import ScriptedInput
+
+    offer = route_reply(callback_offer="true", callback_profile="standard")
+    queued = EndReason.TRANSFERRED_TO_QUEUE
+    done = EndReason.DISCONNECTED
+    press = lambda *keys: Contact(customer_number=CALLER, inputs=tuple(ScriptedInput.dtmf(k) for k in keys))  # noqa: E731
+
+    def forced(identifier: str, error: str, *keys: str) -> Contact:
+        return Contact(
+            customer_number=CALLER,
+            inputs=tuple(ScriptedInput.dtmf(k) for k in keys),
+            faults=Faults(action_errors={identifier: error}),
+        )
+
+    keep_place = ("SetTargetQueue", "TransferToQueue")
+    return [
+        Scenario(
+            "callback_accepted_on_caller_id_creates_the_standard_callback",
+            "inbound",
+            offer,
+            done,
+            None,
+            contact=press("1"),
+            callback_reply=callback_reply(),
+            must_visit=(
+                "CheckCallbackOffer",
+                "OfferCallback",
+                "UseCallerIdForCallback",
+                "InvokeCallback",
+                "CheckCallbackStatus",
+                "SetCallbackNumber",
+                "CheckCallbackProfile",
+                "CreateCallbackStandard",
+                "CallbackConfirmed",
+                "DisconnectAfterCallback",
+            ),
+            must_not_visit=("TransferToQueue",),
+            callback=(CALLER, 5, 3, 600),
+            invocations=1,
+        ),
+        Scenario(
+            "callback_to_a_keyed_number_with_the_gentle_profile",
+            "inbound",
+            offer,
+            done,
+            None,
+            contact=press("2", "3125550100#"),
+            callback_reply=callback_reply(profile="gentle", number="+13125550100"),
+            must_visit=(
+                "OfferCallback",
+                "AskCallbackNumber",
+                "UseKeyedNumberForCallback",
+                "InvokeCallback",
+                "CheckCallbackProfile",
+                "CreateCallbackGentle",
+                "CallbackConfirmed",
+            ),
+            callback=("+13125550100", 30, 2, 1800),
+        ),
+        Scenario(
+            "callback_profile_named_standard_takes_the_standard_branch",
+            "inbound",
+            offer,
+            done,
+            None,
+            contact=press("1"),
+            callback_reply=callback_reply(profile="standard"),
+            must_visit=("CheckCallbackProfile", "CreateCallbackStandard"),
+            must_not_visit=("CreateCallbackGentle",),
+        ),
+        Scenario(
+            "callback_offer_ignored_keeps_the_place_in_queue",
+            "inbound",
+            offer,
+            queued,
+            CARDS_QUEUE_ARN,
+            contact=Contact(customer_number=CALLER),
+            must_visit=("CheckCallbackOffer", "OfferCallback", *keep_place),
+            must_not_visit=("InvokeCallback",),
+            attributes={"callback_offer": "true"},
+        ),
+        Scenario(
+            "callback_offer_other_key_keeps_the_place_in_queue",
+            "inbound",
+            offer,
+            queued,
+            CARDS_QUEUE_ARN,
+            contact=press("9"),
+            must_visit=("OfferCallback", *keep_place),
+            must_not_visit=("InvokeCallback",),
+        ),
+        Scenario(
+            "callback_offer_prompt_failure_keeps_the_place_in_queue",
+            "inbound",
+            offer,
+            queued,
+            CARDS_QUEUE_ARN,
+            contact=forced("OfferCallback", "NoMatchingError"),
+            must_visit=("OfferCallback", *keep_place),
+        ),
+        Scenario(
+            "callback_number_not_keyed_keeps_the_place_in_queue",
+            "inbound",
+            offer,
+            queued,
+            CARDS_QUEUE_ARN,
+            contact=press("2"),
+            must_visit=("AskCallbackNumber", *keep_place),
+            must_not_visit=("InvokeCallback",),
+        ),
+        Scenario(
+            "callback_number_entry_failure_keeps_the_place_in_queue",
+            "inbound",
+            offer,
+            queued,
+            CARDS_QUEUE_ARN,
+            contact=forced("AskCallbackNumber", "NoMatchingError", "2", "3125550100#"),
+            must_visit=("AskCallbackNumber", *keep_place),
+        ),
+        *[
+            Scenario(
+                f"callback_refused_{status.lower()}_apologises_and_queues",
+                "inbound",
+                offer,
+                queued,
+                CARDS_QUEUE_ARN,
+                contact=press("1"),
+                callback_reply=callback_reply(status=status),
+                must_visit=("InvokeCallback", "CheckCallbackStatus", "CallbackNotPossible", *keep_place),
+                must_not_visit=("SetCallbackNumber",),
+            )
+            for status in ("INVALID_NUMBER", "QUEUE_FULL", "ERROR")
+        ],
+        Scenario(
+            "callback_duplicate_tells_the_caller_and_ends",
+            "inbound",
+            offer,
+            done,
+            None,
+            contact=press("1"),
+            callback_reply=callback_reply(status="DUPLICATE"),
+            must_visit=("CheckCallbackStatus", "CallbackAlreadyScheduled", "DisconnectAfterCallback"),
+            must_not_visit=("CreateCallbackStandard",),
+        ),
+        Scenario(
+            "callback_function_failure_apologises_and_queues",
+            "inbound",
+            offer,
+            queued,
+            CARDS_QUEUE_ARN,
+            contact=Contact(
+                customer_number=CALLER,
+                inputs=(ScriptedInput.dtmf("1"),),
+                faults=Faults(lambda_faults={CALLBACK_ARN: LambdaFault(FaultKind.ERROR)}),
+            ),
+            callback_reply=callback_reply(),
+            must_visit=("InvokeCallback", "CallbackNotPossible", *keep_place),
+            invocations=1,
+        ),
+        *[
+            Scenario(
+                f"callback_number_{error}_apologises_and_queues",
+                "inbound",
+                offer,
+                queued,
+                CARDS_QUEUE_ARN,
+                contact=forced("SetCallbackNumber", error, "1"),
+                callback_reply=callback_reply(),
+                must_visit=("SetCallbackNumber", "CallbackNotPossible", *keep_place),
+            )
+            for error in ("InvalidCallbackNumber", "CallbackNumberNotDialable")
+        ],
+        *[
+            Scenario(
+                f"callback_{create}_failure_apologises_and_queues",
+                "inbound",
+                offer,
+                queued,
+                CARDS_QUEUE_ARN,
+                contact=forced(create, "NoMatchingError", "1"),
+                callback_reply=callback_reply(profile=profile),
+                must_visit=(create, "CallbackNotPossible", *keep_place),
+            )
+            for create, profile in (("CreateCallbackStandard", "standard"), ("CreateCallbackGentle", "gentle"))
+        ],
+        *[
+            Scenario(
+                f"callback_message_{ident}_failure_still_ends_safely",
+                "inbound",
+                offer,
+                end,
+                queue,
+                contact=forced(ident, "NoMatchingError", "1"),
+                callback_reply=callback_reply(status=status),
+                must_visit=(ident,),
+            )
+            for ident, status, end, queue in (
+                ("CallbackConfirmed", "CREATED", done, None),
+                ("CallbackAlreadyScheduled", "DUPLICATE", done, None),
+                ("CallbackNotPossible", "BLOCKED_PREFIX", queued, CARDS_QUEUE_ARN),
+            )
+        ],
     ]
 
 

@@ -53,13 +53,13 @@ def _add_orphan(doc: Doc) -> None:
 
 
 def _add_cycle(doc: Doc) -> None:
-    _action(doc, "CallbackOfferHook")["Transitions"]["NextAction"] = "LoopBack"
+    _action(doc, "UseCallerIdForCallback")["Transitions"]["NextAction"] = "LoopBack"
     doc["Actions"].append(
         {
             "Identifier": "LoopBack",
             "Type": "UpdateFlowAttributes",
             "Parameters": {"FlowAttributes": {"x": {"Value": "1"}}},
-            "Transitions": {"NextAction": "CallbackOfferHook"},
+            "Transitions": {"NextAction": "UseCallerIdForCallback"},
         }
     )
 
@@ -148,7 +148,7 @@ def test_check_hours_needs_exactly_true_and_false() -> None:
             },
         }
     )
-    _action(doc, "CallbackOfferHook")["Transitions"]["NextAction"] = "Hours"
+    _action(doc, "UseCallerIdForCallback")["Transitions"]["NextAction"] = "Hours"
     assert any("exactly Equals True and Equals False" in i for i in _lint(doc))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from flow_scenarios import INSTANCE, ROUTE_ARN, Scenario, all_scenarios, run
+from flow_scenarios import CALLBACK_ARN, CARDS_QUEUE_ARN, INSTANCE, ROUTE_ARN, Scenario, all_scenarios, run
 
 from trunkline.simulator import EndReason
 
@@ -39,6 +39,12 @@ def test_scenario(scenario: Scenario) -> None:
         assert result.queue_priority == scenario.priority, trace
     if scenario.invocations is not None:
         assert len(fake.events) == scenario.invocations, trace
+    if scenario.callback is not None:
+        assert result.callback is not None, trace
+        made = result.callback
+        timings = (made.initial_call_delay_seconds, made.maximum_connection_attempts, made.retry_delay_seconds)
+        assert (made.number, *timings) == scenario.callback, trace
+        assert made.queue_arn == CARDS_QUEUE_ARN, trace
     if scenario.attempts is not None:
         assert result.lambda_invocation_count == scenario.attempts, trace
 
@@ -57,7 +63,7 @@ def test_every_route_invocation_carries_a_real_connect_event(scenario: Scenario)
         assert params["trunkline_flow"] == scenario.flow
         assert all(isinstance(v, str) for v in params.values())
     for invocation in result.invocations:
-        assert invocation.function_arn == ROUTE_ARN
+        assert invocation.function_arn in (ROUTE_ARN, CALLBACK_ARN)
         assert all(a.latency_ms >= 0 for a in invocation.attempts)
 
 

@@ -17,6 +17,9 @@ FLOW_FILES = sorted(FLOWS_DIR.glob("*.json"))
 MODULE_FILES = sorted((FLOWS_DIR / "modules").glob("*.json")) if (FLOWS_DIR / "modules").is_dir() else []
 #: Reply keys the flows may read that are not reserved: queue attributes the CRM needs (may be absent).
 OPTIONAL_REPLY_KEYS = frozenset({"acsf_search_info"})
+#: Keys of the ``callback`` function's reply (routing.callback_service), read after InvokeCallback.
+CALLBACK_REPLY_KEYS = frozenset({"callback_status", "callback_number"})
+LAMBDA_TOKENS = {"%RouteFunctionArn%", "%CallbackFunctionArn%"}
 #: CfnContactFlow Type values (reference §6.1).
 FLOW_TYPES = frozenset(
     {
@@ -71,7 +74,7 @@ def test_every_lambda_call_is_string_map_fast_and_has_an_error_branch(path: Path
     assert invokes
     for action in invokes:
         params = action["Parameters"]
-        assert params["LambdaFunctionARN"] == "%RouteFunctionArn%"
+        assert params["LambdaFunctionARN"] in LAMBDA_TOKENS
         assert params["ResponseValidation"] == {"ResponseType": "STRING_MAP"}
         assert isinstance(params["InvocationTimeLimitSeconds"], str)
         assert int(params["InvocationTimeLimitSeconds"]) <= 3
@@ -111,6 +114,10 @@ def test_lambda_errors_apologise_then_transfer_to_the_default_queue(path: Path) 
         assert "MessageParticipant" in kinds
         set_queue = kinds.index("UpdateContactTargetQueue")
         assert kinds.index("MessageParticipant") < set_queue
+        if action["Parameters"]["LambdaFunctionARN"] == "%CallbackFunctionArn%":
+            # callback failed: the caller rejoins the normal queue path (route's queue, priority, transfer).
+            assert [a["Identifier"] for a in _success_path(actions, target)][-2:] == ["SetTargetQueue", "CheckPriority"]
+            continue
         assert types[set_queue][1] == {"QueueId": "%DefaultQueueArn%"}
         assert kinds[-1] == "TransferContactToQueue"
 
@@ -121,7 +128,7 @@ def test_flows_read_only_reply_keys_route_promises(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     read = set(re.findall(r"\$\.External\.([A-Za-z0-9_\-]+)", text))
     assert read
-    unknown = read - set(RESERVED_ORDER) - OPTIONAL_REPLY_KEYS
+    unknown = read - set(RESERVED_ORDER) - OPTIONAL_REPLY_KEYS - CALLBACK_REPLY_KEYS
     assert not unknown, f"{path.name} reads $.External keys route does not promise: {sorted(unknown)}"
 
 
@@ -168,13 +175,33 @@ def test_non_inbound_flows_use_no_inbound_only_actions(path: Path) -> None:
     assert not used & INBOUND_ONLY
 
 
-def test_callback_hook_is_wired_and_named_for_the_callback_issue() -> None:
+def test_callback_offer_leads_to_the_offer_and_declining_keeps_the_place_in_queue() -> None:
     actions = _actions(FLOWS_DIR / "inbound.json")
     check = actions["CheckCallbackOffer"]
     assert check["Parameters"]["ComparisonValue"] == "$.External.callback_offer"
-    hook = check["Transitions"]["Conditions"][0]["NextAction"]
-    assert hook == "CallbackOfferHook"
-    assert actions[hook]["Transitions"]["NextAction"] == "SetTargetQueue"
+    assert check["Transitions"]["Conditions"][0]["NextAction"] == "OfferCallback"
+    offer = actions["OfferCallback"]
+    assert offer["Transitions"]["NextAction"] == "SetTargetQueue"
+    assert {e["NextAction"] for e in offer["Transitions"]["Errors"]} == {"SetTargetQueue"}
+
+
+def test_one_create_callback_branch_per_configured_profile_with_its_timings() -> None:
+    # Flow parameters are static: each callback profile in config/ is one CreateCallbackContact block.
+    from routing.config import load_directory
+
+    doc = load_directory(REPO / "config").document
+    assert doc is not None
+    actions = _actions(FLOWS_DIR / "inbound.json")
+    profiles = actions["CheckCallbackProfile"]
+    branches = {c["Condition"]["Operands"][0]: c["NextAction"] for c in profiles["Transitions"]["Conditions"]}
+    branches.setdefault("standard", profiles["Transitions"]["NextAction"])
+    assert set(branches) == set(doc["callback_profiles"])
+    for name, identifier in branches.items():
+        params = actions[identifier]["Parameters"]
+        profile = doc["callback_profiles"][name]
+        assert params["InitialCallDelaySeconds"] == str(profile["initial_delay_seconds"])
+        assert params["MaximumConnectionAttempts"] == str(profile["max_attempts"])
+        assert params["RetryDelaySeconds"] == str(profile["retry_delay_seconds"])
 
 
 def test_every_token_is_documented() -> None:

@@ -120,11 +120,11 @@ def test_a_callback_is_offered_while_the_estimated_wait_is_above_the_policy(worl
     result = world.call()
     external: dict[str, Any] = dict(result.external)
     assert external["callback_offer"] == "true", result.describe()
-    assert "CallbackOfferHook" in result.visited
+    assert "OfferCallback" in result.visited
     world.snapshot("cards_general", agents_staffed=8, estimated_wait_time=120)
     result = world.call()
     assert result.external["callback_offer"] == "false"
-    assert "CallbackOfferHook" not in result.visited
+    assert "OfferCallback" not in result.visited
     # Wait unknown (stale): the policy's when_unknown (default false) — no offer on a guess
     world.snapshot("cards_general", age_s=STALE_AFTER + 1, agents_staffed=8, estimated_wait_time=420)
     assert world.call().external["callback_offer"] == "false"

@@ -81,6 +81,8 @@ def test_created_then_duplicate_then_retry_returns_the_same_answer(config: InMem
         "callback_number": "+12125550187",
         "callback_profile": "standard",
         "queue_key": "cards_general",
+        "queue_arn": "",
+        "priority": "",
     }
     assert _accept(service, "c1", "(212) 555-0187") == first  # Connect retry: same answer
     assert _accept(service, "c2", "+12125550187")["callback_status"] == "DUPLICATE"
