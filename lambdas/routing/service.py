@@ -82,6 +82,8 @@ class RouteService:
         metrics.add_metric(name=STATUS_METRIC[decision.status], unit=MetricUnit.Count, value=1)
         if decision.fallback_reason:
             metrics.add_metric(name="Fallback", unit=MetricUnit.Count, value=1)
+        if decision.callback_offer:
+            metrics.add_metric(name="CallbackOffered", unit=MetricUnit.Count, value=1)
         if decision.config_source != "active":
             metrics.add_metric(name="ConfigNotActive", unit=MetricUnit.Count, value=1)
         logger.info(

@@ -199,3 +199,17 @@ def test_handler_answers_error_when_settings_are_broken(monkeypatch: pytest.Monk
     finally:
         handler.set_service(None)
     assert reply["callback_status"] == "ERROR"
+
+
+def test_an_offer_emits_callback_offered(config: InMemoryConfigStore, capsys: pytest.CaptureFixture[str]) -> None:
+    from routing.observability import metrics
+
+    metrics.flush_metrics()  # drop what earlier tests added
+    capsys.readouterr()
+    _route(config, {"estimated_wait_time": 120})
+    metrics.flush_metrics()
+    assert '"CallbackOffered"' not in capsys.readouterr().out
+    reply = _route(config, {"estimated_wait_time": 420})
+    assert reply["callback_offer"] == "true"
+    metrics.flush_metrics()
+    assert '"CallbackOffered"' in capsys.readouterr().out
