@@ -279,8 +279,10 @@ def test_no_raw_phone_number_in_any_output(
 # --- the CLI ----------------------------------------------------------------------------------------------
 
 
-def test_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     from trunkline.cli import main
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")  # restored afterwards: the CLI turns EMF off
 
     state = ["--state", str(tmp_path / "store.json")]
     assert main(["validate", str(ROOT / "config")]) == 0

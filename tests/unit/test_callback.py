@@ -201,8 +201,12 @@ def test_handler_answers_error_when_settings_are_broken(monkeypatch: pytest.Monk
     assert reply["callback_status"] == "ERROR"
 
 
-def test_an_offer_emits_callback_offered(config: InMemoryConfigStore, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_offer_emits_callback_offered(
+    config: InMemoryConfigStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from routing.observability import metrics
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)  # the CLI switches EMF off for its own output
 
     metrics.flush_metrics()  # drop what earlier tests added
     capsys.readouterr()
