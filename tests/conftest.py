@@ -1,0 +1,149 @@
+"""Shared test helpers for the routing core: the sample config, fake metrics, a fake clock, Connect events.
+
+Nothing here is autouse: other suites (flows, infra) share this directory and must not be affected.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_CONFIG = ROOT / "config"
+SAMPLE_EVENTS = ROOT / "tests" / "events" / "sample_contacts.json"
+
+# The reply contract (docs/design/routing-core.md).
+REPLY_KEY = re.compile(r"[A-Za-z0-9_-]+")
+STATUSES = frozenset({"ROUTED", "CLOSED", "EMERGENCY", "DEFAULT", "ERROR_DEFAULT"})
+ALWAYS_PRESENT = (
+    "status",
+    "reason",
+    "queue_key",
+    "queue_id",
+    "queue_arn",
+    "queue_name",
+    "classification",
+    "rule_id",
+    "ruleset",
+    "config_version",
+    "config_source",
+    "priority",
+    "line_of_business",
+    "entry_point",
+    "language",
+    "message",
+    "fallback_reason",
+    "callback_offer",
+    "callback_reason",
+    "callback_profile",
+    "callback_wait_s",
+    "metrics_age_s",
+    "routing_criteria",
+)
+
+
+def assert_reply_contract(reply: object) -> dict[str, str]:
+    """A route reply is a flat ``dict[str, str]`` with valid keys, under 32 KB, every reserved key present."""
+    import json
+
+    assert isinstance(reply, dict)
+    for key, value in reply.items():
+        assert isinstance(key, str)
+        assert REPLY_KEY.fullmatch(key), f"invalid reply key {key!r}"
+        assert isinstance(value, str), f"{key} is {type(value).__name__}, not str"
+    # Measured independently of routing.reply.reply_size: the JSON Lambda returns to Connect.
+    assert len(json.dumps(reply, ensure_ascii=False).encode()) < 32_000
+    missing = [k for k in ALWAYS_PRESENT if k not in reply]
+    assert not missing, f"reserved keys missing: {missing}"
+    assert reply["status"] in STATUSES
+    assert reply["config_source"] in {"active", "last_known_good", "baked", "none"}
+    assert reply["callback_offer"] in {"true", "false"}
+    assert reply["priority"].isdigit()
+    return reply
+
+
+class FakeMetrics:
+    """A ``MetricsView`` over a dict ``{(queue_id, metric): value}``; anything else is unknown (None).
+
+    ``channel_values`` optionally gives per-channel values ``{(queue_id, metric, channel): value}``.
+    Records every read so tests can check which queues a decision looked at.
+    """
+
+    def __init__(
+        self,
+        values: Mapping[tuple[str, str], float] | None = None,
+        *,
+        channel_values: Mapping[tuple[str, str, str], float] | None = None,
+        age: float | None = 4.0,
+    ) -> None:
+        self.values = dict(values or {})
+        self.channel_values = dict(channel_values or {})
+        self.age = age
+        self.prefetched: list[frozenset[str]] = []
+        self.reads: list[tuple[str, str, str]] = []
+
+    def prefetch(self, queue_ids: frozenset[str]) -> None:
+        self.prefetched.append(queue_ids)
+
+    def metric(self, queue_id: str, name: str, channel: str = "VOICE") -> float | None:
+        self.reads.append((queue_id, name, channel))
+        if (queue_id, name, channel) in self.channel_values:
+            return self.channel_values[(queue_id, name, channel)]
+        return self.values.get((queue_id, name))
+
+    def age_seconds(self, queue_id: str) -> float | None:
+        return self.age
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(scope="session")
+def _sample_document_once() -> dict[str, Any]:
+    from routing.config import load_directory
+
+    result = load_directory(SAMPLE_CONFIG)
+    assert result.ok, [str(i) for i in result.issues]
+    assert result.document is not None
+    return result.document
+
+
+@pytest.fixture
+def sample_document(_sample_document_once: dict[str, Any]) -> dict[str, Any]:
+    """The normalized sample config (config/), a fresh copy each test may change."""
+    return copy.deepcopy(_sample_document_once)
+
+
+@pytest.fixture(scope="session")
+def sample_compiled(_sample_document_once: dict[str, Any]) -> Any:
+    """The sample config compiled once (CompiledConfig is immutable)."""
+    from routing.engine import CompiledConfig
+
+    return CompiledConfig.compile(_sample_document_once, version="v000042")
+
+
+def queue_id_of(document: Mapping[str, Any], queue_key: str) -> str:
+    """The Connect queue id of ``queue_key`` in a normalized document."""
+    return str(document["queues"][queue_key]["queue_id"])
+
+
+def changed_copy(document: Mapping[str, Any], greeting: str) -> dict[str, Any]:
+    """The document with one visible change (cards_general's greeting), for publishing a second version."""
+    doc = copy.deepcopy(dict(document))
+    doc["queues"]["cards_general"]["attributes"]["greeting_prompt"] = greeting
+    return doc
