@@ -125,9 +125,6 @@ def test_closed_hours_answer_closed_with_the_message(sample_compiled: CompiledCo
         (TUESDAY_NIGHT, FRAUD, "ROUTED"),
         (CHRISTMAS_EVE_AFTERNOON, CARDS, "CLOSED"),  # special hours 08:00-13:00
         (CHRISTMAS_EVE_NOON, CARDS, "ROUTED"),
-            CARDS,
-            "ROUTED",
-        ),
     ],
 )
 def test_holidays_and_round_the_clock_lines(
