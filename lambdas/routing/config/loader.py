@@ -118,7 +118,10 @@ def load_sources(sources: Iterable[tuple[str, object]]) -> ValidationResult:
     """Validate parsed files: ``(file name, content)`` pairs."""
     issues: list[ConfigIssue] = []
     defaults: list[tuple[str, Defaults]] = []
+    defaults_files: list[str] = []  # every file with a defaults section, valid or not
     items: dict[str, dict[str, Strict]] = {s: {} for s in SECTION_MODELS}
+    # Keys of items that failed validation: their own errors are reported, references to them are not "unknown".
+    invalid: dict[str, set[str]] = {s: set() for s in SECTION_MODELS}
     where: dict[tuple[str, str], tuple[str, str]] = {}  # (section, key) → (file, path)
 
     for name, content in sources:
@@ -132,6 +135,7 @@ def load_sources(sources: Iterable[tuple[str, object]]) -> ValidationResult:
                 issues.append(ConfigIssue(name, str(section), f"unknown section (one of {', '.join(SECTIONS)})"))
                 continue
             if section == "defaults":
+                defaults_files.append(name)
                 try:
                     defaults.append((name, Defaults.model_validate(body)))
                 except ValidationError as exc:
@@ -149,6 +153,8 @@ def load_sources(sources: Iterable[tuple[str, object]]) -> ValidationResult:
                     item = model.model_validate(raw)
                 except ValidationError as exc:
                     issues.extend(ConfigIssue(name, _loc((section, i, *e["loc"])), e["msg"]) for e in exc.errors())
+                    if isinstance(raw, Mapping) and isinstance(raw.get("key"), str):
+                        invalid[section].add(raw["key"])
                     continue
                 key: str = item.key  # type: ignore[attr-defined]
                 if key in items[section]:
@@ -164,8 +170,8 @@ def load_sources(sources: Iterable[tuple[str, object]]) -> ValidationResult:
                 items[section][key] = item
                 where[(section, key)] = (name, path)
 
-    if len(defaults) != 1:
-        files = ", ".join(n for n, _ in defaults) or "none"
+    if len(defaults_files) != 1:
+        files = ", ".join(defaults_files) or "none"
         issues.append(
             ConfigIssue("<config>", "defaults", f"exactly one defaults section is required (found in: {files})")
         )
@@ -175,28 +181,44 @@ def load_sources(sources: Iterable[tuple[str, object]]) -> ValidationResult:
     for section in SECTION_MODELS:
         document[section] = {k: v.model_dump(mode="json", exclude_none=True) for k, v in sorted(items[section].items())}
 
-    issues.extend(_reference_issues(document, where, defaults[0][0] if defaults else "<config>"))
-    if not issues:
-        for ruleset_key, err in rule_errors(document):
-            file, path = where[("rulesets", ruleset_key)]
-            issues.append(ConfigIssue(file, f"{path}.{err.path}", err.message))
+    issues.extend(_reference_issues(document, where, defaults[0][0] if defaults else "<config>", invalid))
+    # Rule errors too, even when other problems were found: every problem is reported in one pass.
+    placeholders = {k: {"queue_id": ""} for k in invalid["queues"] - set(document["queues"])}
+    for ruleset_key, err in rule_errors({**document, "queues": {**document["queues"], **placeholders}}):
+        file, path = where[("rulesets", ruleset_key)]
+        issues.append(ConfigIssue(file, f"{path}.{err.path}", err.message))
     return ValidationResult(None if issues else document, issues)
 
 
+# What an item of each section is called in messages ("lines_of_business".rstrip("s") would say "busine").
+_KIND = {
+    "lines_of_business": "line of business",
+    "queues": "queue",
+    "entry_points": "entry point",
+    "schedules": "schedule",
+    "rulesets": "ruleset",
+    "callback_policies": "callback policy",
+    "callback_profiles": "callback profile",
+}
+
+
 def _reference_issues(
-    doc: Mapping[str, Any], where: Mapping[tuple[str, str], tuple[str, str]], defaults_file: str
+    doc: Mapping[str, Any],
+    where: Mapping[tuple[str, str], tuple[str, str]],
+    defaults_file: str,
+    invalid: Mapping[str, set[str]],
 ) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
 
     def ref(section: str, key: str, attr: str, target_section: str, value: object) -> None:
-        if value is None or value in doc[target_section]:
+        if value is None or value in doc[target_section] or value in invalid[target_section]:
             return
         file, path = where[(section, key)]
-        kind = target_section.rstrip("s").replace("_", " ")
+        kind = _KIND[target_section]
         issues.append(ConfigIssue(file, f"{path}.{attr}", f"unknown {kind} {value!r}"))
 
     default_queue = doc["defaults"].get("default_queue")
-    if default_queue is not None and default_queue not in doc["queues"]:
+    if default_queue is not None and default_queue not in doc["queues"] and default_queue not in invalid["queues"]:
         issues.append(ConfigIssue(defaults_file, "defaults.default_queue", f"unknown queue {default_queue!r}"))
     for key, lob in doc["lines_of_business"].items():
         ref("lines_of_business", key, "schedule", "schedules", lob.get("schedule"))
