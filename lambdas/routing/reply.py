@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 
 from routing.decision import RoutingDecision
@@ -18,8 +20,13 @@ def queue_arn(instance_arn: str, queue_id: str) -> str:
 
 
 def reply_size(reply: dict[str, str]) -> int:
-    """UTF-8 bytes of the reply as JSON would carry it (keys + values; quotes and commas counted)."""
-    return sum(len(k.encode()) + len(v.encode()) + 6 for k, v in reply.items()) + 2
+    """UTF-8 bytes of the reply as JSON carries it (quotes, commas and escapes such as \\" or \\n counted)."""
+    return len(json.dumps(reply, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _whole_seconds(value: float | None) -> str:
+    """Seconds as an integer string; "" when unknown (None, or NaN/infinity from a bad metrics snapshot)."""
+    return str(int(value)) if value is not None and math.isfinite(value) else ""
 
 
 def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
@@ -29,7 +36,7 @@ def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
     if queue is not None:
         reply.update(queue.attributes)
     reply.update(decision.attributes)
-    reply = {k: v for k, v in reply.items() if _KEY.match(k) and isinstance(v, str)}
+    reply = {k: v for k, v in reply.items() if _KEY.fullmatch(k) and isinstance(v, str)}
     reply.update(
         {
             "status": decision.status.value,
@@ -53,8 +60,8 @@ def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
             "callback_offer": "true" if decision.callback_offer else "false",
             "callback_reason": decision.callback_reason,
             "callback_profile": decision.callback_profile,
-            "callback_wait_s": "" if decision.callback_wait_s is None else str(int(decision.callback_wait_s)),
-            "metrics_age_s": "" if decision.metrics_age_s is None else str(int(decision.metrics_age_s)),
+            "callback_wait_s": _whole_seconds(decision.callback_wait_s),
+            "metrics_age_s": _whole_seconds(decision.metrics_age_s),
         }
     )
     if reply_size(reply) > MAX_REPLY_BYTES:
