@@ -147,3 +147,29 @@ def changed_copy(document: Mapping[str, Any], greeting: str) -> dict[str, Any]:
     doc = copy.deepcopy(dict(document))
     doc["queues"]["cards_general"]["attributes"]["greeting_prompt"] = greeting
     return doc
+
+
+@pytest.fixture
+def lambda_logs() -> Any:
+    """Everything the shared Powertools logger writes (what Lambda would ship to CloudWatch), as a StringIO.
+
+    The handler's stream is swapped for the test and restored after; the level is INFO (the CLI lowers it to
+    WARNING when it runs in the same process, which would silently hide the decision lines).
+    """
+    import io
+    import logging
+
+    from routing.observability import logger
+
+    buffer = io.StringIO()
+    handlers = [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
+    saved_streams = [h.setStream(buffer) for h in handlers]
+    saved_level = logger.log_level
+    logger.setLevel("INFO")
+    try:
+        yield buffer
+    finally:
+        for handler, stream in zip(handlers, saved_streams, strict=True):
+            if stream is not None:
+                handler.setStream(stream)
+        logger.setLevel(saved_level)
