@@ -158,18 +158,22 @@ def lambda_logs() -> Any:
     """
     import io
     import logging
+    import sys
 
     from routing.observability import logger
 
     buffer = io.StringIO()
     handlers = [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
-    saved_streams = [h.setStream(buffer) for h in handlers]
+    saved_streams = [h.stream for h in handlers]
     saved_level = logger.log_level
+    # Streams are assigned, not set with setStream(), which flushes the old stream: a capture stream of an earlier
+    # test (the logger may have been created, or pointed there by the CLI, while it was sys.stdout) is closed.
+    for handler in handlers:
+        handler.stream = buffer
     logger.setLevel("INFO")
     try:
         yield buffer
     finally:
         for handler, stream in zip(handlers, saved_streams, strict=True):
-            if stream is not None:
-                handler.setStream(stream)
+            handler.stream = sys.stdout if getattr(stream, "closed", False) else stream
         logger.setLevel(saved_level)
