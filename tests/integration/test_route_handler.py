@@ -225,6 +225,25 @@ def test_broken_settings_still_answer(route_env: dict[str, Any], monkeypatch: py
     assert (reply["status"], reply["config_source"]) == ("ERROR_DEFAULT", "none")
 
 
+def test_an_unexpected_exception_answers_error_default(
+    route_env: dict[str, Any], sample_document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import routing.service
+
+    def explode(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("a bug in the decision")
+
+    monkeypatch.setattr(routing.service, "decide", explode)
+    publish_document(route_env["store"], sample_document, actor="t", summary="s")
+    reply = invoke(connect_event(**CARDS_GENERAL))
+    assert (reply["status"], reply["reason"], reply["queue_id"], reply["config_source"]) == (
+        "ERROR_DEFAULT",
+        "exception",
+        DEPLOY_DEFAULT,
+        "none",
+    )
+
+
 # --- bad versions never reach a decision ---------------------------------------------------------------------
 
 

@@ -125,6 +125,22 @@ def test_the_source_is_reported(sample_compiled: CompiledConfig) -> None:
         assert (reply["config_source"], reply["config_version"]) == (source, "v000042")
 
 
+@pytest.mark.parametrize(
+    "now",
+    [
+        TUESDAY_MORNING,
+        datetime(2026, 11, 25, 3, 30, tzinfo=UTC),  # Tuesday night
+        datetime(2026, 11, 26, 15, 30, tzinfo=UTC),  # Thanksgiving
+        datetime(2026, 11, 29, 15, 30, tzinfo=UTC),  # Sunday
+    ],
+)
+def test_synthetic_contacts_at_any_hour_keep_the_contract(sample_compiled: CompiledConfig, now: datetime) -> None:
+    service = RouteService(StaticCache(sample_compiled), default_queue_id="dq", clock=lambda: now)
+    replies = [assert_reply_contract(service.route(c.event())) for c in sample_contacts(150, seed=8)]
+    assert "ERROR_DEFAULT" not in {r["status"] for r in replies}
+    assert all(r["queue_id"] for r in replies)  # every answer names a queue to transfer to
+
+
 # --- instance ARN --------------------------------------------------------------------------------------------
 
 
