@@ -221,6 +221,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Stderr:
+    """Whatever ``sys.stderr`` is at write time (a bound stream would outlive a test's captured stderr)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def quiet_lambda_output(verbose: bool = False) -> None:
     """Keep stdout for command output: Lambda logs go to stderr (WARNING and up unless verbose), EMF is off."""
     import logging
@@ -231,7 +241,7 @@ def quiet_lambda_output(verbose: bool = False) -> None:
 
     for handler in logger.handlers:
         if isinstance(handler, logging.StreamHandler):
-            handler.setStream(sys.stderr)
+            handler.setStream(_Stderr())  # type: ignore[arg-type]
     logger.setLevel("DEBUG" if verbose else "WARNING")
 
 

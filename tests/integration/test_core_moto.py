@@ -283,6 +283,10 @@ def test_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str], monk
     from trunkline.cli import main
 
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")  # restored afterwards: the CLI turns EMF off
+    from routing.observability import logger
+
+    # The CLI lowers the functions' log level to WARNING for its own output; restore INFO for later tests.
+    level = logger.log_level
 
     state = ["--state", str(tmp_path / "store.json")]
     assert main(["validate", str(ROOT / "config")]) == 0
@@ -318,3 +322,4 @@ def test_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str], monk
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == len(json.loads((ROOT / "tests/events/sample_contacts.json").read_text()))
     assert all(json.loads(line)["config_version"] == "v000001" for line in lines)
+    logger.setLevel(level)
