@@ -392,7 +392,10 @@ class DecisionContext:
 
                 try:
                     parsed = phonenumbers.parse(self.contact.customer_number, self.default_region)
-                    self._country = phonenumbers.region_code_for_number(parsed) or None
+                    region = phonenumbers.region_code_for_number(parsed)
+                    # Non-geographic numbers (+800 freephone, +881 satellite, …) have no country: unknown, not "001".
+                    non_geo = (phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY, phonenumbers.UNKNOWN_REGION)
+                    self._country = region if region and region not in non_geo else None
                 except phonenumbers.NumberParseException:
                     self._country = None
         return self._country

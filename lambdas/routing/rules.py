@@ -47,7 +47,7 @@ SIMPLE_FIELDS = frozenset(
         "local_date",
     }
 )
-_TIME_RE = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+_TIME_RE = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$")  # 00:00 … 23:59, and 24:00 (end of day)
 
 
 class RuleError(ValueError):
@@ -176,8 +176,9 @@ def resolve_field(field: str, path: str, queue_ids: Mapping[str, str]) -> FieldS
 
 def _number(value: object, spec: FieldSpec, path: str) -> float:
     if spec.time_of_day:
-        if isinstance(value, str) and (m := _TIME_RE.match(value)):
-            return int(m.group(1)) * 60 + int(m.group(2))
+        if isinstance(value, str) and (m := _TIME_RE.fullmatch(value)):
+            hour, minute = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            return int(hour) * 60 + int(minute)
         raise RuleError(path, f"local_time values are 'HH:MM', got {value!r}")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise RuleError(path, f"expected a number, got {value!r}")
