@@ -445,7 +445,20 @@ def test_caller_country_from_the_number(caller: str, region: str, country: str) 
     assert holds({"field": "caller_country", "op": "not_in", "value": [country]}, ctx) is False
 
 
-@pytest.mark.parametrize("caller", ["anonymous", "ANONYMOUS", "restricted", "private", "unknown", "", "abc"])
+@pytest.mark.parametrize(
+    "caller",
+    [
+        "anonymous",
+        "ANONYMOUS",
+        "restricted",
+        "private",
+        "unknown",
+        "",
+        "abc",
+        "+80012345678",  # international freephone: a valid number with no country (phonenumbers says "001")
+        "+881612345678",  # satellite
+    ],
+)
 def test_anonymous_or_unparseable_caller_has_unknown_country(caller: str) -> None:
     ctx = context(caller=caller)
     # not_in [US, CA] would be True for a guessed country; unknown takes when_unknown instead.
@@ -506,6 +519,7 @@ def test_backtracking_only_syntax_is_refused(pattern: str) -> None:
         ({"field": "metrics.general", "op": "gt", "value": 1}, "R.field", "metric must be one of"),
         ({"field": "local_time", "op": "gt", "value": "25:99"}, "R.value", "HH:MM"),
         ({"field": "local_time", "op": "gt", "value": 1030}, "R.value", "HH:MM"),
+        ({"field": "local_time", "op": "lt", "value": "24:30"}, "R.value", "HH:MM"),  # 24:00 is the only 24:xx
         ("not a mapping", "R", "a condition is a mapping"),
         ({"all": [], "any": []}, "R", "exactly one of all/any/not/field"),
         ({"every": []}, "R", "exactly one of all/any/not/field"),
