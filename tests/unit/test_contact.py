@@ -44,21 +44,25 @@ def test_a_full_voice_event() -> None:
     assert contact.caller_is_anonymous is False
 
 
-@pytest.mark.parametrize("key", ["Queue", "CustomerEndpoint", "SystemEndpoint", "Attributes", "InstanceARN", "Channel"])
-def test_null_parts_are_empty_values(key: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "attribute", "expected"),
+    [
+        ("Queue", "queue_arn", ""),
+        ("CustomerEndpoint", "customer_number", ""),
+        ("SystemEndpoint", "dialed_number", ""),
+        ("Attributes", "attributes", {}),
+        ("InstanceARN", "instance_arn", ""),
+        ("Channel", "channel", "VOICE"),  # Connect's default channel
+        ("ContactId", "contact_id", ""),
+        ("InitiationMethod", "initiation_method", ""),
+    ],
+)
+def test_null_parts_are_empty_values(key: str, attribute: str, expected: Any) -> None:
+    # Given an event whose part is null (as Connect sends absent endpoints and queues), Then the value is empty
     contact = ContactRequest.from_event(event_with(**{key: None}))
-    if key == "Queue":
-        assert contact.queue_arn == ""
-    elif key == "CustomerEndpoint":
-        assert (contact.customer_number, contact.caller_is_anonymous) == ("", True)
-    elif key == "SystemEndpoint":
-        assert contact.dialed_number == ""
-    elif key == "Attributes":
-        assert contact.attributes == {}
-    elif key == "InstanceARN":
-        assert contact.instance_arn == ""
-    else:
-        assert contact.channel == "VOICE"  # Connect's default channel
+    assert getattr(contact, attribute) == expected
+    # and the other parts are still read
+    assert contact.dialed_number == ("" if key == "SystemEndpoint" else "+18005550100")
 
 
 def test_an_endpoint_with_a_null_address() -> None:
