@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Environment, RemovalPolicy, Stack
+from aws_cdk import Environment, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
-from stacks.constructs.bundling import baked_config_payload
+from stacks.constructs.bundling import bake_config, lambda_code
 from stacks.constructs.callback import Callback
 from stacks.constructs.config_publish import ConfigPublish
 from stacks.constructs.connect import ContactFlows, allow_connect
@@ -45,17 +45,22 @@ class RegionalStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, env=Environment(account=settings.account, region=region.region), **kwargs)
         self.settings = settings
-        removal = RemovalPolicy.RETAIN if settings.production else RemovalPolicy.DESTROY
-        baked = baked_config_payload(config_dir)  # validates config/: synth fails on any config error
+        removal = settings.removal_policy
+        self.baked_config = bake_config(config_dir)  # validates config/: synth fails listing every config error
+        # One package for every function of this stack (a Code binds to one stack); its hash covers the source,
+        # the requirements and the baked config, so a config change is a new version of every function.
+        code = lambda_code(self.baked_config)
 
         if region.role == "active":
             replicas = tuple(r.region for r in settings.regions if r.role != "active")
-            self.config = ConfigTable(self, "Config", production=settings.production, replica_regions=replicas)
-            table: dynamodb.ITableV2 = self.config.table
-            # A generated physical name would differ per region; the DR stack finds the replica by this name.
-            self.config.table.node.default_child.add_property_override(  # type: ignore[union-attr]
-                "TableName", config_table_name(settings)
+            self.config = ConfigTable(
+                self,
+                "Config",
+                table_name=config_table_name(settings),
+                production=settings.production,
+                replica_regions=replicas,
             )
+            table: dynamodb.ITableV2 = self.config.table
         else:
             table = dynamodb.TableV2.from_table_name(self, "Config", config_table_name(settings))
 
@@ -77,6 +82,7 @@ class RegionalStack(Stack):
                     **({"CONNECT_INSTANCE_ARN": region.connect_instance_arn} if region.has_connect else {}),
                 },
             ),
+            code=code,
             log_retention_days=settings.log_retention_days,
             removal_policy=removal,
         )
@@ -91,6 +97,7 @@ class RegionalStack(Stack):
             production=settings.production,
             gradual_deploy=settings.gradual_deploy,
             timeout_seconds=settings.route_timeout_seconds,
+            code=code,
             log_retention_days=settings.log_retention_days,
             removal_policy=removal,
         )
@@ -102,8 +109,9 @@ class RegionalStack(Stack):
                 self,
                 "ConfigPublish",
                 table=table,
-                content_hash=baked["content_hash"],
-                deployment=f"{settings.name}-{baked['content_hash'][:12]}",
+                code=code,
+                content_hash=self.baked_config.content_hash,
+                deployment=f"{settings.name}-{self.baked_config.content_hash[:12]}",
                 retention_days=settings.config_retention_days,
                 log_retention_days=settings.log_retention_days,
                 removal_policy=removal,
@@ -121,6 +129,7 @@ class RegionalStack(Stack):
                 config_table_name=config_table_name(settings),
                 route=self.route,
                 production=settings.production,
+                code=code,
                 log_retention_days=settings.log_retention_days,
                 removal_policy=removal,
             )
@@ -138,6 +147,7 @@ class RegionalStack(Stack):
                 instance_arn=region.connect_instance_arn,
                 account=region.instance_account,
             )
+            # The tokens flows may use (docs/deployment.md); ContactFlows fails synth on an unknown or unused one.
             self.flow_tokens = {
                 "RouteFunctionArn": self.route.alias.function_arn,
                 "CallbackFunctionArn": self.callback.function.alias.function_arn,

@@ -1,12 +1,30 @@
-"""Typed deployment settings from ``cdk.json`` context: one environment, its active and DR regions."""
+"""Typed deployment settings from ``cdk.json`` context: one environment, its active and DR regions.
+
+``context.environments.<name>`` is parsed into a frozen ``EnvironmentSettings``; every problem raises
+``SettingsError`` naming the key (``environments.prod.log_retention_days: …``), and a key nobody reads is an
+error too, so a typo never silently falls back to a default.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-INSTANCE_ARN_PREFIX = "arn:aws:connect:"
+from aws_cdk import RemovalPolicy
+
+INSTANCE_ARN = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:connect:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):instance/(?P<id>[0-9a-f-]{36})$"
+)
+REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
+ACCOUNT = re.compile(r"^\d{12}$")
+# What CloudWatch Logs accepts as a retention period (days).
+LOG_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+# A flow's InvokeLambdaFunction waits at most 8 s (InvocationTimeLimitSeconds 1..8); 3 s is the console default.
+MAX_FLOW_INVOKE_SECONDS = 8
 
 
 class SettingsError(ValueError):
@@ -28,7 +46,7 @@ class RegionSettings:
 
     @property
     def instance_account(self) -> str:
-        """The account id inside the instance ARN."""
+        """The account id inside the instance ARN (the ``source_account`` of Connect's invoke permission)."""
         return self.connect_instance_arn.split(":")[4] if self.has_connect else ""
 
 
@@ -48,6 +66,7 @@ class PipelineSettings:
             return None
         if not isinstance(raw, Mapping):
             raise SettingsError(f"{where} must be a mapping")
+        _reject_unknown(raw, {"repository", "branch", "connection_arn", "manual_approval"}, where)
         for key in ("repository", "branch", "connection_arn"):
             if not isinstance(raw.get(key), str) or not raw[key]:
                 raise SettingsError(f"{where}.{key} is required")
@@ -55,7 +74,7 @@ class PipelineSettings:
             raise SettingsError(f"{where}.repository must be owner/name")
         if not raw["connection_arn"].startswith("arn:aws:code"):
             raise SettingsError(f"{where}.connection_arn must be a CodeConnections/CodeStar connection ARN")
-        return cls(raw["repository"], raw["branch"], raw["connection_arn"], bool(raw.get("manual_approval", False)))
+        return cls(raw["repository"], raw["branch"], raw["connection_arn"], _bool(raw, "manual_approval", where, False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,90 +82,149 @@ class EnvironmentSettings:
     """Everything the stacks need for one environment (dev, prod…)."""
 
     name: str
-    account: str | None
     active: RegionSettings
+    default_queue_id: str
+    account: str | None = None
     dr: RegionSettings | None = None
     production: bool = False
     log_retention_days: int = 30
     alarm_emails: tuple[str, ...] = ()
-    default_queue_id: str = ""
     config_refresh_seconds: int = 30
     route_timeout_seconds: int = 3
     route_memory_mb: int = 1024
     config_retention_days: int = 90
     gradual_deploy: bool = True
     pipeline: PipelineSettings | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def regions(self) -> tuple[RegionSettings, ...]:
         """Active first, then DR."""
         return (self.active,) if self.dr is None else (self.active, self.dr)
 
+    @property
+    def removal_policy(self) -> RemovalPolicy:
+        """Production keeps its data and logs when a stack or resource goes away; other environments clean up."""
+        return RemovalPolicy.RETAIN if self.production else RemovalPolicy.DESTROY
+
+    @property
+    def deletion_protection(self) -> bool:
+        """Tables refuse DeleteTable in production."""
+        return self.production
+
     @classmethod
     def from_context(cls, environments: Mapping[str, Any], name: str) -> EnvironmentSettings:
         """Parse ``context.environments[name]``; every problem raises ``SettingsError`` naming the key."""
-        if name not in environments:
-            raise SettingsError(f"unknown environment {name!r}; cdk.json defines {sorted(environments)}")
+        if not isinstance(environments, Mapping) or name not in environments:
+            known = sorted(environments) if isinstance(environments, Mapping) else []
+            raise SettingsError(f"unknown environment {name!r}; cdk.json defines {known}")
         raw = environments[name]
         where = f"environments.{name}"
+        if not isinstance(raw, Mapping):
+            raise SettingsError(f"{where} must be a mapping")
+        _reject_unknown(raw, _KNOWN, where)
 
-        def region(key: str) -> RegionSettings | None:
-            spec = raw.get(key)
-            if spec is None:
-                return None
-            if not isinstance(spec, Mapping) or not isinstance(spec.get("region"), str) or not spec["region"]:
-                raise SettingsError(f"{where}.{key}.region must be a region name such as us-east-1")
-            arn = spec.get("connect_instance_arn") or ""
-            if arn and (not arn.startswith(INSTANCE_ARN_PREFIX) or ":instance/" not in arn):
-                raise SettingsError(f"{where}.{key}.connect_instance_arn is not a Connect instance ARN: {arn!r}")
-            if arn and arn.split(":")[3] != spec["region"]:
-                raise SettingsError(f"{where}.{key}: the instance ARN's region differs from {spec['region']!r}")
-            return RegionSettings(region=spec["region"], role=key, connect_instance_arn=arn)
-
-        active = region("active")
+        active = _region(raw, "active", where)
         if active is None:
             raise SettingsError(f"{where}.active is required")
-        dr = region("dr")
+        dr = _region(raw, "dr", where)
         if dr is not None and dr.region == active.region:
             raise SettingsError(f"{where}: the DR region must differ from the active region")
-        route_timeout = int(raw.get("route_timeout_seconds", 3))
-        if not 1 <= route_timeout <= 8:
-            raise SettingsError(f"{where}.route_timeout_seconds must be 1..8 (a flow's invoke limit is 8 s)")
+
+        account = raw.get("account")
+        if account is not None and (not isinstance(account, str) or not ACCOUNT.match(account)):
+            raise SettingsError(f"{where}.account must be a 12-digit account id as a string, got {account!r}")
+
+        default_queue_id = raw.get("default_queue_id")
+        if not isinstance(default_queue_id, str) or not default_queue_id.strip() or "/" in default_queue_id:
+            raise SettingsError(
+                f"{where}.default_queue_id is required: the id (not the ARN) of the queue every failure lands in"
+            )
+
+        retention = _int(raw, "log_retention_days", where, 30, low=1, high=3653)
+        if retention not in LOG_RETENTION_DAYS:
+            raise SettingsError(f"{where}.log_retention_days must be one of {sorted(LOG_RETENTION_DAYS)}")
+
         emails = raw.get("alarm_emails", [])
         if not isinstance(emails, list) or not all(isinstance(e, str) and "@" in e for e in emails):
             raise SettingsError(f"{where}.alarm_emails must be a list of e-mail addresses")
+
         return cls(
             name=name,
-            account=raw.get("account"),
             active=active,
+            default_queue_id=default_queue_id.strip(),
+            account=account,
             dr=dr,
-            production=bool(raw.get("production", False)),
-            log_retention_days=int(raw.get("log_retention_days", 30)),
+            production=_bool(raw, "production", where, False),
+            log_retention_days=retention,
             alarm_emails=tuple(emails),
-            default_queue_id=str(raw.get("default_queue_id", "")),
-            config_refresh_seconds=int(raw.get("config_refresh_seconds", 30)),
-            route_timeout_seconds=route_timeout,
-            route_memory_mb=int(raw.get("route_memory_mb", 1024)),
-            config_retention_days=int(raw.get("config_retention_days", 90)),
-            gradual_deploy=bool(raw.get("gradual_deploy", True)),
+            config_refresh_seconds=_int(raw, "config_refresh_seconds", where, 30, low=1, high=3600),
+            route_timeout_seconds=_int(raw, "route_timeout_seconds", where, 3, low=1, high=MAX_FLOW_INVOKE_SECONDS),
+            route_memory_mb=_int(raw, "route_memory_mb", where, 1024, low=128, high=10240),
+            config_retention_days=_int(raw, "config_retention_days", where, 90, low=1, high=3650),
+            gradual_deploy=_bool(raw, "gradual_deploy", where, True),
             pipeline=PipelineSettings.from_context(raw.get("pipeline"), f"{where}.pipeline"),
-            extra={k: v for k, v in raw.items() if k not in _KNOWN},
         )
 
 
-_KNOWN = {
-    "account",
-    "active",
-    "dr",
-    "production",
-    "log_retention_days",
-    "alarm_emails",
-    "default_queue_id",
-    "config_refresh_seconds",
-    "route_timeout_seconds",
-    "route_memory_mb",
-    "config_retention_days",
-    "gradual_deploy",
-    "pipeline",
-}
+_KNOWN = frozenset(
+    {
+        "account",
+        "active",
+        "dr",
+        "production",
+        "log_retention_days",
+        "alarm_emails",
+        "default_queue_id",
+        "config_refresh_seconds",
+        "route_timeout_seconds",
+        "route_memory_mb",
+        "config_retention_days",
+        "gradual_deploy",
+        "pipeline",
+    }
+)
+
+
+def _reject_unknown(raw: Mapping[str, Any], known: frozenset[str] | set[str], where: str) -> None:
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise SettingsError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
+
+
+def _region(raw: Mapping[str, Any], key: str, where: str) -> RegionSettings | None:
+    spec = raw.get(key)
+    if spec is None:
+        return None
+    here = f"{where}.{key}"
+    if not isinstance(spec, Mapping):
+        raise SettingsError(f"{here} must be a mapping with 'region' (and optionally 'connect_instance_arn')")
+    _reject_unknown(spec, {"region", "connect_instance_arn"}, here)
+    region = spec.get("region")
+    if not isinstance(region, str) or not REGION.match(region):
+        raise SettingsError(f"{here}.region must be a region name such as us-east-1, got {region!r}")
+    arn = spec.get("connect_instance_arn") or ""
+    if arn:
+        match = INSTANCE_ARN.match(arn) if isinstance(arn, str) else None
+        if match is None:
+            raise SettingsError(f"{here}.connect_instance_arn is not a Connect instance ARN: {arn!r}")
+        if match["region"] != region:
+            raise SettingsError(f"{here}: the instance ARN's region differs from {region!r}")
+    return RegionSettings(region=region, role=key, connect_instance_arn=arn)
+
+
+def _int(raw: Mapping[str, Any], key: str, where: str, default: int, *, low: int, high: int) -> int:
+    value = raw.get(key, default)
+    # bool is an int in Python; `true` for a number is a mistake, not 1.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError(f"{where}.{key} must be an integer, got {value!r}")
+    if not low <= value <= high:
+        raise SettingsError(f"{where}.{key} must be {low}..{high}, got {value}")
+    return value
+
+
+def _bool(raw: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        # "false" as a string would be truthy: refuse it rather than guess.
+        raise SettingsError(f"{where}.{key} must be true or false, got {value!r}")
+    return value

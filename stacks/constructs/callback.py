@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.constructs.data import trunkline_table
@@ -25,6 +26,7 @@ class Callback(Construct):
         production: bool,
         gradual_deploy: bool,
         timeout_seconds: int,
+        code: lambda_.Code,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
     ) -> None:
@@ -43,6 +45,7 @@ class Callback(Construct):
                 memory_mb=1024,
                 environment={"CONFIG_TABLE_NAME": config_table_name, "CALLBACK_TABLE_NAME": self.table.table_name},
             ),
+            code=code,
             log_retention_days=log_retention_days,
             removal_policy=removal_policy,
         )

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from aws_cdk import Acknowledgment, CustomResource, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction, log_retention
 
 
 class ConfigPublish(Construct):
-    """Publishes the baked config on every deploy whose config content changed; Delete never deletes config."""
+    """Publishes the baked config on every deploy whose config content changed; Delete never deletes config.
+
+    The publisher reads the document baked into its own package; ``content_hash`` (a property of the custom
+    resource) makes CloudFormation call it again exactly when the config changes, and the handler refuses to
+    publish a package whose baked document does not have that hash.
+    """
 
     def __init__(
         self,
@@ -20,6 +27,7 @@ class ConfigPublish(Construct):
         construct_id: str,
         *,
         table: dynamodb.ITableV2,
+        code: lambda_.Code,
         content_hash: str,
         deployment: str,
         retention_days: int,
@@ -38,11 +46,16 @@ class ConfigPublish(Construct):
                 memory_mb=1024,
                 environment={"CONFIG_TABLE_NAME": table.table_name},
             ),
+            code=code,
             log_retention_days=log_retention_days,
             removal_policy=removal_policy,
         )
         table.grant_read_write_data(self.function.function)
-        provider = cr.Provider(self, "Provider", on_event_handler=self.function.function)
+        # The framework's own function logs to a group with our retention, not to a never-expiring default one.
+        self.provider_logs = logs.LogGroup(
+            self, "ProviderLogs", retention=log_retention(log_retention_days), removal_policy=removal_policy
+        )
+        provider = cr.Provider(self, "Provider", on_event_handler=self.function.function, log_group=self.provider_logs)
         fn_logical_id = Stack.of(self).get_logical_id(self.function.function.node.default_child)  # type: ignore[arg-type]
         Validations.of(provider).acknowledge(
             Acknowledgment(

@@ -16,12 +16,14 @@ def trunkline_table(
     removal_policy: RemovalPolicy,
     sort_key: bool = False,
     replica_regions: tuple[str, ...] = (),
+    table_name: str | None = None,
 ) -> dynamodb.TableV2:
     """``pk`` (+ ``sk``) strings, on demand, AWS-managed encryption, PITR, TTL ``expires_at``, deletion protection
-    in production: every Trunkline table."""
+    in production: every Trunkline table. ``table_name`` only where another stack must find the table by name."""
     return dynamodb.TableV2(
         scope,
         construct_id,
+        table_name=table_name,
         partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
         sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING) if sort_key else None,
         billing=dynamodb.Billing.on_demand(),
@@ -37,10 +39,20 @@ def trunkline_table(
 
 
 class ConfigTable(Construct):
-    """Versions, the active pointer, audit and the deploy base (``docs/design/routing-core.md``)."""
+    """Versions, the active pointer, audit and the deploy base (``docs/design/routing-core.md``).
+
+    Owned by the active region's stack; ``replica_regions`` become global-table replicas, which the other
+    regions' stacks reference by ``table_name`` (a generated name would not be known to them).
+    """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, production: bool, replica_regions: tuple[str, ...] = ()
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        table_name: str,
+        production: bool,
+        replica_regions: tuple[str, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.table = trunkline_table(
@@ -50,4 +62,5 @@ class ConfigTable(Construct):
             removal_policy=RemovalPolicy.RETAIN if production else RemovalPolicy.DESTROY,
             sort_key=True,
             replica_regions=replica_regions,
+            table_name=table_name,
         )

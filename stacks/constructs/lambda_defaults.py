@@ -1,5 +1,5 @@
 """The one place Lambda settings live: runtime, architecture, memory, timeout, JSON logs with retention,
-Powertools environment, and a ``live`` alias on the current version (flows and schedules call the alias)."""
+Powertools environment, tracing, and a ``live`` alias on the current version (flows and schedules call the alias)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.constructs.bundling import lambda_code
+from stacks.constructs.bundling import RUNTIME
 
-RUNTIME = lambda_.Runtime.PYTHON_3_14  # newest Lambda Python runtime (cdk-nag L1); AL2023, glibc 2.34
 ARCHITECTURE = lambda_.Architecture.ARM_64
 
 
@@ -35,6 +34,10 @@ class FunctionSpec:
     timeout_seconds: int = 3
     memory_mb: int = 1024
     environment: Mapping[str, str] = field(default_factory=dict)
+    # X-Ray costs ~265 ms of cold-start imports (Powertools Tracer, docs/reference toolchain.md) and a segment
+    # per call: off unless a function's budget has room for it. The route path keeps it off.
+    tracing: bool = False
+    log_level: str = "INFO"
 
 
 class TrunklineFunction(Construct):
@@ -46,15 +49,15 @@ class TrunklineFunction(Construct):
         construct_id: str,
         *,
         spec: FunctionSpec,
+        code: lambda_.Code,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
-        code: lambda_.Code | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
             self,
             "Logs",
-            retention=_retention(log_retention_days),
+            retention=log_retention(log_retention_days),
             removal_policy=removal_policy,
         )
         # Our own role: log writes to this function's log group only, instead of the AWS-managed
@@ -74,16 +77,17 @@ class TrunklineFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=spec.handler,
-            code=code or lambda_code(),
+            code=code,
             description=spec.description,
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_seconds),
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.log_group,
+            tracing=lambda_.Tracing.ACTIVE if spec.tracing else lambda_.Tracing.DISABLED,
             environment={
                 "POWERTOOLS_SERVICE_NAME": spec.service,
                 "POWERTOOLS_METRICS_NAMESPACE": "Trunkline",
-                "POWERTOOLS_LOG_LEVEL": "INFO",
+                "POWERTOOLS_LOG_LEVEL": spec.log_level,
                 **spec.environment,
             },
         )
@@ -121,7 +125,7 @@ class TrunklineFunction(Construct):
             )
 
 
-_RETENTION = {
+RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
     3: logs.RetentionDays.THREE_DAYS,
     5: logs.RetentionDays.FIVE_DAYS,
@@ -130,15 +134,25 @@ _RETENTION = {
     30: logs.RetentionDays.ONE_MONTH,
     60: logs.RetentionDays.TWO_MONTHS,
     90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
     180: logs.RetentionDays.SIX_MONTHS,
     365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
     731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
     1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
     3653: logs.RetentionDays.TEN_YEARS,
 }
 
 
-def _retention(days: int) -> logs.RetentionDays:
-    if days not in _RETENTION:
-        raise ValueError(f"log retention of {days} days is not one of {sorted(_RETENTION)}")
-    return _RETENTION[days]
+def log_retention(days: int) -> logs.RetentionDays:
+    """The CloudWatch Logs retention for ``days`` (one of the periods CloudWatch accepts)."""
+    if days not in RETENTION:
+        raise ValueError(f"log retention of {days} days is not one of {sorted(RETENTION)}")
+    return RETENTION[days]

@@ -33,6 +33,7 @@ class LiveMetrics(Construct):
         config_table_name: str,
         route: TrunklineFunction,
         production: bool,
+        code: lambda_.Code,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
         requests_per_second: float = 2.0,
@@ -55,6 +56,7 @@ class LiveMetrics(Construct):
                     "METRICS_REQUESTS_PER_SECOND": str(requests_per_second),
                 },
             ),
+            code=code,
             log_retention_days=log_retention_days,
             removal_policy=removal_policy,
         )

@@ -105,6 +105,7 @@ def test_construct_alone_on_a_bare_stack() -> None:
     stack = cdk.Stack(app, "Bare", env=cdk.Environment(account="111122223333", region="us-east-1"))
     arn = "arn:aws:connect:us-east-1:111122223333:instance/abc"
     from aws_cdk import aws_dynamodb as dynamodb
+    from aws_cdk import aws_lambda as lambda_
 
     config = dynamodb.TableV2(
         stack, "Config", partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
@@ -113,6 +114,7 @@ def test_construct_alone_on_a_bare_stack() -> None:
         stack,
         "Route",
         spec=FunctionSpec(handler="route.handler.lambda_handler", service="trunkline-route", description="route"),
+        code=lambda_.Code.from_inline("def lambda_handler(event, context):\n    return {}\n"),
         log_retention_days=7,
         removal_policy=cdk.RemovalPolicy.DESTROY,
     )
@@ -124,6 +126,7 @@ def test_construct_alone_on_a_bare_stack() -> None:
         config_table_name="config",
         route=route,
         production=False,
+        code=lambda_.Code.from_inline("def lambda_handler(event, context):\n    return {}\n"),
         log_retention_days=7,
         removal_policy=cdk.RemovalPolicy.DESTROY,
     )

@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from stacks.app_builder import build_pipeline
-from stacks.settings import EnvironmentSettings, SettingsError
+from stacks.settings import EnvironmentSettings
 from tests.infra.conftest import cdk_context, environment
 
 
@@ -109,25 +109,3 @@ def test_manual_approval_gates_the_active_deploy_only_when_asked() -> None:
 
 def test_no_pipeline_without_settings() -> None:
     assert build_pipeline(cdk.App(context=cdk_context()), environment("prod")) is None
-
-
-@pytest.mark.parametrize(
-    ("patch", "message"),
-    [
-        ({"dr": {"region": "us-east-1"}}, "must differ"),
-        (
-            {"active": {"region": "us-east-1", "connect_instance_arn": "arn:aws:connect:eu-west-2:1:instance/x"}},
-            "region differs",
-        ),
-        ({"route_timeout_seconds": 9}, "1..8"),
-        ({"alarm_emails": ["not-an-address"]}, "e-mail"),
-        (
-            {"pipeline": {"repository": "nope", "branch": "main", "connection_arn": "arn:aws:codeconnections:x"}},
-            "owner/name",
-        ),
-    ],
-)
-def test_bad_settings_name_the_key(patch: dict[str, Any], message: str) -> None:
-    raw = cdk_context()["environments"]
-    with pytest.raises(SettingsError, match=message):
-        EnvironmentSettings.from_context({"x": {**raw["dev"], **patch}}, "x")
