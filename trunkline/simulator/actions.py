@@ -12,6 +12,7 @@ Sources: the Amazon Connect flow-language reference pages (``interactions-invoke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -56,10 +57,27 @@ ACTION_SPECS: Final[Mapping[str, ActionSpec]] = {
     "DisconnectParticipant": _spec(uses_next=False, terminal=DISCONNECTED),
     "EndFlowExecution": _spec(uses_next=False, terminal=ENDED),
     "UpdateFlowLoggingBehavior": _spec(),
+    "TagContact": _spec(),  # "Results and conditions: None. Errors: None."
 }
+
+#: TagContact limits (API reference, ``TagContact``): user tags per contact, key pattern and lengths. The pattern is
+#: AWS's verbatim; note that ``+-=`` inside the class is a range (``+`` … ``=``), so digits and ``,;<`` pass too.
+MAX_CONTACT_TAGS: Final = 6
+MAX_TAG_KEY_CHARS: Final = 128
+MAX_TAG_VALUE_CHARS: Final = 256
+TAG_KEY_PATTERN: Final = re.compile(r"^(?!aws:)[a-zA-Z+-=._:/]+$")
 
 #: Types whose run ends in this flow: every path of a flow must reach one of these (or leave by TransferToFlow).
 TERMINAL_TYPES: Final = frozenset(t for t, s in ACTION_SPECS.items() if s.terminal is not None)
+
+
+def tag_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be a contact tag key, or None when it can."""
+    if not 1 <= len(key) <= MAX_TAG_KEY_CHARS:
+        return f"tag key {key!r} must be 1..{MAX_TAG_KEY_CHARS} characters"
+    if not TAG_KEY_PATTERN.match(key):
+        return f"tag key {key!r} must match {TAG_KEY_PATTERN.pattern} (no aws: prefix)"
+    return None
 
 
 def condition_label(condition: Mapping[str, Any]) -> str:

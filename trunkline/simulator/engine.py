@@ -12,7 +12,10 @@ documented the simulator picks one reading and says so here; ``docs/flows.md`` l
 * a prompt whose text resolves to ``""`` takes ``NoMatchingError`` (there is nothing to say);
 * GetParticipantInput storing input (``StoreInput: "True"``) with no input takes ``InputTimeLimitExceeded`` when
   the action declares it, else succeeds with ``$.StoredCustomerInput = "Timeout"`` (the Store customer input
-  block's documented behaviour).
+  block's documented behaviour);
+* TagContact has no error branch: what the TagContact API would refuse (a key outside its pattern, more than 6 user
+  tags on the contact, a value over 256 characters, an unset reference in ``"error"`` mode) raises
+  ``SimulationError`` as a bug in the flow.
 """
 
 from __future__ import annotations
@@ -29,12 +32,15 @@ from trunkline.simulator.actions import (
     ACTION_SPECS,
     DISCONNECTED,
     ENDED,
+    MAX_CONTACT_TAGS,
+    MAX_TAG_VALUE_CHARS,
     NEXT,
     TRANSFERRED,
     TRANSFERRED_TO_FLOW,
     condition_label,
     error_target,
     stores_input,
+    tag_key_problem,
 )
 from trunkline.simulator.flow import Flow, load_flows
 from trunkline.simulator.hours import ALWAYS_OPEN, HoursOracle
@@ -133,6 +139,7 @@ class _Run:
     messages: list[PlayedMessage] = field(default_factory=list)
     invocations: list[LambdaInvocation] = field(default_factory=list)
     calls_by_function: dict[str, int] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
     next_flow: Flow | None = None
 
 
@@ -153,6 +160,7 @@ _HANDLERS: dict[str, str] = {
     "DisconnectParticipant": "_disconnect_participant",
     "EndFlowExecution": "_end_flow_execution",
     "UpdateFlowLoggingBehavior": "_update_flow_logging_behavior",
+    "TagContact": "_tag_contact",
 }
 
 
@@ -278,6 +286,7 @@ class FlowSimulator:
             messages=tuple(run.messages),
             invocations=tuple(run.invocations),
             stored_customer_input=run.stored_input,
+            tags=dict(run.tags),
         )
 
     def _execute(self, run: _Run, action: Mapping[str, Any]) -> _Outcome:
@@ -754,3 +763,33 @@ class FlowSimulator:
         if behavior not in ("Enabled", "Disabled"):
             raise SimulationError(f"{self._where(run, action)}: FlowLoggingBehavior must be Enabled or Disabled")
         return _Outcome(NEXT, str(behavior))
+
+    def _tag_contact(self, step: _Step) -> _Outcome:
+        # TagContact has no error branch, so whatever the TagContact API would refuse (a bad key, more than 6 tags
+        # on the contact, a value over 256 characters) is a bug in the flow: SimulationError, never a silent skip.
+        run, action, params = step.run, step.action, step.params
+        where = self._where(run, action)
+        raw = params.get("Tags")
+        if not isinstance(raw, Mapping) or not raw:
+            raise SimulationError(f"{where}: Tags must be a non-empty object of key -> value")
+        updates: dict[str, str] = {}
+        for key, value in raw.items():
+            problem = tag_key_problem(str(key))
+            if problem:
+                raise SimulationError(f"{where}: {problem}")
+            try:
+                updates[str(key)] = self._value(run, action, f"Tags.{key}", value)
+            except _BranchError as exc:  # no error branch: strict mode is a simulation error
+                raise SimulationError(f"{where}: {exc.detail}") from exc
+            if len(updates[str(key)]) > MAX_TAG_VALUE_CHARS:
+                raise SimulationError(
+                    f"{where}: tag {key!r} value is {len(updates[str(key)])} characters (at most {MAX_TAG_VALUE_CHARS})"
+                )
+        merged = {**run.tags, **updates}
+        if len(merged) > MAX_CONTACT_TAGS:
+            raise SimulationError(
+                f"{where}: the contact would have {len(merged)} tags ({', '.join(sorted(merged))}); "
+                f"Connect allows at most {MAX_CONTACT_TAGS} user tags per contact"
+            )
+        run.tags = merged
+        return _Outcome(NEXT, ", ".join(sorted(updates)))

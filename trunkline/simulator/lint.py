@@ -14,7 +14,14 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from trunkline.simulator.actions import ACTION_SPECS, declared_branches, stores_input
+from trunkline.simulator.actions import (
+    ACTION_SPECS,
+    MAX_CONTACT_TAGS,
+    MAX_TAG_VALUE_CHARS,
+    declared_branches,
+    stores_input,
+    tag_key_problem,
+)
 from trunkline.simulator.flow import TOKEN, Flow, iter_strings
 from trunkline.simulator.paths import is_reference
 
@@ -139,6 +146,7 @@ def lint_flow(
 
     for identifier, action in by_id.items():
         _lint_action(identifier, action, by_id, issue, max_invoke_timeout_seconds)
+    _lint_tag_budget(by_id, issue)
 
     for path, value in iter_strings(document):
         whole = TOKEN.match(value)
@@ -326,11 +334,43 @@ def _lint_action(
         if not params.get("ContactFlowId"):
             issue(identifier, "ContactFlowId is required")
         need_errors("NoMatchingError")
+    elif action_type == "TagContact":
+        tags = params.get("Tags")
+        if not isinstance(tags, Mapping) or not tags:
+            issue(identifier, "Tags must be a non-empty object of key -> value")
+        else:
+            if len(tags) > MAX_CONTACT_TAGS:
+                issue(identifier, f"{len(tags)} tags; a contact holds at most {MAX_CONTACT_TAGS} user tags")
+            for key, value in tags.items():
+                if problem := tag_key_problem(str(key)):
+                    issue(identifier, problem)
+                if isinstance(value, str) and not is_reference(value) and len(value) > MAX_TAG_VALUE_CHARS:
+                    issue(identifier, f"tag {key!r} value is longer than {MAX_TAG_VALUE_CHARS} characters")
     elif action_type == "UpdateFlowLoggingBehavior" and params.get("FlowLoggingBehavior") not in (
         "Enabled",
         "Disabled",
     ):
         issue(identifier, "FlowLoggingBehavior must be Enabled or Disabled")
+
+
+def _lint_tag_budget(by_id: Mapping[str, Mapping[str, Any]], issue: Any) -> None:
+    """Distinct tag keys over all TagContact actions must fit the per-contact limit.
+
+    A conservative bound: keys set on mutually exclusive branches count together. A flow that needs more distinct
+    keys than that is rare enough to be worth a second look anyway.
+    """
+    keys: set[str] = set()
+    for action in by_id.values():
+        params = action.get("Parameters")
+        tags = params.get("Tags") if action.get("Type") == "TagContact" and isinstance(params, Mapping) else None
+        if isinstance(tags, Mapping):
+            keys |= {str(k) for k in tags}
+    if len(keys) > MAX_CONTACT_TAGS:
+        issue(
+            "",
+            f"TagContact actions set {len(keys)} distinct tag keys ({', '.join(sorted(keys))}); "
+            f"a contact holds at most {MAX_CONTACT_TAGS} user tags",
+        )
 
 
 def _lint_graph(by_id: Mapping[str, Mapping[str, Any]], start: str, issue: Any) -> None:

@@ -267,6 +267,7 @@ class SimulationResult:
     messages: tuple[PlayedMessage, ...]
     invocations: tuple[LambdaInvocation, ...]
     stored_customer_input: str | None
+    tags: Mapping[str, str] = field(default_factory=dict)  # user tags TagContact put on the contact
 
     @property
     def transferred(self) -> bool:
