@@ -114,6 +114,7 @@ class Scenario:
     options: SimulatorOptions | None = None
     callback_reply: Mapping[str, Any] | None = None  # what the fake ``callback`` function answers
     callback: tuple[str, int, int, int] | None = None  # expected (number, delay, attempts, retry delay)
+    tags: Mapping[str, str] | None = None  # the contact's exact tags at the end, when given
 
     def __str__(self) -> str:
         return f"{self.flow}:{self.name}"
@@ -166,12 +167,25 @@ APOLOGY_UNAVAILABLE = "We are sorry, we cannot take your call right now. Please 
 CLOSED_FALLBACK = "Thank you for contacting us. We are closed right now. Please contact us again during business hours."
 EMERGENCY_FALLBACK = "We are temporarily closed due to an emergency. Please contact us again later."
 STRICT = SimulatorOptions(missing_reference="error")
+#: What TagDecision puts on a contact routed by ``route_reply()`` (docs/design/observability.md, decision tags).
+DECISION_TAGS = {
+    "trunkline:rule": "cards.balance_ivr",
+    "trunkline:config": "v000007",
+    "trunkline:lob": "cards",
+    "trunkline:queue": "cards_general",
+}
+CALLBACK_TAGS = {**DECISION_TAGS, "trunkline:callback": "requested"}
 
 
 def _shared_scenarios(flow: str, invoke: str, save: str, check: str, crm: str, set_queue: str) -> list[Scenario]:
     """The paths both flows share: closed, emergency, every failure and the default-queue path."""
     transferred, disconnected = EndReason.TRANSFERRED_TO_QUEUE, EndReason.DISCONNECTED
     routed = route_reply()
+    tagged = flow == "inbound"  # only the inbound flow tags the decision
+
+    def decision_tags(**tags: str) -> dict[str, str]:
+        return {**DECISION_TAGS, **tags} if tagged else {}
+
     return [
         Scenario(
             "default_status_goes_to_the_configured_default",
@@ -203,6 +217,7 @@ def _shared_scenarios(flow: str, invoke: str, save: str, check: str, crm: str, s
             must_not_visit=("PlayClosedFallback",),
             attributes={"route_status": "CLOSED", "config_version": "v000007"},
             messages=(CLOSED_TEXT,),
+            tags=decision_tags(**{"trunkline:rule": "", "trunkline:queue": "general_default"}),  # no rule matched
         ),
         Scenario(
             "closed_without_message_plays_the_fallback",
@@ -275,6 +290,7 @@ def _shared_scenarios(flow: str, invoke: str, save: str, check: str, crm: str, s
             messages=(APOLOGY_ROUTE,),
             invocations=0,  # injected errors fail before the handler runs
             attempts=4,  # 1 + Connect's 3 retries
+            tags={},  # no decision, nothing to tag
         ),
         Scenario(
             "handler_exception_is_retried_then_default_queue",
@@ -343,6 +359,7 @@ def _shared_scenarios(flow: str, invoke: str, save: str, check: str, crm: str, s
             CARDS_QUEUE_ARN,
             contact=_forced(save),
             must_visit=(save, check, set_queue, "TransferToQueue"),
+            tags=decision_tags(),  # the tags come from the reply, not from the attributes that failed
         ),
         Scenario(
             "crm_attributes_failing_does_not_stop_routing",
@@ -515,6 +532,7 @@ def inbound_scenarios() -> list[Scenario]:
                 "EnableFlowLogs",
                 "InvokeRoute",
                 "SaveDecision",
+                "TagDecision",
                 "CheckStatus",
                 "SaveCrmAttributes",
                 "CheckCallbackOffer",
@@ -536,6 +554,7 @@ def inbound_scenarios() -> list[Scenario]:
             },
             messages=(),
             priority=3,
+            tags=DECISION_TAGS,
         ),
         *[
             Scenario(
@@ -703,12 +722,14 @@ def callback_scenarios() -> list[Scenario]:
                 "SetCallbackNumber",
                 "CheckCallbackProfile",
                 "CreateCallbackStandard",
+                "TagCallbackRequested",
                 "CallbackConfirmed",
                 "DisconnectAfterCallback",
             ),
             must_not_visit=("TransferToQueue",),
             callback=(CALLER, 5, 3, 600),
             invocations=1,
+            tags=CALLBACK_TAGS,
         ),
         Scenario(
             "callback_to_a_keyed_number_with_the_gentle_profile",
@@ -725,9 +746,11 @@ def callback_scenarios() -> list[Scenario]:
                 "InvokeCallback",
                 "CheckCallbackProfile",
                 "CreateCallbackGentle",
+                "TagCallbackRequested",
                 "CallbackConfirmed",
             ),
             callback=("+13125550100", 30, 2, 1800),
+            tags=CALLBACK_TAGS,
         ),
         Scenario(
             "callback_profile_named_standard_takes_the_standard_branch",
@@ -812,7 +835,8 @@ def callback_scenarios() -> list[Scenario]:
             contact=press("1"),
             callback_reply=callback_reply(status="DUPLICATE"),
             must_visit=("CheckCallbackStatus", "CallbackAlreadyScheduled", "DisconnectAfterCallback"),
-            must_not_visit=("CreateCallbackStandard",),
+            must_not_visit=("CreateCallbackStandard", "TagCallbackRequested"),
+            tags=DECISION_TAGS,  # the earlier callback is the one that asked
         ),
         Scenario(
             "callback_function_failure_apologises_and_queues",
@@ -852,6 +876,8 @@ def callback_scenarios() -> list[Scenario]:
                 contact=forced(create, "NoMatchingError", "1"),
                 callback_reply=callback_reply(profile=profile),
                 must_visit=(create, "CallbackNotPossible", *keep_place),
+                must_not_visit=("TagCallbackRequested",),
+                tags=DECISION_TAGS,
             )
             for create, profile in (("CreateCallbackStandard", "standard"), ("CreateCallbackGentle", "gentle"))
         ],

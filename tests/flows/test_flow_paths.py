@@ -45,6 +45,8 @@ def test_scenario(scenario: Scenario) -> None:
         timings = (made.initial_call_delay_seconds, made.maximum_connection_attempts, made.retry_delay_seconds)
         assert (made.number, *timings) == scenario.callback, trace
         assert made.queue_arn == CARDS_QUEUE_ARN, trace
+    if scenario.tags is not None:
+        assert dict(result.tags) == dict(scenario.tags), trace
     if scenario.attempts is not None:
         assert result.lambda_invocation_count == scenario.attempts, trace
 

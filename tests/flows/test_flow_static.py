@@ -222,3 +222,32 @@ def test_flow_loads_without_tokens_left(path: Path) -> None:
     flow = load_flow(path, TOKENS)
     assert isinstance(flow, Flow)
     assert not flow.tokens
+
+
+def test_inbound_tags_the_decision_right_after_saving_it() -> None:
+    # The outcome function reads these tags from contact events (docs/design/observability.md, decision tags).
+    actions = _actions(FLOWS_DIR / "inbound.json")
+    save = actions["SaveDecision"]["Transitions"]
+    assert save["NextAction"] == "TagDecision"
+    assert {e["NextAction"] for e in save["Errors"]} == {"TagDecision"}  # a lost attribute still tags
+    tag = actions["TagDecision"]
+    assert tag["Type"] == "TagContact"
+    assert tag["Parameters"]["Tags"] == {
+        "trunkline:rule": "$.External.rule_id",
+        "trunkline:config": "$.External.config_version",
+        "trunkline:lob": "$.External.line_of_business",
+        "trunkline:queue": "$.External.queue_key",
+    }
+    assert tag["Transitions"] == {"NextAction": "CheckStatus"}
+
+
+def test_every_created_callback_is_tagged_before_the_confirmation() -> None:
+    actions = _actions(FLOWS_DIR / "inbound.json")
+    creates = [a for a in actions.values() if a["Type"] == "CreateCallbackContact"]
+    assert len(creates) == 2
+    for action in creates:
+        assert action["Transitions"]["NextAction"] == "TagCallbackRequested", action["Identifier"]
+    tag = actions["TagCallbackRequested"]
+    assert tag["Type"] == "TagContact"
+    assert tag["Parameters"] == {"Tags": {"trunkline:callback": "requested"}}
+    assert tag["Transitions"] == {"NextAction": "CallbackConfirmed"}
