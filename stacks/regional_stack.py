@@ -18,6 +18,7 @@ from stacks.constructs.connect import ContactFlows, allow_connect
 from stacks.constructs.data import ConfigTable
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
 from stacks.constructs.live_metrics import LiveMetrics
+from stacks.constructs.outcomes import Outcomes
 from stacks.settings import EnvironmentSettings, RegionSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,6 +121,7 @@ class RegionalStack(Stack):
         self.flow_tokens: dict[str, Any] = {}
         self.flows: ContactFlows | None = None
         self.live_metrics: LiveMetrics | None = None
+        self.outcomes: Outcomes | None = None
         if region.has_connect:
             self.live_metrics = LiveMetrics(
                 self,
@@ -128,6 +130,17 @@ class RegionalStack(Stack):
                 config_table=table,
                 config_table_name=config_table_name(settings),
                 route=self.route,
+                production=settings.production,
+                code=code,
+                log_retention_days=settings.log_retention_days,
+                removal_policy=removal,
+            )
+            self.outcomes = Outcomes(
+                self,
+                "Outcomes",
+                instance_arn=region.connect_instance_arn,
+                callback_table=self.callback.table,
+                function_name=f"trunkline-{settings.name}-outcomes",
                 production=settings.production,
                 code=code,
                 log_retention_days=settings.log_retention_days,

@@ -45,6 +45,11 @@ class RegionSettings:
         return bool(self.connect_instance_arn)
 
     @property
+    def instance_id(self) -> str:
+        """The instance id (UUID) at the end of the instance ARN: the ``InstanceId`` dimension of ``AWS/Connect``."""
+        return self.connect_instance_arn.rsplit("/", 1)[-1] if self.has_connect else ""
+
+    @property
     def instance_account(self) -> str:
         """The account id inside the instance ARN (the ``source_account`` of Connect's invoke permission)."""
         return self.connect_instance_arn.split(":")[4] if self.has_connect else ""

@@ -14,17 +14,19 @@ def trunkline_table(
     *,
     production: bool,
     removal_policy: RemovalPolicy,
+    partition_key: str = "pk",
     sort_key: bool = False,
     replica_regions: tuple[str, ...] = (),
     table_name: str | None = None,
 ) -> dynamodb.TableV2:
-    """``pk`` (+ ``sk``) strings, on demand, AWS-managed encryption, PITR, TTL ``expires_at``, deletion protection
-    in production: every Trunkline table. ``table_name`` only where another stack must find the table by name."""
+    """``partition_key`` (default ``pk``) (+ ``sk``) strings, on demand, AWS-managed encryption, PITR, TTL
+    ``expires_at``, deletion protection in production: every Trunkline table. ``table_name`` only where another
+    stack must find the table by name."""
     return dynamodb.TableV2(
         scope,
         construct_id,
         table_name=table_name,
-        partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
         sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING) if sort_key else None,
         billing=dynamodb.Billing.on_demand(),
         encryption=dynamodb.TableEncryptionV2.aws_managed_key(),

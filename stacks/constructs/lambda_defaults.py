@@ -38,6 +38,8 @@ class FunctionSpec:
     # per call: off unless a function's budget has room for it. The route path keeps it off.
     tracing: bool = False
     log_level: str = "INFO"
+    # The errors alarm's name; default ``<function_name>-errors`` for a named function, else generated.
+    errors_alarm_name: str | None = None
 
 
 class TrunklineFunction(Construct):
@@ -96,7 +98,9 @@ class TrunklineFunction(Construct):
         self.errors_alarm = cloudwatch.Alarm(
             self,
             "Errors",
-            alarm_description=f"{spec.service}: the live alias returned errors (a bad build rolls back on this)",
+            alarm_name=spec.errors_alarm_name or (f"{spec.function_name}-errors" if spec.function_name else None),
+            alarm_description=f"{spec.service}: the live alias returned errors (a bad build rolls back on this). "
+            "Runbook: docs/runbook.md, 'Function errors'.",
             metric=self.alias.metric_errors(period=Duration.minutes(1), statistic="Sum"),
             threshold=1,
             evaluation_periods=1,

@@ -52,7 +52,9 @@ def test_poller_reads_only_this_instance_metrics(dev_stacks: dict[str, Template]
 def test_poller_runs_every_minute_through_its_alias(dev_stacks: dict[str, Template], stack: str) -> None:
     template = dev_stacks[stack]
     poller_id, _ = _fn(template, "metrics_poller.handler.lambda_handler")
-    (rule,) = template.find_resources("AWS::Events::Rule").values()
+    (rule,) = [
+        r for r in template.find_resources("AWS::Events::Rule").values() if "ScheduleExpression" in r["Properties"]
+    ]
     assert rule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
     (target,) = rule["Properties"]["Targets"]
     alias_ids = [

@@ -59,7 +59,9 @@ def test_late_schedule_events_are_dropped_not_queued(dev_stacks: dict[str, Templ
     assert configs[0]["Qualifier"] == {"Fn::Select": [7, {"Fn::Split": [":", {"Ref": alias}]}]}
     assert configs[0]["MaximumEventAgeInSeconds"] == 60
     assert configs[0]["MaximumRetryAttempts"] == 0
-    (rule,) = template.find_resources("AWS::Events::Rule").values()
+    (rule,) = [
+        r for r in template.find_resources("AWS::Events::Rule").values() if "ScheduleExpression" in r["Properties"]
+    ]
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Ref": alias}
     assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 60, "MaximumRetryAttempts": 0}
