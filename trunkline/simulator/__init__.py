@@ -14,6 +14,13 @@ Typical use (the demo, the flow tests, the benchmark)::
 
 from trunkline.simulator.actions import ACTION_SPECS, TERMINAL_TYPES
 from trunkline.simulator.engine import FlowSimulator, SimulatorOptions
+from trunkline.simulator.events import (
+    QueueOutcome,
+    QueueOutcomeModel,
+    callback_contact_id,
+    contact_events,
+    shuffle_and_duplicate,
+)
 from trunkline.simulator.flow import Flow, FlowLoadError, find_tokens, load_flow, load_flows, substitute_tokens
 from trunkline.simulator.hours import ALWAYS_CLOSED, ALWAYS_OPEN, FixedHours, HoursOracle, HoursTable
 from trunkline.simulator.lambdas import MAX_REPLY_BYTES, FakeLambdaContext, LambdaHandler, build_event
@@ -64,17 +71,22 @@ __all__ = [
     "LambdaHandler",
     "LambdaInvocation",
     "PlayedMessage",
+    "QueueOutcome",
+    "QueueOutcomeModel",
     "ScriptedInput",
     "SimulationError",
     "SimulationResult",
     "SimulatorOptions",
     "TraceStep",
     "build_event",
+    "callback_contact_id",
+    "contact_events",
     "find_tokens",
     "lint_flow",
     "load_flow",
     "load_flows",
     "reachable_edges",
     "resolve",
+    "shuffle_and_duplicate",
     "substitute_tokens",
 ]
