@@ -40,6 +40,8 @@ class ConfigCache:
         self._source = "none"
         self._next_check = 0.0
         self._baked_tried = False
+        self._started = clock()
+        self._confirmed_at: float | None = None
         self.checks = 0
         self.loads = 0
 
@@ -47,6 +49,13 @@ class ConfigCache:
     def source(self) -> str:
         """Where the version in use came from: active, last_known_good, baked or none."""
         return self._source
+
+    def staleness_seconds(self) -> float | None:
+        """Seconds since this container last confirmed it serves the active version (since it started, if never);
+        None without a store (nothing to be stale against). The "stale config" alarm watches this."""
+        if self._store is None:
+            return None
+        return self._clock() - (self._confirmed_at if self._confirmed_at is not None else self._started)
 
     def current(self) -> tuple[CompiledConfig | None, str]:
         """The version to decide with, and its source. Never raises."""
@@ -72,6 +81,7 @@ class ConfigCache:
             self._next_check = now + self._refresh
             return
         if self._compiled is not None and self._compiled.version == pointer.version_id:
+            self._confirmed_at = now
             self._source = "active"
             self._next_check = now + self._refresh
             return
@@ -86,6 +96,7 @@ class ConfigCache:
         self.loads += 1
         previous = self._compiled.version if self._compiled else None
         self._compiled, self._source = compiled, "active"
+        self._confirmed_at = now
         self._next_check = now + self._refresh
         logger.info(
             "config version loaded",

@@ -5,15 +5,32 @@ Powertools reads ``POWERTOOLS_SERVICE_NAME`` / ``POWERTOOLS_METRICS_NAMESPACE`` 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 # The service name (the `service` dimension and log key) comes from POWERTOOLS_SERVICE_NAME, set per function by
 # the CDK (trunkline-route, trunkline-metrics-poller, …), so alarms can tell the functions apart.
+NAMESPACE = "Trunkline"
 logger = Logger()
-metrics = Metrics(namespace="Trunkline")
+metrics = Metrics(namespace=NAMESPACE)
 
-__all__ = ["MetricUnit", "correlate", "logger", "mask_phone", "metrics"]
+__all__ = ["NAMESPACE", "MetricUnit", "correlate", "dimensioned_metric", "logger", "mask_phone", "metrics"]
+
+
+def dimensioned_metric(dimension: str, value: str, values: Iterable[tuple[str, MetricUnit | str, float]]) -> None:
+    """Emit ``values`` now, as one EMF blob with ``service`` and one extra dimension.
+
+    ``EphemeralMetrics`` keeps these apart from the shared ``metrics`` (whose blob has the ``service`` dimension
+    only): a dimension set is per blob. Only for dimensions with a small, closed set of values (cost, see
+    docs/design/observability.md).
+    """
+    emf = EphemeralMetrics(namespace=NAMESPACE)
+    emf.add_dimension(name=dimension, value=value)
+    for name, unit, number in values:
+        emf.add_metric(name=name, unit=unit, value=number)
+    emf.flush_metrics()
 
 
 def correlate(event: object) -> None:

@@ -10,7 +10,7 @@ from routing.config_cache import ConfigCache
 from routing.contact import ContactRequest
 from routing.decision import QueueProfile, RouteStatus, RoutingDecision
 from routing.engine import NO_METRICS, decide
-from routing.observability import MetricUnit, logger, mask_phone, metrics
+from routing.observability import MetricUnit, dimensioned_metric, logger, mask_phone, metrics
 from routing.reply import to_reply
 from routing.rules import MetricsView
 
@@ -40,6 +40,7 @@ class RouteService:
         self._instance_arn = instance_arn
         self._metrics_view = metrics_view
         self._clock = clock
+        self._published: tuple[str, float | None] = ("", None)  # (version, epoch seconds it was published)
 
     def route(self, event: object) -> dict[str, str]:
         """The whole per-call path. Returns the reply; logs one decision line; adds EMF metrics."""
@@ -63,7 +64,40 @@ class RouteService:
             logger.warning("no instance ARN in the event or settings: queue_arn is empty")
         elapsed_ms = (time.perf_counter() - started) * 1000
         self._observe(contact, decision, reply, elapsed_ms)
+        self._observe_freshness(decision, reply)
         return reply
+
+    def _observe_freshness(self, decision: RoutingDecision, reply: dict[str, str]) -> None:
+        """How old the config and the live metrics this decision used are (the staleness alarms watch these)."""
+        staleness = getattr(self._cache, "staleness_seconds", None)
+        value = staleness() if callable(staleness) else None
+        if isinstance(value, int | float):
+            metrics.add_metric(name="ConfigStalenessSeconds", unit=MetricUnit.Seconds, value=round(value, 3))
+        published = self._published_epoch(decision)
+        if published is not None:
+            age = max(0.0, self._clock().timestamp() - published)
+            metrics.add_metric(name="ConfigVersionAgeSeconds", unit=MetricUnit.Seconds, value=round(age, 3))
+        metrics_age = reply.get("metrics_age_s", "")
+        if metrics_age:
+            try:
+                seconds = float(metrics_age)
+            except ValueError:
+                return
+            metrics.add_metric(name="MetricsSnapshotAgeSeconds", unit=MetricUnit.Seconds, value=seconds)
+
+    def _published_epoch(self, decision: RoutingDecision) -> float | None:
+        """When the decision's version was published, parsed once per version."""
+        if not decision.config_version:
+            return None
+        if self._published[0] != decision.config_version:
+            compiled, _ = self._cache.current()
+            raw = compiled.published_at if compiled is not None and compiled.version == decision.config_version else ""
+            try:
+                epoch = datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() if raw else None
+            except ValueError:
+                epoch = None
+            self._published = (decision.config_version, epoch)
+        return self._published[1]
 
     def _error_default(self, reason: str, source: str) -> RoutingDecision:
         queue = QueueProfile(key="default", queue_id=self._default_queue_id, name="default")
@@ -80,8 +114,13 @@ class RouteService:
         self, contact: ContactRequest, decision: RoutingDecision, reply: dict[str, str], elapsed_ms: float
     ) -> None:
         metrics.add_metric(name=STATUS_METRIC[decision.status], unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="DecisionLatency", unit=MetricUnit.Milliseconds, value=round(elapsed_ms, 3))
         if decision.fallback_reason:
             metrics.add_metric(name="Fallback", unit=MetricUnit.Count, value=1)
+            # The condition only ("at_capacity", not "at_capacity:cards_general"): a closed set, so the dimension
+            # stays a handful of metrics however many queues there are (docs/design/observability.md).
+            reason = decision.fallback_reason.split(":", 1)[0]
+            dimensioned_metric("reason", reason, [("FallbackByReason", MetricUnit.Count, 1)])
         if decision.callback_offer:
             metrics.add_metric(name="CallbackOffered", unit=MetricUnit.Count, value=1)
         if decision.config_source != "active":
@@ -93,7 +132,7 @@ class RouteService:
                 "channel": contact.channel,
                 "initiation_method": contact.initiation_method,
                 "caller": mask_phone(contact.customer_number),
-                "dialed": contact.dialed_number,
+                "dialed": mask_phone(contact.dialed_number),
                 "status": decision.status.value,
                 "reason": decision.reason,
                 "entry_point": decision.entry_point,

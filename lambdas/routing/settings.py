@@ -44,6 +44,8 @@ class Settings:
     metrics_samples_per_invocation: int = 4
     metrics_sample_interval_seconds: float = 15.0
     callback_table_name: str = ""
+    call_log_table_name: str = ""
+    call_log_ttl_days: float = 90.0
     aws_region: str = ""
 
     @classmethod
@@ -64,5 +66,7 @@ class Settings:
             metrics_samples_per_invocation=int(_float(env, "METRICS_SAMPLES_PER_INVOCATION", 4)) or 1,
             metrics_sample_interval_seconds=_float(env, "METRICS_SAMPLE_INTERVAL_SECONDS", 15.0),
             callback_table_name=env.get("CALLBACK_TABLE_NAME", ""),
+            call_log_table_name=env.get("CALL_LOG_TABLE_NAME", ""),
+            call_log_ttl_days=_float(env, "CALL_LOG_TTL_DAYS", 90.0) or 90.0,
             aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "")),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import BinaryAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 CONNECT_TIMEOUT_S = 0.3
@@ -97,7 +97,43 @@ class CallbackItem(Model):
     expires_at = TTLAttribute(null=True)
 
 
-ALL_MODELS: tuple[type[Model], ...] = (ConfigItem, QueueMetricsItem, CallbackItem)
+class _AsyncMeta:
+    """The outcome function is an asynchronous consumer: no caller waits, so allow more time than the call path."""
+
+    connect_timeout_seconds = 1.0
+    read_timeout_seconds = 2.0
+    max_retry_attempts = 3
+    base_backoff_ms = 50
+    billing_mode = "PAY_PER_REQUEST"
+
+
+def _slot(event_type: str) -> MapAttribute[str, Any]:
+    """A raw map attribute named after the event type it records."""
+    return MapAttribute(null=True, attr_name=event_type)  # type: ignore[no-untyped-call]
+
+
+class CallLogItem(Model):
+    """One contact's call log (call-log table, per region): one raw map *slot* per contact event type, each the
+    latest event of that type (``routing.outcomes``); ``counted`` marks the outcome already sent as metrics."""
+
+    class Meta(_AsyncMeta):
+        table_name = "trunkline-call-log"
+        region: str | None = None
+        host: str | None = None
+
+    contact_id = UnicodeAttribute(hash_key=True)
+    ev_initiated = _slot("INITIATED")
+    ev_connected_to_system = _slot("CONNECTED_TO_SYSTEM")
+    ev_queued = _slot("QUEUED")
+    ev_connected_to_agent = _slot("CONNECTED_TO_AGENT")
+    ev_disconnected = _slot("DISCONNECTED")
+    ev_completed = _slot("COMPLETED")
+    counted = UnicodeAttribute(null=True)  # the outcome the metrics were sent for
+    updated_at = NumberAttribute(null=True)  # epoch seconds of the last applied event (diagnostics only)
+    expires_at = TTLAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (ConfigItem, QueueMetricsItem, CallbackItem, CallLogItem)
 
 
 def bind_model(model: type[Model], *, table_name: str, region: str | None = None, host: str | None = None) -> None:

@@ -1,0 +1,1 @@
+"""The ``outcomes`` Lambda: Amazon Connect contact events → the call log and outcome metrics."""
