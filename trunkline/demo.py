@@ -5,6 +5,11 @@ Everything is real but the cloud: DynamoDB is moto, the flows are `contact_flows
 ``trunkline.simulator``, the Lambda is ``route.handler.lambda_handler``, and the clock is simulated so that contacts
 arrive across open hours, closed hours and a holiday. A few contacts carry injected faults (a transient Lambda
 error that Connect's retry absorbs, a persistent one that takes the flow's error branch, a queue at capacity).
+
+Then Connect's contact events for every contact (what happened in the queue comes from a seeded
+``QueueOutcomeModel``), shuffled and partly redelivered as EventBridge may, go through the real ``outcomes`` handler
+into the call-log table (moto); the demo ends with the outcome summary computed from that call log by the same code
+that emits the outcome metrics (``routing.outcomes.tally``).
 """
 
 from __future__ import annotations
@@ -49,7 +54,22 @@ def _percentile(samples: list[float], pct: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered)) - 1))] if ordered else 0.0
 
 
+@dataclass(frozen=True)
+class OutcomeRun:
+    """What the outcomes handler made of the demo's contact events."""
+
+    events: int
+    results: dict[str, int]
+    logs: list[Any]  # routing.outcomes.CallLog, one per contact seen
+    callbacks_released: int
+
+
 def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
+    rows, banner, _ = simulate_with_outcomes(contacts, seed)
+    return rows, banner
+
+
+def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str, OutcomeRun]:
     """Publish config/ to the embedded store and run ``contacts`` synthetic contacts through the flows."""
     from dataclasses import replace
 
@@ -77,6 +97,7 @@ def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
     default_queue_id = document["queues"][document["defaults"]["default_queue"]]["queue_id"]
     rng = random.Random(seed)
     rows: list[DemoRow] = []
+    callbacks = InMemoryCallbackStore()
     with embedded_dynamodb(None) as table:
         store = DynamoConfigStore(table, region="us-east-1")
         published = publish_document(store, document, actor="demo", summary="sample config")
@@ -96,7 +117,7 @@ def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
         )
         handler.set_service(service)
         callback_handler.set_service(
-            CallbackService(ConfigCache(store, refresh_seconds=30), InMemoryCallbackStore(), clock=lambda: 2e9)
+            CallbackService(ConfigCache(store, refresh_seconds=30), callbacks, clock=lambda: 2e9)
         )
         tokens = {
             "RouteFunctionArn": ROUTE_ARN,
@@ -127,7 +148,48 @@ def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
         finally:
             handler.set_service(None)
             callback_handler.set_service(None)
-    return rows, f"published {published.version_id} ({published.content_hash[:12]}) to the embedded store"
+        outcomes = _outcomes(rows, seed, callbacks)
+    return rows, f"published {published.version_id} ({published.content_hash[:12]}) to the embedded store", outcomes
+
+
+def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
+    """Contact events of every row → the real outcomes handler → the call-log table (moto, already active)."""
+    import outcomes.handler as outcomes_handler
+
+    from routing.data.call_log_store import DynamoCallLogStore
+    from routing.data.models import CallLogItem
+    from routing.outcome_service import OutcomeService
+    from routing.outcomes import summarize
+    from trunkline.simulator.events import QueueOutcomeModel, contact_events, shuffle_and_duplicate
+
+    store = DynamoCallLogStore("trunkline-call-log-demo", region="us-east-1")
+    CallLogItem.create_table(wait=False, billing_mode="PAY_PER_REQUEST")
+    released: list[str] = []
+
+    class CountingReleaser:
+        def release(self, contact_id: str, *, now: float) -> None:
+            released.append(contact_id)
+            callbacks.release(contact_id, now=now)
+
+    rng = random.Random(seed + 1)
+    model = QueueOutcomeModel(seed=seed)
+    events = [e for row in rows for e in contact_events(row.result, model=model, rng=rng, start=row.at)]
+    delivered = shuffle_and_duplicate(events, rng, duplicate_ratio=0.2)
+    outcomes_handler.set_service(OutcomeService(store, callbacks=CountingReleaser(), clock=lambda: 2e9))
+    try:
+        results = Counter(outcomes_handler.lambda_handler(e, None)["result"] for e in delivered)
+    finally:
+        outcomes_handler.set_service(None)
+    logs = [summarize(r.contact_id, r.slots) for r in store.scan()]
+    by_id = {log.contact_id: log for log in logs}
+    # A callback contact carries no decision tags: it takes its parent's line of business, as the function does.
+    logs = [
+        summarize(log.contact_id, slots.slots, inherited_lob=by_id[log.previous_contact_id].line_of_business)
+        if log.is_callback and not log.line_of_business and log.previous_contact_id in by_id and slots is not None
+        else log
+        for log, slots in ((log, store.get(log.contact_id) if log.is_callback else None) for log in logs)
+    ]
+    return OutcomeRun(len(delivered), dict(results), logs, len(released))
 
 
 def _with_faults(contact: Any, faults: Any, fault: str) -> Any:
@@ -159,7 +221,7 @@ def run_demo(*, contacts: int = 300, trace: str | None = None, seed: int = 11) -
 
     quiet_lambda_output()
     _ALL_QUEUE_ARNS[:] = _all_queue_arns()
-    rows, banner = simulate(contacts, seed)
+    rows, banner, outcomes = simulate_with_outcomes(contacts, seed)
     print(banner)
     print(
         f"\n{'contact':<16} {'arrival (UTC)':<13} {'entry':<22} {'classification':<20} {'queue':<24} "
@@ -177,6 +239,7 @@ def run_demo(*, contacts: int = 300, trace: str | None = None, seed: int = 11) -
     if len(rows) > 30:
         print(f"… {len(rows) - 30} more (make demo DEMO_ARGS='--trace <label>' to follow one)")
     _summary(rows)
+    _outcome_summary(outcomes)
     if trace:
         chosen = next((r for r in rows if r.label == trace), None) if trace != "first" else rows[0]
         if chosen is None:
@@ -225,4 +288,45 @@ def _summary(rows: list[DemoRow]) -> None:
     print(
         f"route latency per attempt (real handler, warm, in-process): p50 {_percentile(latencies, 50):.0f} µs, "
         f"p99 {_percentile(latencies, 99):.0f} µs"
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _outcome_summary(run: OutcomeRun) -> None:
+    """Abandonment and callback figures per line of business, from the call log (``routing.outcomes.tally``)."""
+    from routing.outcomes import Outcome, OutcomeTotals, tally
+
+    print(
+        f"\ncontact outcomes: {run.events} contact events delivered out of order with redeliveries "
+        + "("
+        + ", ".join(f"{k} {v}" for k, v in sorted(run.results.items()))
+        + ")"
+    )
+    totals = tally(run.logs)
+    overall = OutcomeTotals()
+    for t in totals.values():
+        overall.counts.update({k: overall.counts.get(k, 0) + v for k, v in t.counts.items()})
+        overall.answer_seconds += t.answer_seconds
+        overall.abandon_seconds += t.abandon_seconds
+    header = (
+        f"  {'line of business':<18} {'answered':>8} {'abandoned':>9} {'abandon %':>9} {'avg answer':>10} "
+        f"{'in flow':>7} {'cb asked':>8} {'cb done':>7} {'cb failed':>9} {'cb success':>10}"
+    )
+    print(header)
+    for lob, t in [*sorted(totals.items()), ("all", overall)]:
+        answer = t.mean_time_to_answer_s
+        print(
+            f"  {lob:<18} {t.count(Outcome.ANSWERED):>8} {t.count(Outcome.ABANDONED):>9} "
+            f"{_pct(t.abandonment_rate):>9} {'-' if answer is None else f'{answer:.0f} s':>10} "
+            f"{t.count(Outcome.ENDED_IN_FLOW):>7} {t.count(Outcome.CALLBACK_REQUESTED):>8} "
+            f"{t.count(Outcome.CALLBACK_COMPLETED):>7} {t.count(Outcome.CALLBACK_FAILED):>9} "
+            f"{_pct(t.callback_success_rate):>10}"
+        )
+    in_progress = sum(1 for log in run.logs if not log.ended)
+    print(
+        f"callback numbers released when their callback ended: {run.callbacks_released}; "
+        f"contacts still in progress: {in_progress}"
     )

@@ -181,7 +181,7 @@ def _shared_scenarios(flow: str, invoke: str, save: str, check: str, crm: str, s
     """The paths both flows share: closed, emergency, every failure and the default-queue path."""
     transferred, disconnected = EndReason.TRANSFERRED_TO_QUEUE, EndReason.DISCONNECTED
     routed = route_reply()
-    tagged = flow == "inbound"  # only the inbound flow tags the decision
+    tagged = flow in ("inbound", "transfer")  # both flows tag the decision (TagDecision, TagTransferDecision)
 
     def decision_tags(**tags: str) -> dict[str, str]:
         return {**DECISION_TAGS, **tags} if tagged else {}
