@@ -43,7 +43,7 @@ def test_every_contact_has_one_ended_call_log_that_matches_its_flow(run: Any) ->
 
 
 def test_redeliveries_were_absorbed_and_the_summary_counts_each_contact_once(run: Any) -> None:
-    rows, _banner, outcomes = run
+    _rows, _banner, outcomes = run
     assert outcomes.results.get("stale", 0) > 0  # duplicates and late events arrived and changed nothing
     assert sum(outcomes.results.values()) == outcomes.events
     totals = tally(outcomes.logs)
