@@ -34,7 +34,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy lambdas stacks
+	$(BIN)/mypy lambdas stacks trunkline
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit

@@ -241,7 +241,7 @@ def quiet_lambda_output(verbose: bool = False) -> None:
 
     for handler in logger.handlers:
         if isinstance(handler, logging.StreamHandler):
-            handler.setStream(_Stderr())  # type: ignore[arg-type]
+            handler.setStream(_Stderr())
     logger.setLevel("DEBUG" if verbose else "WARNING")
 
 

@@ -7,6 +7,7 @@ never a retry per call, never an exception, never a silent zero.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -62,7 +63,12 @@ class LiveMetrics:
         if snapshot is None:
             return None
         value = snapshot.values.get(channel, {}).get(name)
-        return None if value is None else float(value)
+        if value is None:
+            return None
+        number = float(value)
+        # NaN or infinity is not a measurement: unknown, so `when_unknown` decides, never a comparison with NaN
+        # (always false) that would silently skip a fallback.
+        return number if math.isfinite(number) else None
 
     def age_seconds(self, queue_id: str) -> float | None:
         """Age of the queue's snapshot (None when absent; reported even when stale)."""

@@ -51,6 +51,17 @@ def test_one_read_per_cache_interval_and_stale_is_unknown() -> None:
     assert store.reads == 2
 
 
+def test_nan_and_infinite_values_are_unknown_not_numbers() -> None:
+    store, clock = InMemoryMetricsStore(), Clock()
+    values = {"agents_available": float("nan"), "estimated_wait_time": float("inf"), "agents_staffed": 0}
+    store.items["q1"] = QueueSnapshot("q1", clock.now - 1, {"VOICE": values})
+    view = _view(store, clock)
+    view.prefetch(frozenset({"q1"}))
+    assert view.metric("q1", "agents_available") is None
+    assert view.metric("q1", "estimated_wait_time") is None
+    assert view.metric("q1", "agents_staffed") == 0.0  # zero is a measurement
+
+
 def test_a_failing_store_makes_metrics_unknown_without_retrying_per_call() -> None:
     class Broken(InMemoryMetricsStore):
         def get_many(self, queue_ids: Any) -> dict[str, QueueSnapshot]:
