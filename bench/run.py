@@ -66,6 +66,20 @@ def main() -> int:
         results["metrics"] = run_metrics_bench()
         print("\n== live metrics ==")
         print(json.dumps(results["metrics"], indent=2))
+    from bench.outcomes_bench import run_outcomes_bench
+
+    results["outcomes"] = run_outcomes_bench()
+    o = results["outcomes"]
+    print("\n== contact outcomes: one contact event (shuffled, 20 % redelivered) ==")
+    print(
+        f"{o['events']} events / {o['contacts']} contacts {o['results']}; "
+        f"in-memory p50 {o['in_memory_event_p50_us']} µs p99 {o['in_memory_event_p99_us']} µs; "
+        f"on moto (its overhead dominates) p50 {o['moto_event_p50_us']} µs p99 {o['moto_event_p99_us']} µs"
+    )
+    print(
+        f"DynamoDB requests per contact {o['dynamodb_requests_per_contact']} "
+        f"(writes {o['dynamodb_writes_per_contact']}): {o['dynamodb_requests']}"
+    )
     results["seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {RESULTS} in {results['seconds']} s")
