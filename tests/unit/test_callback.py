@@ -217,3 +217,24 @@ def test_an_offer_emits_callback_offered(
     assert reply["callback_offer"] == "true"
     metrics.flush_metrics()
     assert '"CallbackOffered"' in capsys.readouterr().out
+
+
+def test_callback_lines_carry_no_raw_number(
+    config: InMemoryConfigStore, lambda_logs: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import re
+
+    service = CallbackService(ConfigCache(config), InMemoryCallbackStore(), clock=Clock())
+    numbers = ["(212) 555-0187", "+1 416 555 0199", "+447400123456", "+19005550100", "12345", None]
+    for i, number in enumerate(numbers):
+        _accept(service, f"m{i}", number)
+    _accept(service, "m0", "(212) 555-0187")  # an idempotent retry logs too
+    captured = capsys.readouterr()
+    text = lambda_logs.getvalue() + captured.out + captured.err
+    lines = [json.loads(x) for x in lambda_logs.getvalue().splitlines() if x.startswith("{")]
+    assert len([x for x in lines if x.get("message") == "callback"]) >= len(numbers)
+    assert not re.findall(r"\+\d{7,15}", text)
+    digits_logged = [re.sub(r"\D", "", str(v)) for line in lines for v in line.values()]
+    for raw in ("2125550187", "4165550199", "447400123456", "13125550100"):  # keyed numbers and the caller id
+        assert not any(raw in d for d in digits_logged), raw
