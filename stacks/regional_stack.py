@@ -1,6 +1,7 @@
 """One region of an environment: config table (owned by the active region, replicated to DR), the route
-function, the deploy-time config publish, and — when the region has a Connect instance — permissions,
-associations and the contact flows."""
+function, the deploy-time config publish, and — when the region has a Connect instance — live metrics, contact
+outcomes, permissions, associations and the contact flows; last, observability (alarm topic, alarms, dashboard,
+saved queries) over all of it."""
 
 from __future__ import annotations
 
@@ -18,6 +19,13 @@ from stacks.constructs.connect import ContactFlows, allow_connect
 from stacks.constructs.data import ConfigTable
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
 from stacks.constructs.live_metrics import LiveMetrics
+from stacks.constructs.observability import (
+    ConnectSignals,
+    Observability,
+    QueryLogGroups,
+    line_of_business_keys,
+    queue_slas,
+)
 from stacks.constructs.outcomes import Outcomes
 from stacks.settings import EnvironmentSettings, RegionSettings
 
@@ -47,6 +55,7 @@ class RegionalStack(Stack):
         super().__init__(scope, construct_id, env=Environment(account=settings.account, region=region.region), **kwargs)
         self.settings = settings
         removal = settings.removal_policy
+        prefix = f"trunkline-{settings.name}"
         self.baked_config = bake_config(config_dir)  # validates config/: synth fails listing every config error
         # One package for every function of this stack (a Code binds to one stack); its hash covers the source,
         # the requirements and the baked config, so a config change is a new version of every function.
@@ -116,6 +125,7 @@ class RegionalStack(Stack):
                 retention_days=settings.config_retention_days,
                 log_retention_days=settings.log_retention_days,
                 removal_policy=removal,
+                name_prefix=prefix,
             )
 
         self.flow_tokens: dict[str, Any] = {}
@@ -134,6 +144,7 @@ class RegionalStack(Stack):
                 code=code,
                 log_retention_days=settings.log_retention_days,
                 removal_policy=removal,
+                name_prefix=prefix,
             )
             self.outcomes = Outcomes(
                 self,
@@ -172,5 +183,45 @@ class RegionalStack(Stack):
                 instance_arn=region.connect_instance_arn,
                 flow_dir=flow_dir,
                 tokens=self.flow_tokens,
-                name_prefix=f"trunkline-{settings.name}",
+                name_prefix=prefix,
             )
+
+        # Last: it wires every alarm created above to its topic.
+        self.observability = self._observability(settings, region, table.table_name)
+
+    def _observability(self, settings: EnvironmentSettings, region: RegionSettings, config_table: str) -> Observability:
+        functions = {"route": self.route, "callback": self.callback.function}
+        tables = {"config": config_table, "callback": self.callback.table.table_name}
+        connect: ConnectSignals | None = None
+        if self.live_metrics is not None:
+            functions["metrics-poller"] = self.live_metrics.poller
+            tables["live-metrics"] = self.live_metrics.table.table_name
+        if self.outcomes is not None:
+            functions["outcomes"] = self.outcomes.function
+            tables["call-log"] = self.outcomes.table.table_name
+        if self.config_publish is not None:
+            functions["config-publisher"] = self.config_publish.function
+        if region.has_connect:
+            flows = self.flows.flows if self.flows is not None else {}
+            connect = ConnectSignals(
+                instance_id=region.instance_id,
+                flows={stem: flow.name for stem, flow in flows.items()},
+                queues=queue_slas(self.baked_config.document),
+            )
+        return Observability(
+            self,
+            "Observability",
+            env_name=settings.name,
+            alarm_emails=settings.alarm_emails,
+            route=self.route,
+            functions=functions,
+            tables=tables,
+            log_groups=QueryLogGroups(
+                route=self.route.log_group,
+                callback=self.callback.function.log_group,
+                outcomes=self.outcomes.function.log_group if self.outcomes is not None else None,
+            ),
+            lines_of_business=line_of_business_keys(self.baked_config.document),
+            connect=connect,
+            removal_policy=settings.removal_policy,
+        )

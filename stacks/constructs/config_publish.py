@@ -33,6 +33,7 @@ class ConfigPublish(Construct):
         retention_days: int,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
+        name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.function = TrunklineFunction(
@@ -45,6 +46,7 @@ class ConfigPublish(Construct):
                 timeout_seconds=120,
                 memory_mb=1024,
                 environment={"CONFIG_TABLE_NAME": table.table_name},
+                errors_alarm_name=f"{name_prefix}-config-publisher-errors" if name_prefix else None,
             ),
             code=code,
             log_retention_days=log_retention_days,

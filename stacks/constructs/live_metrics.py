@@ -36,6 +36,7 @@ class LiveMetrics(Construct):
         code: lambda_.Code,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
+        name_prefix: str | None = None,
         requests_per_second: float = 2.0,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -55,6 +56,7 @@ class LiveMetrics(Construct):
                     "CONNECT_INSTANCE_ARN": instance_arn,
                     "METRICS_REQUESTS_PER_SECOND": str(requests_per_second),
                 },
+                errors_alarm_name=f"{name_prefix}-metrics-poller-errors" if name_prefix else None,
             ),
             code=code,
             log_retention_days=log_retention_days,
@@ -92,7 +94,9 @@ class LiveMetrics(Construct):
         self.stale_alarm = cloudwatch.Alarm(
             self,
             "SnapshotsStale",
-            alarm_description="No live-metrics snapshots written for 3 minutes: metric-aware rules see 'unknown'",
+            alarm_name=f"{name_prefix}-live-metrics-stale" if name_prefix else None,
+            alarm_description="No live-metrics snapshots written for 3 minutes: metric-aware rules see 'unknown'. "
+            "Runbook: docs/runbook.md, 'Stale live metrics'.",
             metric=cloudwatch.Metric(
                 namespace="Trunkline",
                 metric_name="MetricsSnapshotsWritten",
@@ -110,8 +114,10 @@ class LiveMetrics(Construct):
         self.pages_failing_alarm = cloudwatch.Alarm(
             self,
             "PagesFailing",
+            alarm_name=f"{name_prefix}-live-metrics-pages-failing" if name_prefix else None,
             alarm_description="A page of queues failed in every minute for 5 minutes: those queues' metrics are "
-            "unknown (see the poller's 'metrics page failed' log lines)",
+            "unknown (see the poller's 'metrics page failed' log lines). Runbook: docs/runbook.md, "
+            "'Stale live metrics'.",
             metric=cloudwatch.Metric(
                 namespace="Trunkline",
                 metric_name="MetricsPagesFailed",

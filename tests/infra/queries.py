@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -63,3 +64,46 @@ def refs(node: Any) -> set[str]:
     if isinstance(node, list):
         return {r for v in node for r in refs(v)}
     return set()
+
+
+def alarms(template: Template) -> dict[str, dict[str, Any]]:
+    """Every CloudWatch alarm's properties, by logical id."""
+    return {k: v["Properties"] for k, v in template.find_resources("AWS::CloudWatch::Alarm").items()}
+
+
+def _placeholder(token: Any) -> str:
+    """A JSON-safe stand-in for an intrinsic inside a dashboard body: ``${Id}`` or ``${Id.Attr}``."""
+    if isinstance(token, dict) and set(token) == {"Ref"}:
+        return f"${{{token['Ref']}}}"
+    if isinstance(token, dict) and set(token) == {"Fn::GetAtt"}:
+        return "${" + ".".join(token["Fn::GetAtt"]) + "}"
+    raise AssertionError(f"unexpected intrinsic in a dashboard body: {token}")
+
+
+def dashboard(template: Template) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The one dashboard: (properties, parsed body with ``${Id}`` placeholders for references)."""
+    (resource,) = template.find_resources("AWS::CloudWatch::Dashboard").values()
+    props = resource["Properties"]
+    body = props["DashboardBody"]
+    if isinstance(body, dict):
+        separator, parts = body["Fn::Join"]
+        body = separator.join(p if isinstance(p, str) else _placeholder(p) for p in parts)
+    parsed: dict[str, Any] = json.loads(body)
+    return props, parsed
+
+
+def dashboard_metrics(body: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    """Every metric line of every graph: (widget title, the line: ``[namespace, name, dim, value, …, {opts}]`` or
+    ``[{"expression": …}]``)."""
+    return [
+        (widget["properties"].get("title", ""), line)
+        for widget in body["widgets"]
+        if widget["type"] == "metric"
+        for line in widget["properties"].get("metrics", [])
+    ]
+
+
+def metric_dimensions(line: list[Any]) -> dict[str, Any]:
+    """The dimensions of a dashboard metric line ``[namespace, name, d1, v1, d2, v2, …, {options}]``."""
+    values = [v for v in line[2:] if not isinstance(v, dict)]
+    return dict(zip(values[::2], values[1::2], strict=True))

@@ -3,12 +3,24 @@ the outcomes function, and (below) the alarm topic, every alarm, the dashboard a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
 
-from tests.infra.queries import actions, alias_of, function, role_statements
+from stacks.constructs.bundling import bake_config
+from tests.infra.conftest import environment
+from tests.infra.queries import (
+    actions,
+    alarms,
+    alias_of,
+    dashboard,
+    dashboard_metrics,
+    function,
+    metric_dimensions,
+    role_statements,
+)
 
 ACTIVE, DR = "Trunkline-dev-active", "Trunkline-dev-dr"
 DEV_ARN = {
@@ -154,3 +166,331 @@ def test_no_outcomes_without_an_instance(prod_stacks: dict[str, Template]) -> No
         handlers = {f["Properties"]["Handler"] for f in template.find_resources("AWS::Lambda::Function").values()}
         assert OUTCOMES not in handlers
         assert not template.find_resources("AWS::SQS::Queue")
+
+
+# Alarm topic, alarms, dashboard, saved queries ---------------------------------------------------------------
+
+ALL = ["dev", "prod"]
+INSTANCE_ID = "5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10"
+REGION = {ACTIVE: "us-east-1", DR: "us-west-2"}
+ROUTE = "route.handler.lambda_handler"
+
+
+def _templates(env: str, dev_stacks: dict[str, Template], prod_stacks: dict[str, Template]) -> dict[str, Template]:
+    return dev_stacks if env == "dev" else prod_stacks
+
+
+def _topic(template: Template) -> str:
+    (topic_id,) = template.find_resources("AWS::SNS::Topic")
+    return topic_id
+
+
+def _sla_queues() -> dict[str, tuple[str, int]]:
+    """Queue key → (Connect queue name, sla_seconds) for every queue of config/ with an SLA."""
+    queues = bake_config().document["queues"]
+    records = queues.values() if isinstance(queues, dict) else queues
+    return {q["key"]: (q["name"], q["sla_seconds"]) for q in records if q.get("sla_seconds")}
+
+
+def _named(template: Template, name: str) -> dict[str, Any]:
+    (alarm,) = [a for a in alarms(template).values() if a.get("AlarmName") == name]
+    return alarm
+
+
+def _metric_stats(alarm: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A math alarm's metrics by id: {"id": {"MetricName", "Namespace", "Dimensions" (as a dict), "Stat", "Period"}}."""
+    out = {}
+    for query in alarm["Metrics"]:
+        if "MetricStat" in query:
+            stat = query["MetricStat"]
+            out[query["Id"]] = {
+                "MetricName": stat["Metric"]["MetricName"],
+                "Namespace": stat["Metric"]["Namespace"],
+                "Dimensions": {d["Name"]: d["Value"] for d in stat["Metric"]["Dimensions"]},
+                "Stat": stat["Stat"],
+                "Period": stat["Period"],
+            }
+    return out
+
+
+def _expression(alarm: dict[str, Any]) -> str:
+    (expression,) = [q["Expression"] for q in alarm["Metrics"] if "Expression" in q]
+    return str(expression)
+
+
+@pytest.mark.parametrize("env", ALL)
+def test_one_encrypted_tls_only_topic_per_region_with_the_configured_subscriptions(
+    dev_stacks: dict[str, Template], prod_stacks: dict[str, Template], env: str
+) -> None:
+    emails = environment(env).alarm_emails
+    for template in _templates(env, dev_stacks, prod_stacks).values():
+        topic_id = _topic(template)
+        topic = template.find_resources("AWS::SNS::Topic")[topic_id]["Properties"]
+        key_id = topic["KmsMasterKeyId"]["Fn::GetAtt"][0]
+        key = template.find_resources("AWS::KMS::Key")[key_id]["Properties"]
+        assert key["EnableKeyRotation"] is True
+        # CloudWatch can use the key (an alarm could not publish to a topic under alias/aws/sns).
+        assert any(
+            s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} and "kms:GenerateDataKey*" in s["Action"]
+            for s in key["KeyPolicy"]["Statement"]
+        )
+        (policy,) = [
+            p["Properties"]["PolicyDocument"]["Statement"]
+            for p in template.find_resources("AWS::SNS::TopicPolicy").values()
+            if {"Ref": topic_id} in p["Properties"]["Topics"]
+        ]
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy
+        )
+        assert any(s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in policy)
+        subscriptions = [s["Properties"] for s in template.find_resources("AWS::SNS::Subscription").values()]
+        assert sorted(s["Endpoint"] for s in subscriptions) == sorted(emails)
+        assert all(s["Protocol"] == "email" and s["TopicArn"] == {"Ref": topic_id} for s in subscriptions)
+    if env == "dev":
+        assert emails  # the dev environment does exercise subscriptions
+
+
+@pytest.mark.parametrize("env", ALL)
+def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(
+    dev_stacks: dict[str, Template], prod_stacks: dict[str, Template], env: str
+) -> None:
+    for stack, template in _templates(env, dev_stacks, prod_stacks).items():
+        topic = {"Ref": _topic(template)}
+        found = alarms(template)
+        assert len(found) >= 7, stack  # two errors alarms, three route alarms, two tables at least
+        for alarm_id, alarm in found.items():
+            assert alarm["AlarmActions"] == [topic], alarm_id
+            assert alarm["OKActions"] == [topic], alarm_id
+            assert alarm["AlarmName"].startswith(f"trunkline-{env}-"), alarm_id
+            assert "docs/runbook.md" in alarm["AlarmDescription"], alarm_id
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_fallback_rate_alarm(dev_stacks: dict[str, Template], stack: str) -> None:
+    alarm = _named(dev_stacks[stack], "trunkline-dev-route-fallback-rate")
+    metrics = _metric_stats(alarm)
+    names = {m["MetricName"]: metric_id for metric_id, m in metrics.items()}
+    decisions = ["DecisionRouted", "DecisionClosed", "DecisionEmergency", "DecisionDefault", "DecisionErrorDefault"]
+    assert set(names) == {"Fallback", *decisions}
+    for metric in metrics.values():
+        assert metric["Namespace"] == "Trunkline"
+        assert metric["Dimensions"] == {"service": "trunkline-route"}
+        assert (metric["Stat"], metric["Period"]) == ("Sum", 300)
+    denominator = " + ".join(names[d] for d in decisions)
+    assert _expression(alarm) == f"100 * {names['Fallback']} / ({denominator})"
+    assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["EvaluationPeriods"]) == (
+        20,
+        "GreaterThanThreshold",
+        1,
+    )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_route_p99_latency_alarm_watches_the_live_alias(dev_stacks: dict[str, Template], stack: str) -> None:
+    template = dev_stacks[stack]
+    alarm = _named(template, "trunkline-dev-route-p99-latency")
+    fn_id, _ = function(template, ROUTE)
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["ExtendedStatistic"]) == ("AWS/Lambda", "Duration", "p99")
+    dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+    assert dimensions["FunctionName"] == {"Ref": fn_id}
+    assert dimensions["Resource"] == {"Fn::Join": ["", [{"Ref": fn_id}, ":live"]]}
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (500, "GreaterThanThreshold")
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Period"]) == (5, 3, 60)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stale_config_alarm(dev_stacks: dict[str, Template], stack: str) -> None:
+    alarm = _named(dev_stacks[stack], "trunkline-dev-route-config-stale")
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "Trunkline",
+        "ConfigStalenessSeconds",
+        "Maximum",
+    )
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "trunkline-route"}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (300, "GreaterThanThreshold")
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+@pytest.mark.parametrize("env", ALL)
+def test_every_table_of_the_stack_has_a_throttling_alarm(
+    dev_stacks: dict[str, Template], prod_stacks: dict[str, Template], env: str
+) -> None:
+    for stack, template in _templates(env, dev_stacks, prod_stacks).items():
+        expected = [{"Ref": t} for t in template.find_resources("AWS::DynamoDB::GlobalTable")]
+        if stack.endswith("-dr"):
+            expected.append(f"trunkline-config-{env}")  # the DR stack's config table is the replica, by name
+        watched = []
+        for alarm in alarms(template).values():
+            if not alarm.get("AlarmName", "").startswith(f"trunkline-{env}-dynamodb-throttled-"):
+                continue
+            metrics = _metric_stats(alarm)
+            assert {m["MetricName"] for m in metrics.values()} == {"ReadThrottleEvents", "WriteThrottleEvents"}
+            (table,) = {json.dumps(m["Dimensions"]["TableName"]) for m in metrics.values()}
+            assert all(
+                set(m["Dimensions"]) == {"TableName"} and m["Namespace"] == "AWS/DynamoDB" for m in metrics.values()
+            )
+            assert _expression(alarm) == " + ".join(metrics)
+            assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+            assert {m["Period"] for m in metrics.values()} == {300}
+            watched.append(table)
+        assert sorted(watched) == sorted(json.dumps(t) for t in expected), stack
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_one_fatal_error_alarm_per_deployed_flow(dev_stacks: dict[str, Template], stack: str) -> None:
+    template = dev_stacks[stack]
+    flows = {f["Properties"]["Name"] for f in template.find_resources("AWS::Connect::ContactFlow").values()}
+    assert flows
+    watched = []
+    for alarm in alarms(template).values():
+        if alarm.get("MetricName") != "ContactFlowFatalErrors":
+            continue
+        assert alarm["Namespace"] == "AWS/Connect"
+        dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+        assert set(dimensions) == {"InstanceId", "MetricGroup", "ContactFlowName"}
+        assert (dimensions["InstanceId"], dimensions["MetricGroup"]) == (INSTANCE_ID, "ContactFlow")
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+        watched.append(dimensions["ContactFlowName"])
+    assert sorted(watched) == sorted(flows)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_one_sla_alarm_per_queue_with_an_sla(dev_stacks: dict[str, Template], stack: str) -> None:
+    expected = _sla_queues()
+    assert expected
+    found = {}
+    for alarm in alarms(dev_stacks[stack]).values():
+        if alarm.get("MetricName") != "LongestQueueWaitTime":
+            continue
+        dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+        assert set(dimensions) == {"InstanceId", "MetricGroup", "QueueName"}
+        assert (dimensions["InstanceId"], dimensions["MetricGroup"]) == (INSTANCE_ID, "Queue")
+        assert (alarm["Namespace"], alarm["Statistic"], alarm["Period"]) == ("AWS/Connect", "Maximum", 60)
+        assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 3)
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"
+        key = alarm["AlarmName"].removeprefix("trunkline-dev-queue-sla-")
+        found[key] = (dimensions["QueueName"], alarm["Threshold"])
+    assert found == {key.replace("_", "-"): value for key, value in expected.items()}
+
+
+def test_without_an_instance_no_connect_alarms_and_no_outcome_query(prod_stacks: dict[str, Template]) -> None:
+    for template in prod_stacks.values():
+        assert not [a for a in alarms(template).values() if a.get("Namespace") == "AWS/Connect"]
+        names = {q["Properties"]["Name"] for q in template.find_resources("AWS::Logs::QueryDefinition").values()}
+        assert "trunkline-prod/abandoned-by-queue" not in names
+        _, body = dashboard(template)
+        assert "AWS/Connect" not in json.dumps(body)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_dashboard_shows_connect_metrics_with_their_dimension_sets(dev_stacks: dict[str, Template], stack: str) -> None:
+    template = dev_stacks[stack]
+    props, body = dashboard(template)
+    assert props["DashboardName"] == f"trunkline-dev-{REGION[stack]}"
+    lines = [line for _, line in dashboard_metrics(body)]
+    connect = [line for line in lines if line[0] == "AWS/Connect"]
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for line in connect:
+        by_name.setdefault(line[1], []).append(metric_dimensions(line))
+    sla_names = sorted(name for name, _ in _sla_queues().values())
+    for name in ("QueueSize", "LongestQueueWaitTime"):
+        assert all(d["InstanceId"] == INSTANCE_ID and d["MetricGroup"] == "Queue" for d in by_name[name])
+        assert sorted(d["QueueName"] for d in by_name[name]) == sla_names
+    flows = sorted(f["Properties"]["Name"] for f in template.find_resources("AWS::Connect::ContactFlow").values())
+    for name in ("ContactFlowErrors", "ContactFlowFatalErrors"):
+        assert all(d["MetricGroup"] == "ContactFlow" for d in by_name[name])
+        assert sorted(d["ContactFlowName"] for d in by_name[name]) == flows
+    for name in ("ThrottledCalls", "CallsBreachingConcurrencyQuota"):
+        assert by_name[name] == [{"InstanceId": INSTANCE_ID, "MetricGroup": "VoiceCalls"}]
+    searches = [line[0]["expression"] for line in lines if isinstance(line[0], dict) and "expression" in line[0]]
+    (not_dialable,) = [s for s in searches if "CallBackNotDialableNumber" in s]
+    assert "{AWS/Connect,InstanceId,MetricGroup,QueueName}" in not_dialable
+    assert f'InstanceId="{INSTANCE_ID}"' in not_dialable
+    (packet_loss,) = [s for s in searches if "ToInstancePacketLossRate" in s]
+    assert 'Namespace="AWS/Connect"' in packet_loss
+    assert INSTANCE_ID in packet_loss
+    assert all(len(widget["properties"].get("metrics", [])) <= 100 for widget in body["widgets"])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_dashboard_routing_outcome_and_table_sections(dev_stacks: dict[str, Template], stack: str) -> None:
+    template = dev_stacks[stack]
+    _, body = dashboard(template)
+    lines = [line for _, line in dashboard_metrics(body)]
+    trunkline = [(line[1], metric_dimensions(line)) for line in lines if line[0] == "Trunkline"]
+    route = {name for name, dims in trunkline if dims == {"service": "trunkline-route"}}
+    assert {
+        "DecisionRouted",
+        "DecisionErrorDefault",
+        "Fallback",
+        "RouteError",
+        "ConfigVersionAgeSeconds",
+        "ConfigStalenessSeconds",
+        "DecisionLatency",
+        "MetricsSnapshotAgeSeconds",
+    } <= route
+    callback = {name for name, dims in trunkline if dims == {"service": "trunkline-callback"}}
+    assert {"CallbackCreated", "CallbackDuplicate", "CallbackRejectedQueueFull", "CallbackError"} <= callback
+    lobs = set(bake_config().document["lines_of_business"])  # keyed by the line of business key
+    assert lobs
+    for name in ("ContactsAbandoned", "ContactsAnswered", "TimeToAnswer", "CallbacksCompleted", "CallbacksFailed"):
+        assert {
+            dims["line_of_business"]
+            for metric, dims in trunkline
+            if metric == name and dims.get("service") == "trunkline-outcomes"
+        } == lobs, name
+    expressions = [line[0]["expression"] for line in lines if isinstance(line[0], dict) and "expression" in line[0]]
+    assert sum(1 for e in expressions if e.startswith("100 * ab")) == len(lobs)  # one abandonment rate per LOB
+    assert any("FallbackByReason" in e for e in expressions)
+    # Every table's latency and throttles.
+    tables = [f"${{{t}}}" for t in template.find_resources("AWS::DynamoDB::GlobalTable")]
+    latency = [e for e in expressions if "SuccessfulRequestLatency" in e]
+    assert all(any(t in e for e in latency) for t in tables)
+    throttled = {
+        json.dumps(metric_dimensions(line)) for line in lines if line[:2] == ["AWS/DynamoDB", "ReadThrottleEvents"]
+    }
+    assert all(json.dumps({"TableName": t}) in throttled for t in tables)
+    # Lambda errors, throttles and duration for every function of the stack.
+    functions = {
+        f"${{{k}}}"
+        for k, v in template.find_resources("AWS::Lambda::Function").items()
+        if v["Properties"]["Handler"] != "framework.onEvent"
+    }
+    for name in ("Errors", "Throttles", "Duration"):
+        shown = {metric_dimensions(line)["FunctionName"] for line in lines if line[:2] == ["AWS/Lambda", name]}
+        assert functions <= shown, name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_saved_queries_read_the_right_log_groups(dev_stacks: dict[str, Template], stack: str) -> None:
+    template = dev_stacks[stack]
+
+    def log_group(handler: str) -> dict[str, Any]:
+        _, fn = function(template, handler)
+        return dict(fn["Properties"]["LoggingConfig"]["LogGroup"])
+
+    queries = {
+        q["Properties"]["Name"]: q["Properties"] for q in template.find_resources("AWS::Logs::QueryDefinition").values()
+    }
+    expected = {
+        "trunkline-dev/why-contact": (
+            ROUTE,
+            ['message = "decision"', "contact_id", "fallback_reason", "config_version"],
+        ),
+        "trunkline-dev/fallbacks-last-hour": (ROUTE, ["ispresent(fallback_reason)", "count() by fallback_reason"]),
+        "trunkline-dev/slowest-decisions": (ROUTE, ["sort elapsed_ms desc", "limit 50"]),
+        "trunkline-dev/callback-rejects": (
+            CALLBACK,
+            ['message = "callback"', 'not in ["CREATED", "DUPLICATE"]', "count() by callback_status, queue_key"],
+        ),
+        "trunkline-dev/abandoned-by-queue": (
+            OUTCOMES,
+            ['message = "contact outcome"', 'outcome = "ABANDONED"', "count() by queue_key"],
+        ),
+    }
+    assert set(queries) == set(expected)
+    for name, (handler, fragments) in expected.items():
+        assert queries[name]["LogGroupNames"] == [log_group(handler)], name
+        for fragment in fragments:
+            assert fragment in queries[name]["QueryString"], (name, fragment)
