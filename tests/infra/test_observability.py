@@ -4,13 +4,14 @@ the outcomes function, and (below) the alarm topic, every alarm, the dashboard a
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
 
 from stacks.constructs.bundling import bake_config
-from tests.infra.conftest import environment
+from tests.infra.conftest import ROOT, environment
 from tests.infra.queries import (
     actions,
     alarms,
@@ -174,6 +175,7 @@ ALL = ["dev", "prod"]
 INSTANCE_ID = "5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10"
 REGION = {ACTIVE: "us-east-1", DR: "us-west-2"}
 ROUTE = "route.handler.lambda_handler"
+RUNBOOK_SECTION = re.compile(r"Runbook: docs/runbook\.md, '([^']+)'")
 
 
 def _templates(env: str, dev_stacks: dict[str, Template], prod_stacks: dict[str, Template]) -> dict[str, Template]:
@@ -494,3 +496,19 @@ def test_saved_queries_read_the_right_log_groups(dev_stacks: dict[str, Template]
         assert queries[name]["LogGroupNames"] == [log_group(handler)], name
         for fragment in fragments:
             assert fragment in queries[name]["QueryString"], (name, fragment)
+
+
+@pytest.mark.parametrize("env", ALL)
+def test_every_alarm_names_a_runbook_section_that_exists(
+    dev_stacks: dict[str, Template], prod_stacks: dict[str, Template], env: str
+) -> None:
+    headings = {
+        line.removeprefix("### ").strip()
+        for line in (ROOT / "docs" / "runbook.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("### ")
+    }
+    for template in _templates(env, dev_stacks, prod_stacks).values():
+        for alarm_id, alarm in alarms(template).items():
+            match = RUNBOOK_SECTION.search(alarm["AlarmDescription"])
+            assert match, f"{alarm_id}: no runbook section in {alarm['AlarmDescription']!r}"
+            assert match.group(1) in headings, f"{alarm_id}: docs/runbook.md has no section {match.group(1)!r}"
