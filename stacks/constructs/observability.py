@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, NestedStack, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -38,6 +38,10 @@ CONFIG_STALE_SECONDS = 300
 # Readable graphs, and well under CloudWatch's per-graph limit; a longer list is split across widgets.
 MAX_METRICS_PER_GRAPH = 100
 MAX_ALARMS_PER_STATUS_WIDGET = 100
+# Per-queue SLA alarms live in nested stacks of at most this many: a 600-queue centre would otherwise exceed
+# CloudFormation's 500 resources per stack (measured: 686 resources, synth refused). Each nested stack is one
+# resource of the regional stack and gets the topic ARN as a parameter.
+SLA_ALARMS_PER_NESTED_STACK = 400
 RUNBOOK = "docs/runbook.md"
 T = TypeVar("T")
 
@@ -199,6 +203,7 @@ class Observability(Construct):
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
 
         self.alarms: dict[str, cloudwatch.Alarm] = {}
+        self.sla_stacks: list[NestedStack] = []
         self._route_alarms(route)
         self._throttling_alarms(tables)
         if connect is not None:
@@ -223,10 +228,12 @@ class Observability(Construct):
 
     # Alarms -------------------------------------------------------------------------------------------------
 
-    def _alarm(self, construct_id: str, name: str, description: str, **props: Any) -> cloudwatch.Alarm:
+    def _alarm(
+        self, construct_id: str, name: str, description: str, *, scope: Construct | None = None, **props: Any
+    ) -> cloudwatch.Alarm:
         props.setdefault("treat_missing_data", cloudwatch.TreatMissingData.NOT_BREACHING)
         alarm = cloudwatch.Alarm(
-            self, construct_id, alarm_name=f"{self.prefix}-{name}", alarm_description=description, **props
+            scope or self, construct_id, alarm_name=f"{self.prefix}-{name}", alarm_description=description, **props
         )
         self.alarms[name] = alarm
         return alarm
@@ -337,23 +344,55 @@ class Observability(Construct):
                 evaluation_periods=1,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             )
-        for queue in connect.queues:
-            self._alarm(
-                f"QueueSla-{queue.key}",
-                f"queue-sla-{_slug(queue.key)}",
-                f"The longest wait in queue '{queue.name}' ({queue.key}) was above its SLA of {queue.sla_seconds} s "
-                f"for 3 minutes. The threshold is the config's sla_seconds at the last deploy. Runbook: {RUNBOOK}, "
-                "'Longest wait above SLA'.",
-                metric=_connect_metric(
-                    "LongestQueueWaitTime", connect.instance_id, "Queue", statistic="Maximum", QueueName=queue.name
-                ),
-                threshold=queue.sla_seconds,
-                evaluation_periods=3,
-                datapoints_to_alarm=3,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        for index, chunk in enumerate(_chunks(connect.queues, SLA_ALARMS_PER_NESTED_STACK)):
+            first = index * SLA_ALARMS_PER_NESTED_STACK
+            nested = NestedStack(
+                self,
+                f"QueueSlaAlarms{index}",
+                description=f"{self.prefix}: longest-wait-above-SLA alarms of queues {first}..{first + len(chunk) - 1} "
+                "(in baked-config order)",
             )
+            self.sla_stacks.append(nested)
+            for queue in chunk:
+                self._sla_alarm(nested, queue, connect.instance_id)
+
+    def _sla_alarm(self, scope: Construct, queue: QueueSla, instance_id: str) -> None:
+        self._alarm(
+            f"QueueSla-{queue.key}",
+            f"queue-sla-{_slug(queue.key)}",
+            f"The longest wait in queue '{queue.name}' ({queue.key}) was above its SLA of {queue.sla_seconds} s "
+            f"for 3 minutes. The threshold is the config's sla_seconds at the last deploy. Runbook: {RUNBOOK}, "
+            "'Longest wait above SLA'.",
+            scope=scope,
+            metric=_connect_metric(
+                "LongestQueueWaitTime", instance_id, "Queue", statistic="Maximum", QueueName=queue.name
+            ),
+            threshold=queue.sla_seconds,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        )
 
     # Dashboard ----------------------------------------------------------------------------------------------
+
+    def _status_alarms(self) -> list[cloudwatch.IAlarm]:
+        """Every notified alarm; those of the nested SLA stacks by their ARN (built from the known name), so the
+        dashboard needs no nested-stack output per alarm (a stack allows 200 outputs; a centre may have 600)."""
+        stack = Stack.of(self)
+        names = {alarm.node.path: name for name, alarm in self.alarms.items()}
+        out: list[cloudwatch.IAlarm] = []
+        for alarm in self.notified:
+            if Stack.of(alarm) is stack or alarm.node.path not in names:
+                out.append(alarm)
+                continue
+            arn = stack.format_arn(
+                service="cloudwatch",
+                resource="alarm",
+                resource_name=f"{self.prefix}-{names[alarm.node.path]}",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+            out.append(cloudwatch.Alarm.from_alarm_arn(self, f"Status-{names[alarm.node.path]}", arn))
+        return out
 
     def _row(self, *widgets: cloudwatch.IWidget) -> None:
         self.dashboard.add_widgets(*widgets)
@@ -391,7 +430,7 @@ class Observability(Construct):
     ) -> None:
         graph = self._graph
         route = ROUTE_SERVICE
-        for alarms in _chunks(self.notified, MAX_ALARMS_PER_STATUS_WIDGET):
+        for alarms in _chunks(self._status_alarms(), MAX_ALARMS_PER_STATUS_WIDGET):
             self._row(cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(alarms), width=24, height=4))
 
         self._header("## Routing")

@@ -35,11 +35,28 @@ def environment(name: str) -> EnvironmentSettings:
 
 
 @pytest.fixture(scope="session")
-def dev_stacks() -> dict[str, Template]:
-    """The dev environment (active + DR, both with a Connect instance)."""
+def dev_app_stacks() -> list[Any]:
+    """The dev environment's RegionalStack objects (active + DR, both with a Connect instance)."""
     app = cdk.App(context=cdk_context())
-    stacks = build_app(app, environment("dev"))
-    return {s.stack_name: Template.from_stack(s) for s in stacks}
+    return build_app(app, environment("dev"))
+
+
+@pytest.fixture(scope="session")
+def dev_stacks(dev_app_stacks: list[Any]) -> dict[str, Template]:
+    """The dev environment's templates, by stack name."""
+    return {s.stack_name: Template.from_stack(s) for s in dev_app_stacks}
+
+
+@pytest.fixture(scope="session")
+def dev_sla_stacks(dev_app_stacks: list[Any]) -> dict[str, list[tuple[str, Template]]]:
+    """Per dev stack: its nested per-queue SLA alarm stacks as (logical id in the parent, template)."""
+    out: dict[str, list[tuple[str, Template]]] = {}
+    for stack in dev_app_stacks:
+        nested = stack.observability.sla_stacks
+        out[stack.stack_name] = [
+            (stack.get_logical_id(n.nested_stack_resource), Template.from_stack(n)) for n in nested
+        ]
+    return out
 
 
 @pytest.fixture(scope="session")

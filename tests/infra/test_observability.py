@@ -357,23 +357,94 @@ def test_one_fatal_error_alarm_per_deployed_flow(dev_stacks: dict[str, Template]
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_one_sla_alarm_per_queue_with_an_sla(dev_stacks: dict[str, Template], stack: str) -> None:
+def test_one_sla_alarm_per_queue_with_an_sla_in_nested_stacks_that_notify_the_topic(
+    dev_stacks: dict[str, Template], dev_sla_stacks: dict[str, list[tuple[str, Template]]], stack: str
+) -> None:
     expected = _sla_queues()
     assert expected
+    parent = dev_stacks[stack]
+    topic = {"Ref": _topic(parent)}
+    assert not [a for a in alarms(parent).values() if a.get("MetricName") == "LongestQueueWaitTime"]
+    nested = dev_sla_stacks[stack]
+    assert len(nested) == 1  # 23 queues: one nested stack (a new one per SLA_ALARMS_PER_NESTED_STACK queues)
     found = {}
-    for alarm in alarms(dev_stacks[stack]).values():
-        if alarm.get("MetricName") != "LongestQueueWaitTime":
-            continue
-        dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
-        assert set(dimensions) == {"InstanceId", "MetricGroup", "QueueName"}
-        assert (dimensions["InstanceId"], dimensions["MetricGroup"]) == (INSTANCE_ID, "Queue")
-        assert (alarm["Namespace"], alarm["Statistic"], alarm["Period"]) == ("AWS/Connect", "Maximum", 60)
-        assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 3)
-        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
-        assert alarm["TreatMissingData"] == "notBreaching"
-        key = alarm["AlarmName"].removeprefix("trunkline-dev-queue-sla-")
-        found[key] = (dimensions["QueueName"], alarm["Threshold"])
+    for logical_id, template in nested:
+        parameters = parent.find_resources("AWS::CloudFormation::Stack")[logical_id]["Properties"]["Parameters"]
+        for alarm in alarms(template).values():
+            assert alarm["MetricName"] == "LongestQueueWaitTime"
+            dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+            assert set(dimensions) == {"InstanceId", "MetricGroup", "QueueName"}
+            assert (dimensions["InstanceId"], dimensions["MetricGroup"]) == (INSTANCE_ID, "Queue")
+            assert (alarm["Namespace"], alarm["Statistic"], alarm["Period"]) == ("AWS/Connect", "Maximum", 60)
+            assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 3)
+            assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+            assert alarm["TreatMissingData"] == "notBreaching"
+            # The topic ARN reaches the nested stack as a parameter the parent fills with the topic.
+            for action in ("AlarmActions", "OKActions"):
+                (ref,) = alarm[action]
+                assert parameters[ref["Ref"]] == topic
+            assert "docs/runbook.md, 'Longest wait above SLA'" in alarm["AlarmDescription"]
+            key = alarm["AlarmName"].removeprefix("trunkline-dev-queue-sla-")
+            found[key] = (dimensions["QueueName"], alarm["Threshold"])
     assert found == {key.replace("_", "-"): value for key, value in expected.items()}
+
+
+def test_a_600_queue_centre_splits_its_sla_alarms_to_stay_under_the_resource_limit() -> None:
+    """CloudFormation refuses a stack of more than 500 resources: measured 686 for 600 SLA queues in one stack."""
+    import aws_cdk as cdk
+
+    from stacks.constructs.observability import SLA_ALARMS_PER_NESTED_STACK, ConnectSignals, Observability, QueueSla
+    from tests.infra.conftest import cdk_context
+
+    app = cdk.App(context=cdk_context())
+    stack = cdk.Stack(app, "Scale", env=cdk.Environment(account="111122223333", region="us-east-1"))
+    queues = tuple(QueueSla(f"q{i:04d}", f"Queue {i:04d}", 60) for i in range(600))
+    observability = _bare_observability(stack, ConnectSignals(INSTANCE_ID, {}, queues), Observability)
+    template = Template.from_stack(stack)
+    assert len(observability.sla_stacks) == -(-600 // SLA_ALARMS_PER_NESTED_STACK)
+    assert len(template.to_json()["Resources"]) < 100
+    counts = [len(alarms(Template.from_stack(n))) for n in observability.sla_stacks]
+    assert sum(counts) == 600
+    assert max(counts) <= SLA_ALARMS_PER_NESTED_STACK < 500
+    _, body = dashboard(template)
+    assert "queue-sla-q0599" in json.dumps(body)  # the status widgets show nested alarms by ARN, without outputs
+    assert not template.to_json().get("Outputs")
+
+
+def _bare_observability(stack: Any, connect: Any, observability: Any) -> Any:
+    """An Observability construct on a stack with one function and nothing else."""
+    from aws_cdk import RemovalPolicy
+    from aws_cdk import aws_lambda as lambda_
+
+    from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+    from stacks.constructs.observability import QueryLogGroups
+
+    route = TrunklineFunction(
+        stack,
+        "Route",
+        spec=FunctionSpec(
+            handler="route.handler.lambda_handler",
+            service="trunkline-route",
+            function_name="trunkline-scale-route",
+            description="route",
+        ),
+        code=lambda_.Code.from_inline("def lambda_handler(event, context):\n    return {}\n"),
+        log_retention_days=30,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    return observability(
+        stack,
+        "Observability",
+        env_name="scale",
+        alarm_emails=[],
+        route=route,
+        functions={"route": route},
+        tables={},
+        log_groups=QueryLogGroups(route=route.log_group, callback=route.log_group),
+        lines_of_business=["lob00"],
+        connect=connect,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
 
 
 def test_without_an_instance_no_connect_alarms_and_no_outcome_query(prod_stacks: dict[str, Template]) -> None:
