@@ -490,15 +490,30 @@ class Observability(Construct):
             ),
         )
         self._row(
+            # Which version decides calls right now, and from where (active / last_known_good / baked): a version
+            # id is unbounded, so it is read from the decision lines rather than made a metric dimension.
+            cloudwatch.LogQueryWidget(
+                title="Config version in use (last hour of decisions)",
+                log_group_names=[functions["route"].log_group.log_group_name],
+                query_lines=[
+                    "fields config_version, config_source",
+                    'filter message = "decision"',
+                    "stats count() as decisions, max(@timestamp) as last_seen by config_version, config_source",
+                    "sort last_seen desc",
+                ],
+                view=cloudwatch.LogQueryVisualizationType.TABLE,
+                width=8,
+                height=6,
+            ),
             *graph(
                 "Config version age (s)",
                 [_metric("ConfigVersionAgeSeconds", route, statistic="Maximum", label="version age")],
-                width=12,
+                width=8,
             ),
             *graph(
                 "Config staleness (s)",
                 [_metric("ConfigStalenessSeconds", route, statistic="Maximum", label="staleness")],
-                width=12,
+                width=8,
                 annotation=(CONFIG_STALE_SECONDS, "stale config alarm"),
             ),
         )
@@ -573,11 +588,14 @@ class Observability(Construct):
         graph = self._graph
         five = Duration.minutes(5)  # a rate over one minute of a small line of business is mostly noise
         rates: list[cloudwatch.IMetric] = []
+        # Contacts the flows could not tag with a line of business (error paths) count under "unknown".
+        lines_of_business = [*lines_of_business, "unknown"]
         for n, lob in enumerate(lines_of_business):
             # Indexed ids: a line of business key need not be a valid expression id, and ids are unique per graph.
             rates.append(
                 cloudwatch.MathExpression(
-                    expression=f"100 * ab{n} / (an{n} + ab{n})",
+                    # A minute with no abandon has no datapoint: FILL keeps the rate at 0 % instead of a gap.
+                    expression=f"100 * FILL(ab{n}, 0) / (FILL(an{n}, 0) + FILL(ab{n}, 0))",
                     using_metrics={
                         f"ab{n}": _metric("ContactsAbandoned", OUTCOMES_SERVICE, period=five, line_of_business=lob),
                         f"an{n}": _metric("ContactsAnswered", OUTCOMES_SERVICE, period=five, line_of_business=lob),

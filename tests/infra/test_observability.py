@@ -505,8 +505,8 @@ def test_dashboard_routing_outcome_and_table_sections(dev_stacks: dict[str, Temp
     } <= route
     callback = {name for name, dims in trunkline if dims == {"service": "trunkline-callback"}}
     assert {"CallbackCreated", "CallbackDuplicate", "CallbackRejectedQueueFull", "CallbackError"} <= callback
-    lobs = set(bake_config().document["lines_of_business"])  # keyed by the line of business key
-    assert lobs
+    lobs = set(bake_config().document["lines_of_business"]) | {"unknown"}  # untagged contacts count as "unknown"
+    assert len(lobs) > 1
     for name in ("ContactsAbandoned", "ContactsAnswered", "TimeToAnswer", "CallbacksCompleted", "CallbacksFailed"):
         assert {
             dims["line_of_business"]
@@ -514,7 +514,14 @@ def test_dashboard_routing_outcome_and_table_sections(dev_stacks: dict[str, Temp
             if metric == name and dims.get("service") == "trunkline-outcomes"
         } == lobs, name
     expressions = [line[0]["expression"] for line in lines if isinstance(line[0], dict) and "expression" in line[0]]
-    assert sum(1 for e in expressions if e.startswith("100 * ab")) == len(lobs)  # one abandonment rate per LOB
+    # One abandonment rate per line of business; a minute without abandons reads 0 %, not a gap.
+    rates = [e for e in expressions if e.startswith("100 * FILL(ab")]
+    assert len(rates) == len(lobs)
+    assert all(re.fullmatch(r"100 \* FILL\(ab(\d+), 0\) / \(FILL\(an\1, 0\) \+ FILL\(ab\1, 0\)\)", e) for e in rates)
+    # The config version in use, from the decision lines of the route log group.
+    (query,) = [w for w in body["widgets"] if w["type"] == "log"]
+    assert 'filter message = "decision"' in query["properties"]["query"]
+    assert "by config_version, config_source" in query["properties"]["query"]
     assert any("FallbackByReason" in e for e in expressions)
     # Every table's latency and throttles.
     tables = [f"${{{t}}}" for t in template.find_resources("AWS::DynamoDB::GlobalTable")]
