@@ -178,6 +178,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(contacts=args.contacts, trace=args.trace, seed=args.seed)
 
 
+def cmd_replay_outcomes(args: argparse.Namespace) -> int:
+    import boto3
+
+    from trunkline.replay import lambda_invoker, replay_dead_letters
+
+    invoke = lambda_invoker(boto3.client("lambda"), args.function)
+    report = replay_dead_letters(boto3.client("sqs"), args.queue_url, invoke, max_messages=args.max)
+    print(f"replayed {report.replayed}, failed {report.failed}, unreadable {report.unreadable}")
+    for line in report.errors:
+        print(f"  {line}", file=sys.stderr)
+    return 0 if not report.failed and not report.unreadable else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (public so tests can drive it)."""
     parser = argparse.ArgumentParser(prog="trunkline", description=__doc__)
@@ -213,6 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--event", nargs="+", required=True)
     p.add_argument("--default-queue-id", default="")
     p.set_defaults(func=cmd_invoke)
+    p = sub.add_parser(
+        "replay-outcomes",
+        help="send the outcomes dead-letter queue's contact events back to the outcomes function (AWS credentials)",
+    )
+    p.add_argument("--queue-url", required=True, help="the dead-letter queue (stack output / SQS console)")
+    p.add_argument("--function", required=True, help="e.g. trunkline-prod-outcomes:live")
+    p.add_argument("--max", type=int, default=1000, help="stop after this many messages")
+    p.set_defaults(func=cmd_replay_outcomes)
     p = sub.add_parser("demo", help="route synthetic contacts end to end on the embedded store")
     p.add_argument("--contacts", type=int, default=300)
     p.add_argument("--trace", nargs="?", const="first", default=None, help="print one contact's block-by-block path")

@@ -14,7 +14,15 @@ from typing import Protocol
 
 from routing.data.call_log_store import CallLogStore
 from routing.observability import MetricUnit, dimensioned_metric, logger, metrics
-from routing.outcomes import UNKNOWN_LOB, CallLog, EventRejectedError, outcome_metrics, parse_event, summarize
+from routing.outcomes import (
+    UNKNOWN_LOB,
+    CallLog,
+    EventRejectedError,
+    Slots,
+    outcome_metrics,
+    parse_event,
+    summarize,
+)
 
 DAY_SECONDS = 86_400
 
@@ -71,18 +79,28 @@ class OutcomeService:
                 "contact event already recorded or older",
                 extra={"contact_id": event.contact_id, "event_type": event.event_type},
             )
+            # A redelivery after a partial failure (the write landed, then the release or the claim raised) finds
+            # an ended record nobody counted: finish the work now, or it would never be done.
+            current = self._store.get(event.contact_id)
+            if current is not None and current.counted is None:
+                self._finish(event.contact_id, current.slots, now)
             return EventResult.STALE
         metrics.add_metric(name="OutcomeEventsApplied", unit=MetricUnit.Count, value=1)
-        log = summarize(event.contact_id, record.slots)
-        if not log.ended or record.counted is not None:
-            return EventResult.APPLIED
+        if record.counted is None:
+            self._finish(event.contact_id, record.slots, now)
+        return EventResult.APPLIED
+
+    def _finish(self, contact_id: str, slots: Slots, now: float) -> None:
+        """For an ended contact: release a callback's lock, then count the outcome at most once (claim, emit)."""
+        log = summarize(contact_id, slots)
+        if not log.ended:
+            return
         if log.is_callback:
             self._release(log, now)
             if not log.line_of_business:
-                log = summarize(event.contact_id, record.slots, inherited_lob=self._parent_lob(log))
+                log = summarize(contact_id, slots, inherited_lob=self._parent_lob(log))
         if self._store.claim(log.contact_id, log.outcome.value):
             self._emit(log)
-        return EventResult.APPLIED
 
     def _release(self, log: CallLog, now: float) -> None:
         """A callback contact ended: free the number its request locked, so the caller may ask again."""
@@ -97,5 +115,7 @@ class OutcomeService:
 
     def _emit(self, log: CallLog) -> None:
         """One EMF blob with the line of business as its dimension, and one ``contact outcome`` line."""
-        dimensioned_metric("line_of_business", log.line_of_business or UNKNOWN_LOB, outcome_metrics(log))
+        values = outcome_metrics(log)
+        if values:  # a contact the flows do not route has a record and a log line, no outcome metric
+            dimensioned_metric("line_of_business", log.line_of_business or UNKNOWN_LOB, values)
         logger.info("contact outcome", extra=log.as_log())

@@ -31,6 +31,13 @@ TAG_FIELDS = {
 }
 MAX_FIELD_CHARS = 256  # a tag value's limit; nothing we keep is longer
 UNKNOWN_LOB = "unknown"
+# Contacts the generic flows route (voice inbound, chat/task via the API, transfers); callbacks are recognised by
+# their ``CALLBACK…`` method (also CALLBACK_CUSTOMER_FIRST_…). Agent outbound, monitoring, campaigns… are recorded
+# but have no routing outcome. An event without the field is given the benefit of the doubt.
+ROUTED_METHODS = frozenset({"", "INBOUND", "TRANSFER", "QUEUE_TRANSFER", "API", "WEBRTC_API"})
+# A queued contact that the system, not the customer, ended is not an abandon (a customer-queue flow that
+# disconnects or transfers out, an API StopContact).
+SYSTEM_ENDED = frozenset({"CONTACT_FLOW_DISCONNECT", "API"})
 
 
 class EventRejectedError(ValueError):
@@ -46,6 +53,7 @@ class Outcome(StrEnum):
     CALLBACK_FAILED = "CALLBACK_FAILED"
     CALLBACK_REQUESTED = "CALLBACK_REQUESTED"
     ENDED_IN_FLOW = "ENDED_IN_FLOW"
+    NOT_ROUTED = "NOT_ROUTED"  # a contact the flows do not route (agent outbound, monitoring…): no outcome metric
     IN_PROGRESS = "IN_PROGRESS"
 
 
@@ -222,7 +230,7 @@ class CallLog:
     @property
     def is_callback(self) -> bool:
         """A callback contact (Connect dials the customer back)."""
-        return self.initiation_method == "CALLBACK"
+        return self.initiation_method.startswith("CALLBACK")
 
     @property
     def ended(self) -> bool:
@@ -282,20 +290,28 @@ def summarize(contact_id: str, slots: Slots, *, inherited_lob: str = "") -> Call
         return int(value) if isinstance(value, int | float) else None
 
     answered_at = ms("answered_at")
+    # The enqueue time from the queue info, else the QUEUED event's own time (some events omit the timestamp).
     enqueued_at = ms("enqueued_at")
+    if enqueued_at is None and "QUEUED" in slots:
+        enqueued_at = int(slots["QUEUED"]["at"])
     disconnected_at = ms("disconnected_at")
     ended = bool(types & ENDING_TYPES) or disconnected_at is not None
     answered = "CONNECTED_TO_AGENT" in types or answered_at is not None
-    queued = "QUEUED" in types or enqueued_at is not None or bool(f.get("queue_id"))
-    is_callback = f.get("initiation_method") == "CALLBACK"
+    # AWS's rule: queued means an enqueue happened (a working queue alone, e.g. a transfer refused at capacity, is not).
+    queued = enqueued_at is not None
+    method = str(f.get("initiation_method", ""))
+    is_callback = method.startswith("CALLBACK")
     callback_requested = f.get("callback") == "requested"
     if not ended:
         outcome = Outcome.IN_PROGRESS
     elif is_callback:
+        # CONNECTED_TO_AGENT on a callback means an agent took it and Connect dialled the customer.
         outcome = Outcome.CALLBACK_COMPLETED if answered else Outcome.CALLBACK_FAILED
+    elif method not in ROUTED_METHODS:
+        outcome = Outcome.NOT_ROUTED
     elif answered:
         outcome = Outcome.ANSWERED
-    elif queued:
+    elif queued and str(f.get("disconnect_reason", "")) not in SYSTEM_ENDED:
         outcome = Outcome.ABANDONED
     elif callback_requested:
         outcome = Outcome.CALLBACK_REQUESTED
@@ -336,8 +352,8 @@ COUNT_METRIC = {
 
 def outcome_metrics(log: CallLog) -> list[tuple[str, str, float]]:
     """(metric name, unit, value) to emit once for an ended contact, dimensioned by its line of business."""
-    if not log.ended:
-        return []
+    if log.outcome not in COUNT_METRIC:
+        return []  # in progress, or not a routed contact
     out: list[tuple[str, str, float]] = [(COUNT_METRIC[log.outcome], "Count", 1.0)]
     if log.outcome in (Outcome.ANSWERED, Outcome.CALLBACK_COMPLETED) and log.time_to_answer_s is not None:
         out.append(("TimeToAnswer", "Seconds", round(log.time_to_answer_s, 3)))
@@ -387,9 +403,9 @@ class OutcomeTotals:
 
 
 def tally(logs: Iterable[CallLog]) -> dict[str, OutcomeTotals]:
-    """Totals per line of business (key ``UNKNOWN_LOB`` when untagged) of the ended contacts in ``logs``."""
+    """Totals per line of business (key ``UNKNOWN_LOB`` when untagged) of the ended, routed contacts in ``logs``."""
     totals: dict[str, OutcomeTotals] = {}
     for log in logs:
-        if log.ended:
+        if log.outcome in COUNT_METRIC:
             totals.setdefault(log.line_of_business or UNKNOWN_LOB, OutcomeTotals()).add(outcome_metrics(log))
     return totals

@@ -302,3 +302,75 @@ def test_outcome_logs_carry_no_phone_number(lambda_logs: Any, capsys: pytest.Cap
     outcomes = [json.loads(x) for x in lambda_logs.getvalue().splitlines() if '"contact outcome"' in x]
     assert {o["outcome"] for o in outcomes} == {"ANSWERED", "ABANDONED"}
     assert not E164.findall(text)
+
+
+# --- review findings: partial failures, what counts as queued, who is routed ---------------------------------------
+
+
+class FlakyReleases(Releases):
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def release(self, contact_id: str, *, now: float) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("callback table unreachable")
+        super().release(contact_id, now=now)
+
+
+def test_a_redelivery_after_a_partial_failure_finishes_the_release_and_the_count(emf: Any) -> None:
+    store, releases = InMemoryCallLogStore(), FlakyReleases(failures=1)
+    service = OutcomeService(store, callbacks=releases)
+    kw: dict[str, Any] = {"initiation_method": "CALLBACK", "previous_contact_id": "c-9", "queued_at": 100.0}
+    end = contact_event("DISCONNECTED", "cb-9", at=700, answered_at=650.0, disconnected_at=700, **kw)
+    with pytest.raises(ConnectionError):
+        service.handle(end)  # the write landed, the release raised: Lambda retries the event
+    assert releases.released == []
+    assert service.handle(end) is EventResult.STALE  # the retry: nothing new to write, but the work gets done
+    assert releases.released == ["c-9"]
+    assert service.handle(end) is EventResult.STALE
+    assert releases.released == ["c-9"]  # and only once
+    assert len(_named(emf(), "CallbacksCompleted")) == 1
+
+
+def test_a_working_queue_without_an_enqueue_is_not_an_abandon() -> None:
+    # TransferToQueue refused at capacity: the working queue is set, the contact never enqueued, the flow hangs up.
+    end = contact_event("DISCONNECTED", "c-5", at=30, disconnected_at=30, disconnect_reason="CONTACT_FLOW_DISCONNECT")
+    end["detail"]["queueInfo"] = {"queueArn": f"{end['detail']['instanceArn']}/queue/{QUEUE_ID}"}
+    assert summarize("c-5", _slots([contact_event("INITIATED", "c-5"), end])).outcome is Outcome.ENDED_IN_FLOW
+
+
+def test_a_queued_contact_the_flow_ended_is_not_an_abandon() -> None:
+    events = [
+        contact_event("QUEUED", "c-6", at=10, queued_at=10),
+        contact_event("DISCONNECTED", "c-6", at=90, queued_at=10, disconnected_at=90, disconnect_reason="API"),
+    ]
+    assert summarize("c-6", _slots(events)).outcome is Outcome.ENDED_IN_FLOW
+
+
+def test_the_queued_events_own_time_stands_in_for_a_missing_enqueue_timestamp() -> None:
+    queued = contact_event("QUEUED", "c-7", at=10)  # no queueInfo.enqueueTimestamp, as in a captured real event
+    end = contact_event("DISCONNECTED", "c-7", at=70, disconnected_at=70)
+    log = summarize("c-7", _slots([queued, end]))
+    assert log.outcome is Outcome.ABANDONED
+    assert log.time_to_abandon_s == 60.0
+
+
+@pytest.mark.parametrize("method", ["OUTBOUND", "MONITOR", "AGENT_REPLY"])
+def test_contacts_the_flows_do_not_route_have_no_outcome_metric(method: str) -> None:
+    events = [
+        contact_event("CONNECTED_TO_AGENT", "o-1", at=5, answered_at=5, initiation_method=method),
+        contact_event("DISCONNECTED", "o-1", at=60, answered_at=5, disconnected_at=60, initiation_method=method),
+    ]
+    log = summarize("o-1", _slots(events))
+    assert log.outcome is Outcome.NOT_ROUTED
+    assert outcome_metrics(log) == []
+    assert tally([log]) == {}
+
+
+def test_customer_first_callbacks_are_callbacks() -> None:
+    kw: dict[str, Any] = {"initiation_method": "CALLBACK_CUSTOMER_FIRST_DIALED", "previous_contact_id": "c-8"}
+    log = summarize("cb-8", _slots([contact_event("DISCONNECTED", "cb-8", at=60, disconnected_at=60, **kw)]))
+    assert log.is_callback
+    assert log.outcome is Outcome.CALLBACK_FAILED
