@@ -238,3 +238,41 @@ def test_callback_lines_carry_no_raw_number(
     digits_logged = [re.sub(r"\D", "", str(v)) for line in lines for v in line.values()]
     for raw in ("2125550187", "4165550199", "447400123456", "13125550100"):  # keyed numbers and the caller id
         assert not any(raw in d for d in digits_logged), raw
+
+
+@pytest.mark.parametrize(
+    ("number", "metric"),
+    [
+        ("(212) 555-0187", "CallbackCreated"),
+        ("anonymous", "CallbackRejectedAnonymous"),
+        ("12345", "CallbackRejectedInvalidNumber"),
+        ("+19005550100", "CallbackRejectedBlockedPrefix"),
+    ],
+)
+def test_each_path_emits_its_metric_and_the_dashboard_knows_every_rejection(
+    config: InMemoryConfigStore,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    number: str,
+    metric: str,
+) -> None:
+    import json
+
+    from routing.callback_service import REJECTED
+    from routing.observability import metrics
+    from stacks.constructs.observability import CALLBACK_REJECTIONS
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    capsys.readouterr()
+    service = CallbackService(ConfigCache(config), InMemoryCallbackStore(), clock=Clock())
+    _accept(service, "p1", number)
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    blobs = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
+    emitted = {m["Name"] for b in blobs for d in b["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert metric in emitted
+    assert not {n for n in emitted if n.startswith("Callback")} - {metric}  # one outcome metric per request
+    # The dashboard graphs every rejection the service can emit (a renamed status would silently vanish).
+    assert {f"CallbackRejected{name}" for name in CALLBACK_REJECTIONS} == {
+        f"CallbackRejected{s.value.title().replace('_', '')}" for s in REJECTED
+    }
