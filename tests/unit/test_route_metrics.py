@@ -106,3 +106,21 @@ def test_without_a_store_there_is_no_staleness(emf: Any) -> None:
     blobs = emf()
     assert not _values(blobs, "ConfigStalenessSeconds")
     assert _values(blobs, "DecisionErrorDefault") == [1.0]
+
+
+def test_the_alarms_and_dashboard_watch_the_names_the_functions_emit() -> None:
+    """A renamed metric would leave an alarm watching nothing (missing data is 'not breaching')."""
+    from pathlib import Path
+
+    from routing.outcomes import COUNT_METRIC
+    from routing.service import STATUS_METRIC
+    from stacks.constructs import observability
+
+    assert set(observability.DECISION_METRICS) == set(STATUS_METRIC.values())
+    source = Path(observability.__file__).read_text(encoding="utf-8")
+    emitted = [*COUNT_METRIC.values(), "Fallback", "FallbackByReason", "ConfigStalenessSeconds", "DecisionLatency"]
+    emitted += ["ConfigVersionAgeSeconds", "MetricsSnapshotAgeSeconds", "TimeToAnswer", "RouteError"]
+    watched = {name for name in emitted if f'"{name}"' in source or f'MetricName=\\"{name}\\"' in source}
+    # Every outcome the dashboard shows, and every route metric an alarm or a graph reads, is one we emit.
+    assert {"ContactsAnswered", "ContactsAbandoned", "CallbacksCompleted", "CallbacksFailed"} <= watched
+    assert {"Fallback", "ConfigStalenessSeconds", "DecisionLatency", "ConfigVersionAgeSeconds"} <= watched
