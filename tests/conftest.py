@@ -149,6 +149,32 @@ def changed_copy(document: Mapping[str, Any], greeting: str) -> dict[str, Any]:
     return doc
 
 
+EMF_SERVICE = "trunkline-test"
+
+
+@pytest.fixture
+def emf(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
+    """Read the EMF blobs (CloudWatch embedded metric format) written since the last read, as dicts.
+
+    EMF is switched on (the CLI switches it off for its own output), the service dimension is ``EMF_SERVICE``,
+    and whatever earlier tests left in the shared ``metrics`` is dropped first.
+    """
+    import json
+
+    from routing.observability import metrics
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", EMF_SERVICE)
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    capsys.readouterr()
+
+    def read() -> list[dict[str, Any]]:
+        metrics.flush_metrics(raise_on_empty_metrics=False)
+        return [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
+
+    return read
+
+
 @pytest.fixture
 def lambda_logs() -> Any:
     """Everything the shared Powertools logger writes (what Lambda would ship to CloudWatch), as a StringIO.

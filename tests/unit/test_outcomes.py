@@ -22,6 +22,7 @@ from routing.outcomes import (
     summarize,
     tally,
 )
+from tests.conftest import EMF_SERVICE
 from tests.outcome_events import (
     DECISION_TAGS,
     QUEUE_ID,
@@ -217,26 +218,6 @@ class Releases:
         self.released.append(contact_id)
 
 
-def _emf(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith('{"_aws"')]
-
-
-@pytest.fixture
-def emf(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    from routing.observability import metrics
-
-    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "trunkline-outcomes")
-    metrics.flush_metrics(raise_on_empty_metrics=False)
-    capsys.readouterr()
-
-    def read() -> list[dict[str, Any]]:
-        metrics.flush_metrics(raise_on_empty_metrics=False)
-        return _emf(capsys.readouterr().out)
-
-    return read
-
-
 def _named(blobs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     return [b for b in blobs if name in b]
 
@@ -253,7 +234,7 @@ def test_outcome_metrics_are_sent_once_per_contact_with_the_line_of_business(emf
     assert answered[0]["line_of_business"] == "cards"
     assert answered[0]["TimeToAnswer"] == [42.0]
     assert answered[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["line_of_business", "service"]]
-    assert answered[0]["service"] == "trunkline-outcomes"
+    assert answered[0]["service"] == EMF_SERVICE
     applied = sum(sum(b.get("OutcomeEventsApplied", [])) for b in blobs)
     stale = sum(sum(b.get("OutcomeEventsStale", [])) for b in blobs)
     assert (applied, stale) == (len(events), len(events))

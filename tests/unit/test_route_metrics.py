@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
-
-import pytest
 
 from routing.config_cache import ConfigCache
 from routing.data.config_store import InMemoryConfigStore
@@ -25,22 +22,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def emf(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    from routing.observability import metrics
-
-    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "trunkline-route")
-    metrics.flush_metrics(raise_on_empty_metrics=False)
-    capsys.readouterr()
-
-    def read() -> list[dict[str, Any]]:
-        metrics.flush_metrics(raise_on_empty_metrics=False)
-        return [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
-
-    return read
 
 
 def _service(document: dict[str, Any], clock: Clock, metrics_view: Any, store: Any = None) -> RouteService:
