@@ -33,6 +33,8 @@ DECISION_METRICS = ("DecisionRouted", "DecisionClosed", "DecisionEmergency", "De
 # ``CallbackRejected<Reason>`` for each refusal of ``routing.callback.CallbackStatus``.
 CALLBACK_REJECTIONS = ("InvalidNumber", "Anonymous", "NotAllowedCountry", "BlockedPrefix", "QueueFull", "NotOffered")
 FALLBACK_RATE_PERCENT = 20
+# Below this many decisions in 5 minutes a rate is noise (one fallback of two calls at night is 50 %).
+FALLBACK_MIN_DECISIONS = 20
 ROUTE_P99_MS = 500
 CONFIG_STALE_SECONDS = 300
 # Readable graphs, and well under CloudWatch's per-graph limit; a longer list is split across widgets.
@@ -241,14 +243,18 @@ class Observability(Construct):
     def _route_alarms(self, route: TrunklineFunction) -> None:
         five = Duration.minutes(5)
         decisions = {f"d{i}": _metric(name, ROUTE_SERVICE, period=five) for i, name in enumerate(DECISION_METRICS)}
+        total = " + ".join(f"FILL({d}, 0)" for d in decisions)
         self._alarm(
             "FallbackRate",
             "route-fallback-rate",
-            f"More than {FALLBACK_RATE_PERCENT}% of routing decisions in 5 minutes took a fallback (the chosen "
+            f"More than {FALLBACK_RATE_PERCENT}% of routing decisions in 5 minutes (at least {FALLBACK_MIN_DECISIONS} "
+            "decisions) took a fallback (the chosen "
             f"queue was closed, full or over its wait): callers land in fallback queues. Runbook: {RUNBOOK}, "
             "'Fallback rate'.",
+            # FILL: a status with no decision in the window has no datapoint, and one missing term would blank the
+            # whole sum (the alarm would then never fire). IF: no rate below FALLBACK_MIN_DECISIONS decisions.
             metric=cloudwatch.MathExpression(
-                expression=f"100 * fallback / ({' + '.join(decisions)})",
+                expression=f"IF(({total}) >= {FALLBACK_MIN_DECISIONS}, 100 * FILL(fallback, 0) / ({total}), 0)",
                 using_metrics={"fallback": _metric("Fallback", ROUTE_SERVICE, period=five), **decisions},
                 label="Fallback rate (%)",
                 period=five,
@@ -317,7 +323,8 @@ class Observability(Construct):
             )
 
         return cloudwatch.MathExpression(
-            expression=f"reads{n} + writes{n}",
+            # FILL: a table with throttled reads and no write at all has no WriteThrottleEvents datapoint.
+            expression=f"FILL(reads{n}, 0) + FILL(writes{n}, 0)",
             using_metrics={
                 f"reads{n}": event_metric("ReadThrottleEvents"),
                 f"writes{n}": event_metric("WriteThrottleEvents"),

@@ -278,8 +278,9 @@ def test_fallback_rate_alarm(dev_stacks: dict[str, Template], stack: str) -> Non
         assert metric["Namespace"] == "Trunkline"
         assert metric["Dimensions"] == {"service": "trunkline-route"}
         assert (metric["Stat"], metric["Period"]) == ("Sum", 300)
-    denominator = " + ".join(names[d] for d in decisions)
-    assert _expression(alarm) == f"100 * {names['Fallback']} / ({denominator})"
+    # Missing statuses count as 0 (one absent term would blank the sum), and below 20 decisions there is no rate.
+    total = " + ".join(f"FILL({names[d]}, 0)" for d in decisions)
+    assert _expression(alarm) == f"IF(({total}) >= 20, 100 * FILL({names['Fallback']}, 0) / ({total}), 0)"
     assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["EvaluationPeriods"]) == (
         20,
         "GreaterThanThreshold",
@@ -331,7 +332,7 @@ def test_every_table_of_the_stack_has_a_throttling_alarm(
             assert all(
                 set(m["Dimensions"]) == {"TableName"} and m["Namespace"] == "AWS/DynamoDB" for m in metrics.values()
             )
-            assert _expression(alarm) == " + ".join(metrics)
+            assert _expression(alarm) == " + ".join(f"FILL({m}, 0)" for m in metrics)
             assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
             assert {m["Period"] for m in metrics.values()} == {300}
             watched.append(table)
