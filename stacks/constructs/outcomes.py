@@ -3,6 +3,8 @@ log per region, with a dead-letter queue and its alarm (``docs/design/observabil
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
@@ -23,6 +25,10 @@ CALL_LOG_TTL_DAYS = 90
 IGNORED_EVENT_TYPES = ("CONTACT_DATA_UPDATED",)
 RETRY_ATTEMPTS = 2
 MAX_EVENT_AGE = Duration.hours(1)
+# A cap, so a burst of contact events can never take the account's Lambda concurrency from the route function
+# (the call path). 20 concurrent at ~20-40 ms per event is ~500+ events/s; a 25,000-agent centre at 15 contacts/s
+# sends ~90. Throttled async events wait in Lambda's queue and retry within MAX_EVENT_AGE; nothing is lost.
+RESERVED_CONCURRENCY = 20
 
 
 class Outcomes(Construct):
@@ -70,6 +76,9 @@ class Outcomes(Construct):
             log_retention_days=log_retention_days,
             removal_policy=removal_policy,
         )
+        cast(
+            lambda_.CfnFunction, self.function.function.node.default_child
+        ).reserved_concurrent_executions = RESERVED_CONCURRENCY
         self.table.grant_read_write_data(self.function.function)
         # A CALLBACK contact's ending releases the callback's de-duplication lock (a conditional delete).
         callback_table.grant_read_write_data(self.function.function)

@@ -133,6 +133,8 @@ def test_outcomes_function_settings_and_grants(dev_stacks: dict[str, Template], 
     props = fn["Properties"]
     assert props["FunctionName"] == "trunkline-dev-outcomes"
     assert props["Timeout"] == 30
+    # Capped, so an event burst cannot starve the route function of the account's concurrency.
+    assert props["ReservedConcurrentExecutions"] == 20
     env = props["Environment"]["Variables"]
     assert env["POWERTOOLS_SERVICE_NAME"] == "trunkline-outcomes"
     assert env["CALL_LOG_TTL_DAYS"] == "90"
