@@ -159,7 +159,7 @@ def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
     from routing.data.call_log_store import DynamoCallLogStore
     from routing.data.models import CallLogItem
     from routing.outcome_service import OutcomeService
-    from routing.outcomes import summarize
+    from routing.outcomes import summarize_all
     from trunkline.simulator.events import QueueOutcomeModel, contact_events, shuffle_and_duplicate
 
     store = DynamoCallLogStore("trunkline-call-log-demo", region="us-east-1")
@@ -180,15 +180,7 @@ def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
         results = Counter(outcomes_handler.lambda_handler(e, None)["result"] for e in delivered)
     finally:
         outcomes_handler.set_service(None)
-    logs = [summarize(r.contact_id, r.slots) for r in store.scan()]
-    by_id = {log.contact_id: log for log in logs}
-    # A callback contact carries no decision tags: it takes its parent's line of business, as the function does.
-    logs = [
-        summarize(log.contact_id, slots.slots, inherited_lob=by_id[log.previous_contact_id].line_of_business)
-        if log.is_callback and not log.line_of_business and log.previous_contact_id in by_id and slots is not None
-        else log
-        for log, slots in ((log, store.get(log.contact_id) if log.is_callback else None) for log in logs)
-    ]
+    logs = summarize_all({r.contact_id: r.slots for r in store.scan()})
     return OutcomeRun(len(delivered), dict(results), logs, len(released))
 
 

@@ -338,6 +338,19 @@ def summarize(contact_id: str, slots: Slots, *, inherited_lob: str = "") -> Call
     )
 
 
+def summarize_all(records: Mapping[str, Slots]) -> list[CallLog]:
+    """Call logs of many contacts (contact id → slots); a callback without its own tags takes its parent's line of
+    business, as the outcomes function does with one read (reports and the demo)."""
+    logs = {contact_id: summarize(contact_id, slots) for contact_id, slots in records.items()}
+    out = []
+    for contact_id, log in sorted(logs.items()):
+        parent = logs.get(log.previous_contact_id)
+        inherit = log.is_callback and not log.line_of_business and parent is not None and parent is not log
+        lob = parent.line_of_business if inherit and parent is not None else ""
+        out.append(summarize(contact_id, records[contact_id], inherited_lob=lob) if lob else log)
+    return out
+
+
 # -- outcome metrics and totals (the metrics and the demo summary share this) -----------------------------------
 
 COUNT_METRIC = {

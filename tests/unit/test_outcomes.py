@@ -20,6 +20,7 @@ from routing.outcomes import (
     outcome_metrics,
     parse_event,
     summarize,
+    summarize_all,
     tally,
 )
 from tests.conftest import EMF_SERVICE
@@ -355,3 +356,19 @@ def test_customer_first_callbacks_are_callbacks() -> None:
     log = summarize("cb-8", _slots([contact_event("DISCONNECTED", "cb-8", at=60, disconnected_at=60, **kw)]))
     assert log.is_callback
     assert log.outcome is Outcome.CALLBACK_FAILED
+
+
+def test_summarize_all_gives_an_untagged_callback_its_parents_line_of_business() -> None:
+    tags = {**DECISION_TAGS, "trunkline:lob": "fraud", "trunkline:callback": "requested"}
+    kw: dict[str, Any] = {"initiation_method": "CALLBACK", "previous_contact_id": "p-1", "queued_at": 100.0}
+    records = {
+        "p-1": _slots([contact_event("DISCONNECTED", "p-1", at=30, disconnected_at=30, tags=tags)]),
+        "cb-1": _slots([contact_event("DISCONNECTED", "cb-1", at=900, answered_at=600.0, disconnected_at=900, **kw)]),
+        "orphan": _slots(
+            [contact_event("DISCONNECTED", "orphan", at=9, disconnected_at=9, **{**kw, "previous_contact_id": "gone"})]
+        ),
+    }
+    logs = {log.contact_id: log for log in summarize_all(records)}
+    assert logs["cb-1"].line_of_business == "fraud"
+    assert logs["orphan"].line_of_business == ""  # its parent is unknown
+    assert tally(logs.values())["fraud"].count(Outcome.CALLBACK_COMPLETED) == 1
