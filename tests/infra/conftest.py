@@ -34,6 +34,14 @@ def environment(name: str) -> EnvironmentSettings:
     return EnvironmentSettings.from_context(cdk_context()["environments"], name)
 
 
+ACTIVE, DR = "Trunkline-dev-active", "Trunkline-dev-dr"
+# The dev environment's instance per stack, as cdk.json gives it.
+DEV_ARN = {
+    ACTIVE: "arn:aws:connect:us-east-1:111122223333:instance/5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10",
+    DR: "arn:aws:connect:us-west-2:111122223333:instance/5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10",
+}
+
+
 @pytest.fixture(scope="session")
 def dev_app_stacks() -> list[Any]:
     """The dev environment's RegionalStack objects (active + DR, both with a Connect instance)."""

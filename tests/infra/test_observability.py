@@ -11,7 +11,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from stacks.constructs.bundling import bake_config
-from tests.infra.conftest import ROOT, environment
+from tests.infra.conftest import ACTIVE, DEV_ARN, DR, ROOT, environment
 from tests.infra.queries import (
     actions,
     alarms,
@@ -23,11 +23,6 @@ from tests.infra.queries import (
     role_statements,
 )
 
-ACTIVE, DR = "Trunkline-dev-active", "Trunkline-dev-dr"
-DEV_ARN = {
-    ACTIVE: "arn:aws:connect:us-east-1:111122223333:instance/5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10",
-    DR: "arn:aws:connect:us-west-2:111122223333:instance/5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10",
-}
 OUTCOMES = "outcomes.handler.lambda_handler"
 CALLBACK = "callback.handler.lambda_handler"
 STACKS = [ACTIVE, DR]

@@ -15,14 +15,9 @@ from aws_cdk.assertions import Template
 
 from stacks.app_builder import build_app
 from stacks.constructs.bundling import RUNTIME, bake_config
-from tests.infra.conftest import ROOT, cdk_context, environment
+from tests.infra.conftest import ACTIVE, DEV_ARN, DR, ROOT, cdk_context, environment
 from tests.infra.queries import TOKEN_LEFT, actions, alias_of, function, refs, role_statements
 
-ACTIVE, DR = "Trunkline-dev-active", "Trunkline-dev-dr"
-DEV_ARN = {
-    ACTIVE: "arn:aws:connect:us-east-1:111122223333:instance/5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10",
-    DR: "arn:aws:connect:us-west-2:111122223333:instance/5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10",
-}
 ROUTE = "route.handler.lambda_handler"
 CALLBACK = "callback.handler.lambda_handler"
 PUBLISHER = "config_publisher.handler.lambda_handler"
