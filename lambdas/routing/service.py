@@ -69,9 +69,8 @@ class RouteService:
 
     def _observe_freshness(self, decision: RoutingDecision, reply: dict[str, str]) -> None:
         """How old the config and the live metrics this decision used are (the staleness alarms watch these)."""
-        staleness = getattr(self._cache, "staleness_seconds", None)
-        value = staleness() if callable(staleness) else None
-        if isinstance(value, int | float):
+        value = self._cache.staleness_seconds()
+        if value is not None:
             metrics.add_metric(name="ConfigStalenessSeconds", unit=MetricUnit.Seconds, value=round(value, 3))
         published = self._published_epoch(decision)
         if published is not None:

@@ -38,6 +38,9 @@ class StaticCache:
             raise self.error
         return self.compiled, self.source
 
+    def staleness_seconds(self) -> float | None:
+        return None
+
 
 def service_with(
     cache: Any, *, metrics: Any = None, instance_arn: str = "", default_queue_id: str = "dq-1"
