@@ -75,7 +75,12 @@ def _callback_document(**overrides: Any) -> dict[str, Any]:
         {
             "Identifier": "AskNumber",
             "Type": "GetParticipantInput",
-            "Parameters": {"Text": "Enter your number", "StoreInput": "True", "InputTimeLimitSeconds": "8"},
+            "Parameters": {
+                "Text": "Enter your number",
+                "StoreInput": "True",
+                "InputTimeLimitSeconds": "8",
+                "InputValidation": {"PhoneNumberValidation": {"NumberFormat": "E164"}},
+            },
             "Transitions": {
                 "NextAction": "SetNumber",
                 "Errors": [{"NextAction": "Bye", "ErrorType": "NoMatchingError"}],
@@ -135,6 +140,7 @@ def test_static_callback_number_and_missing_callback_errors_are_reported() -> No
 def test_a_menu_needs_its_conditions_and_errors() -> None:
     document = _callback_document()
     document["Actions"][0]["Parameters"]["StoreInput"] = "False"
+    del document["Actions"][0]["Parameters"]["InputValidation"]
     issues = [str(i) for i in lint_flow(document, name="cb")]
     assert any("needs Conditions" in i for i in issues)
     assert any("must handle InputTimeLimitExceeded" in i for i in issues)
