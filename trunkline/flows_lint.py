@@ -62,8 +62,10 @@ def lint_file(path: Path, *, flow_type: str | None, policy: str, max_lambda_seco
 
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         return [f"{path}: -: error [file] cannot read it: {exc.strerror or exc}"], 1
+    except UnicodeDecodeError as exc:
+        return [f"{path}: -: error [file] not UTF-8 text: {exc.reason}"], 1
     except ValueError as exc:
         return [f"{path}: -: error [file] not JSON: {exc}"], 1
     ours = _trunkline_metadata(document)
