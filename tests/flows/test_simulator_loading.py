@@ -10,6 +10,8 @@ import pytest
 from flow_scenarios import FLOWS_DIR, TOKENS
 
 from trunkline.simulator import (
+    Contact,
+    EndReason,
     FlowLoadError,
     FlowSimulator,
     find_tokens,
@@ -144,3 +146,55 @@ def test_a_menu_needs_its_conditions_and_errors() -> None:
     issues = [str(i) for i in lint_flow(document, name="cb")]
     assert any("needs Conditions" in i for i in issues)
     assert any("must handle InputTimeLimitExceeded" in i for i in issues)
+
+
+# ---------------------------------------------------------------- real flows (tests/flows/fixtures/real)
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+QUEUE = "arn:aws:connect:us-east-1:111122223333:instance/5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10/queue/q1"
+
+
+def _load_real(path: Path) -> Any:
+    # placeholders (cdk-constructs uses %Token%s like ours) are filled, as the deploying project would
+    tokens = {t: f"{QUEUE}-{t}" for t in find_tokens(json.loads(path.read_text(encoding="utf-8")))}
+    return load_flow(path, tokens or None)
+
+
+@pytest.mark.parametrize("path", sorted(REAL.glob("*.json")), ids=lambda p: p.stem)
+def test_the_loader_takes_every_real_flow_the_lint_accepts(path: Path) -> None:
+    assert not [i for i in lint_flow(json.loads(path.read_text()), name=path.stem, policy=False) if i.is_error]
+    flow = _load_real(path)
+    assert flow.start_action in flow.actions
+    assert len(flow.actions) == len(json.loads(path.read_text())["Actions"])
+
+
+@pytest.mark.parametrize(
+    ("stem", "queue_name"),
+    [("voicemail-express_VMXInQueueAgentWhisper", "Sales"), ("gitlab-cicd_acme_agent_whisper_AUTO", "Sales")],
+)
+def test_the_simulator_runs_a_real_whisper_flow(stem: str, queue_name: str) -> None:
+    # Given a real agent whisper flow whose action types the simulator models (a Compare on an attribute, a prompt
+    # naming the queue, EndFlowExecution; the voicemail-express one has NoMatchingError on its attribute update)
+    flow = _load_real(REAL / f"{stem}.json")
+    sim = FlowSimulator({flow.name: flow})
+    # When an agent hears it for a contact in queue Sales
+    result = sim.run(flow.name, Contact(queue_arn=QUEUE, queue_name=queue_name, attributes={"vmx3_flag": "1"}))
+    # Then the queue name is played and the whisper ends (the contact goes on to the agent)
+    assert result.message_texts == [queue_name]
+    assert result.end_reason is EndReason.FLOW_ENDED
+
+
+def test_the_simulator_runs_a_real_menu_flow() -> None:
+    # Given the rules-engine's DTMF menu flow (menus, store-less input, Lambda calls without ResponseValidation)
+    flow = _load_real(REAL / "rules-engine_RulesEngineDTMFMenu.json")
+    functions = {
+        str(a["Parameters"]["LambdaFunctionARN"]): (lambda _e, _c: {})
+        for a in flow.actions.values()
+        if a["Type"] == "InvokeLambdaFunction"
+    }
+    sim = FlowSimulator({flow.name: flow}, lambdas=functions)
+    # When a caller arrives with no rule state (the flow's own error path)
+    result = sim.run(flow.name, Contact())
+    # Then the simulator walks it to an ending, taking only branches the flow declares
+    assert result.end_reason is EndReason.DISCONNECTED
+    assert result.path[-1].endswith(":Disconnected")
