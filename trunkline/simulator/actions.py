@@ -93,6 +93,7 @@ FLOW_TYPES: Final = frozenset(
         "CAMPAIGN",
     }
 )
+STORE_INPUT: Final = "GetParticipantInput (StoreInput True)"
 _INBOUND_AND_TRANSFER: Final = frozenset({"CONTACT_FLOW", "AGENT_TRANSFER", "QUEUE_TRANSFER"})
 _HOLD: Final = frozenset({"CUSTOMER_HOLD", "AGENT_HOLD"})
 _WHISPER: Final = frozenset({"CUSTOMER_WHISPER", "AGENT_WHISPER", "OUTBOUND_WHISPER"})
@@ -111,15 +112,19 @@ ALLOWED_FLOW_TYPES: Final[Mapping[str, frozenset[str]]] = {
     "EndFlowExecution": _WHISPER | {"CUSTOMER_QUEUE"},
     "MessageParticipantIteratively": _HOLD | {"CUSTOMER_QUEUE"},
     "UpdateContactMediaStreamingBehavior": FLOW_TYPES - _HOLD - {"CAMPAIGN"},
+    "DisconnectParticipant": _INBOUND_AND_TRANSFER | {"CUSTOMER_QUEUE"},
+    # the "Store customer input" block's page (flow types of the block, not of GetParticipantInput as a whole)
+    STORE_INPUT: _INBOUND_AND_TRANSFER | {"CUSTOMER_QUEUE"},
 }
 
 
-def flow_type_problem(action_type: str, flow_type: str) -> str | None:
-    """Why ``action_type`` cannot appear in a flow of ``flow_type``, or None when it can (or we cannot tell)."""
-    allowed = ALLOWED_FLOW_TYPES.get(action_type)
+def flow_type_problem(action: Mapping[str, Any], flow_type: str) -> str | None:
+    """Why ``action`` cannot appear in a flow of ``flow_type``, or None when it can (or we cannot tell)."""
+    kind = STORE_INPUT if action.get("Type") == "GetParticipantInput" and stores_input(action) else action.get("Type")
+    allowed = ALLOWED_FLOW_TYPES.get(str(kind))
     if allowed is None or flow_type == "CAMPAIGN" or flow_type in allowed:
         return None
-    return f"{action_type} is not supported in {flow_type} flows (only in {', '.join(sorted(allowed))})"
+    return f"{kind} is not supported in {flow_type} flows (only in {', '.join(sorted(allowed))})"
 
 
 def phone_validation(action: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -139,7 +139,7 @@ def check_action(
 ) -> None:
     """Connect's rules for one action: transitions for every type, parameters for the types the simulator models."""
     action_type = str(action.get("Type"))
-    if flow_type and (problem := flow_type_problem(action_type, flow_type)):
+    if flow_type and (problem := flow_type_problem(action, flow_type)):
         out.connect(identifier, problem)
     _check_targets(identifier, action, by_id, out)
     spec = ACTION_SPECS.get(action_type)
