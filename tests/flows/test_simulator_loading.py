@@ -12,8 +12,10 @@ from flow_scenarios import FLOWS_DIR, TOKENS
 from trunkline.simulator import (
     Contact,
     EndReason,
+    Flow,
     FlowLoadError,
     FlowSimulator,
+    ScriptedInput,
     find_tokens,
     lint_flow,
     load_flow,
@@ -198,3 +200,58 @@ def test_the_simulator_runs_a_real_menu_flow() -> None:
     # Then the simulator walks it to an ending, taking only branches the flow declares
     assert result.end_reason is EndReason.DISCONNECTED
     assert result.path[-1].endswith(":Disconnected")
+
+
+# ---------------------------------------------------------------- store mode: every validation the lint accepts runs
+
+
+def _store_flow(validation: dict[str, Any], *, invalid_branch: bool) -> Any:
+    errors = [{"NextAction": "Failed", "ErrorType": "NoMatchingError"}]
+    if invalid_branch:
+        errors.append({"NextAction": "Invalid", "ErrorType": "InvalidPhoneNumber"})
+    actions = [
+        {
+            "Identifier": "Ask",
+            "Type": "GetParticipantInput",
+            "Parameters": {"Text": "Number?", "StoreInput": "True", "InputValidation": validation},
+            "Transitions": {"NextAction": "Stored", "Errors": errors},
+        },
+        *(
+            {"Identifier": name, "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}
+            for name in ("Stored", "Failed", "Invalid")
+        ),
+    ]
+    document = {"Version": "2019-10-30", "StartAction": "Ask", "Metadata": {}, "Actions": actions}
+    assert not [i for i in lint_flow(document, name="s", policy=False) if i.is_error]
+    return FlowSimulator([Flow.from_document("s", document)])
+
+
+@pytest.mark.parametrize(
+    ("validation", "invalid_branch", "digits", "ended_at", "stored"),
+    [
+        ({"CustomValidation": {"MaximumLength": "4"}}, False, "1234#", "Stored", "1234"),
+        ({"CustomValidation": {"MaximumLength": "4"}}, False, "12345#", "Failed", None),
+        (
+            {"PhoneNumberValidation": {"NumberFormat": "Local", "CountryCode": "AU"}},
+            True,
+            "0298765432#",
+            "Stored",
+            "+61298765432",
+        ),
+        ({"PhoneNumberValidation": {"NumberFormat": "Local", "CountryCode": "AU"}}, True, "12#", "Invalid", None),
+        ({"PhoneNumberValidation": {"NumberFormat": "Local", "CountryCode": "AU"}}, False, "12#", "Failed", None),
+        ({"PhoneNumberValidation": {"NumberFormat": "Local", "CountryCode": "US"}}, True, "555#", "Invalid", None),
+        ({"PhoneNumberValidation": {"NumberFormat": "E164"}}, True, "+12065550123#", "Stored", "+12065550123"),
+    ],
+    ids=["custom-ok", "custom-long", "au-ok", "au-invalid-branch", "au-invalid-no-branch", "us-invalid-branch", "e164"],
+)
+def test_store_mode_runs_every_validation_the_lint_accepts(
+    validation: dict[str, Any], invalid_branch: bool, digits: str, ended_at: str, stored: str | None
+) -> None:
+    # Given a store-mode input with a validation Connect accepts (custom length, any country, E.164)
+    sim = _store_flow(validation, invalid_branch=invalid_branch)
+    # When the caller keys the digits
+    result = sim.run("s", Contact(inputs=[ScriptedInput.dtmf(digits)]))
+    # Then a valid input is stored and an invalid one takes InvalidPhoneNumber when declared, else NoMatchingError
+    assert result.ended_at == ended_at, result.describe()
+    assert result.stored_customer_input == stored
