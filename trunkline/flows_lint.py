@@ -66,7 +66,7 @@ def lint_file(path: Path, *, flow_type: str | None, policy: str, max_lambda_seco
         return [f"{path}: -: error [file] cannot read it: {exc.strerror or exc}"], 1
     except UnicodeDecodeError as exc:
         return [f"{path}: -: error [file] not UTF-8 text: {exc.reason}"], 1
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested deeper than Python parses
         return [f"{path}: -: error [file] not JSON: {exc}"], 1
     ours = _trunkline_metadata(document)
     with_policy = policy == "on" or (policy == "auto" and ours is not None)

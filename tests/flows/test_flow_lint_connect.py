@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from trunkline.simulator import FlowIssue, lint_flow
+from trunkline.simulator import ACTION_SPECS, FlowIssue, lint_flow
 
 Action = dict[str, Any]
 PHONE = {"PhoneNumberValidation": {"NumberFormat": "Local", "CountryCode": "US"}}
@@ -288,3 +290,68 @@ def test_a_finding_prints_file_action_severity_and_rule_set() -> None:
     issue = FlowIssue("flows/x.json", "Ask", "StoreInput True requires InputValidation")
     assert str(issue) == "flows/x.json: Ask: error [connect] StoreInput True requires InputValidation"
     assert str(FlowIssue("x.json", "", "m", "warning", "trunkline")) == "x.json: -: warning [trunkline] m"
+
+
+# ---------------------------------------------------------------- any JSON: findings, never a traceback
+
+_SCALAR = st.none() | st.booleans() | st.integers() | st.text(max_size=4)
+_JSON = st.recursive(
+    _SCALAR,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)
+_TARGET = st.sampled_from(["A", "B", "End", "Nope"]) | _JSON
+_BRANCH = st.fixed_dictionaries(
+    {},
+    optional={
+        "NextAction": _TARGET,
+        "ErrorType": st.sampled_from(["NoMatchingError", "InvalidPhoneNumber", "InputTimeLimitExceeded"]) | _JSON,
+        "Condition": st.fixed_dictionaries({}, optional={"Operator": st.just("Equals") | _JSON, "Operands": _JSON})
+        | _JSON,
+    },
+)
+_PARAMS = st.dictionaries(
+    st.sampled_from(
+        [
+            *("StoreInput", "InputValidation", "Text", "Tags", "Attributes", "FlowAttributes", "QueuePriority"),
+            *("QueueId", "InvocationTimeLimitSeconds", "ResponseValidation", "ComparisonValue", "CallbackNumber"),
+        ]
+    ),
+    st.sampled_from(["True", "False", "3", "$.Channel", "%Tok%"]) | _JSON,
+    max_size=4,
+)
+_ACTION = st.fixed_dictionaries(
+    {},
+    optional={
+        "Identifier": st.sampled_from(["A", "B", "End"]) | _JSON,
+        "Type": st.sampled_from([*ACTION_SPECS, "Loop", "ShowView"]) | _JSON,
+        "Parameters": _PARAMS | _JSON,
+        "Transitions": st.fixed_dictionaries(
+            {},
+            optional={
+                "NextAction": _TARGET,
+                "Errors": st.lists(_BRANCH, max_size=3) | _JSON,
+                "Conditions": st.lists(_BRANCH, max_size=3) | _JSON,
+            },
+        )
+        | _JSON,
+    },
+)
+_DOCUMENT = (
+    st.fixed_dictionaries(
+        {
+            "Version": st.just("2019-10-30") | _JSON,
+            "StartAction": _TARGET,
+            "Actions": st.lists(_ACTION, max_size=5) | _JSON,
+        },
+        optional={"Metadata": _JSON},
+    )
+    | _JSON
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=_DOCUMENT, policy=st.booleans(), flow_type=st.sampled_from([None, "CONTACT_FLOW", "AGENT_WHISPER"]))
+def test_lint_reports_findings_on_any_json_and_never_raises(document: Any, policy: bool, flow_type: str | None) -> None:
+    issues = lint_flow(document, name="f", policy=policy, flow_type=flow_type)
+    assert all(isinstance(str(i), str) for i in issues)

@@ -161,8 +161,21 @@ def tag_key_problem(key: str) -> str | None:
     return None
 
 
-def condition_label(condition: Mapping[str, Any]) -> str:
+def transition_list(transitions: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    """The ``Conditions`` / ``Errors`` entries that are objects (a malformed list is reported by the lint)."""
+    entries = transitions.get(key)
+    return [e for e in entries if isinstance(e, Mapping)] if isinstance(entries, list) else []
+
+
+def _target(entry: Mapping[str, Any]) -> str | None:
+    target = entry.get("NextAction")
+    return target if isinstance(target, str) else None
+
+
+def condition_label(condition: object) -> str:
     """``Equals:ROUTED`` for ``{"Operator": "Equals", "Operands": ["ROUTED"]}``."""
+    if not isinstance(condition, Mapping):
+        return "?:?"
     operands = condition.get("Operands")
     values = "|".join(str(o) for o in operands) if isinstance(operands, list) else "?"
     return f"{condition.get('Operator', '?')}:{values}"
@@ -198,12 +211,12 @@ def declared_branches(action: Mapping[str, Any]) -> dict[str, str | None]:
     if _uses_next(action, spec) and isinstance(nxt, str) and nxt:
         branches[NEXT] = nxt
     if spec.conditions:
-        for cond in transitions.get("Conditions") or []:
-            if isinstance(cond, Mapping) and isinstance(cond.get("Condition"), Mapping):
-                branches[condition_label(cond["Condition"])] = cond.get("NextAction")
-    for err in transitions.get("Errors") or []:
-        if isinstance(err, Mapping) and err.get("ErrorType") in spec.errors:
-            branches[str(err["ErrorType"])] = err.get("NextAction")
+        for cond in transition_list(transitions, "Conditions"):
+            if isinstance(cond.get("Condition"), Mapping):
+                branches[condition_label(cond["Condition"])] = _target(cond)
+    for err in transition_list(transitions, "Errors"):
+        if isinstance(err.get("ErrorType"), str) and err["ErrorType"] in spec.errors:
+            branches[err["ErrorType"]] = _target(err)
     return branches
 
 
@@ -212,8 +225,7 @@ def error_target(action: Mapping[str, Any], error_type: str) -> str | None:
     transitions = action.get("Transitions")
     if not isinstance(transitions, Mapping):
         return None
-    for err in transitions.get("Errors") or []:
-        if isinstance(err, Mapping) and err.get("ErrorType") == error_type:
-            target = err.get("NextAction")
-            return target if isinstance(target, str) else None
+    for err in transition_list(transitions, "Errors"):
+        if err.get("ErrorType") == error_type:
+            return _target(err)
     return None

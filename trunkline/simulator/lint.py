@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from trunkline.simulator import lint_connect, lint_policy
-from trunkline.simulator.actions import ACTION_SPECS, declared_branches
+from trunkline.simulator.actions import ACTION_SPECS, declared_branches, transition_list
 from trunkline.simulator.findings import Findings, FlowIssue
 from trunkline.simulator.flow import Flow
 from trunkline.simulator.lint_connect import FLOW_LANGUAGE_VERSION, MAX_ACTIONS, transitions_of
@@ -56,13 +56,11 @@ def lint_flow(
     return out.issues
 
 
-def _all_targets(action: Mapping[str, Any]) -> set[Any]:
+def _all_targets(action: Mapping[str, Any]) -> set[str]:
     """Every target an action of a type the simulator does not model may continue to."""
     transitions = transitions_of(action)
-    targets = {transitions.get("NextAction")}
-    for key in ("Conditions", "Errors"):
-        targets |= {t.get("NextAction") for t in transitions.get(key) or [] if isinstance(t, Mapping)}
-    return targets
+    entries = [transitions, *transition_list(transitions, "Conditions"), *transition_list(transitions, "Errors")]
+    return {t for e in entries if isinstance(t := e.get("NextAction"), str)}
 
 
 def _lint_graph(by_id: Mapping[str, Mapping[str, Any]], start: str, out: Findings, *, policy: bool) -> None:
@@ -70,11 +68,11 @@ def _lint_graph(by_id: Mapping[str, Mapping[str, Any]], start: str, out: Finding
     ends: set[str] = set()
     for identifier, action in by_id.items():
         if str(action.get("Type")) in ACTION_SPECS:
-            targets: set[Any] = set(declared_branches(action).values())
+            targets: set[str | None] = set(declared_branches(action).values())
             if None in targets:
                 ends.add(identifier)
         else:  # not modeled: follow whatever it declares, and assume it may end the contact
-            targets = _all_targets(action)
+            targets = set(_all_targets(action))
             ends.add(identifier)
         successors[identifier] = {t for t in targets if isinstance(t, str) and t in by_id}
     reachable = {start}

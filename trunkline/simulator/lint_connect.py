@@ -23,6 +23,7 @@ from trunkline.simulator.actions import (
     phone_validation,
     stores_input,
     tag_key_problem,
+    transition_list,
 )
 from trunkline.simulator.findings import Findings
 from trunkline.simulator.flow import TOKEN
@@ -89,12 +90,12 @@ def transitions_of(action: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def conditions_of(action: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The action's condition transitions."""
-    return [c for c in transitions_of(action).get("Conditions") or [] if isinstance(c, Mapping)]
+    return transition_list(transitions_of(action), "Conditions")
 
 
 def error_types_of(action: Mapping[str, Any]) -> list[str]:
     """The ErrorType of each declared error transition, in order."""
-    return [str(e.get("ErrorType")) for e in transitions_of(action).get("Errors") or [] if isinstance(e, Mapping)]
+    return [str(e.get("ErrorType")) for e in transition_list(transitions_of(action), "Errors")]
 
 
 def check_document(document: Mapping[str, Any], out: Findings) -> dict[str, Mapping[str, Any]] | None:
@@ -185,23 +186,28 @@ def _check_targets(identifier: str, action: Mapping[str, Any], by_id: Mapping[st
         out.connect(identifier, "Transitions must be an object")
         return
     nxt = transitions.get("NextAction")
-    if nxt is not None and nxt not in by_id:
+    if nxt is not None and not _exists(nxt, by_id):
         out.connect(identifier, f"NextAction {nxt!r} does not exist")
+    for key in ("Errors", "Conditions"):
+        entries = transitions.get(key)
+        if entries is not None and not (isinstance(entries, list) and all(isinstance(e, Mapping) for e in entries)):
+            out.connect(identifier, f"Transitions.{key} must be a list of objects, got {entries!r}")
     seen: set[str] = set()
-    for err in transitions.get("Errors") or []:
-        error_type = str(err.get("ErrorType")) if isinstance(err, Mapping) else "?"
+    for err in transition_list(transitions, "Errors"):
+        error_type = str(err.get("ErrorType"))
         if error_type in seen:
             out.connect(identifier, f"error type {error_type!r} declared twice")
         seen.add(error_type)
-        if not isinstance(err, Mapping) or err.get("NextAction") not in by_id:
-            target = err.get("NextAction") if isinstance(err, Mapping) else None
-            out.connect(identifier, f"{error_type} goes to {target!r}, which does not exist")
-    for cond in transitions.get("Conditions") or []:
-        condition = cond.get("Condition") if isinstance(cond, Mapping) else None
-        label = condition_label(condition) if isinstance(condition, Mapping) else "?"
-        if not isinstance(cond, Mapping) or cond.get("NextAction") not in by_id:
-            target = cond.get("NextAction") if isinstance(cond, Mapping) else None
-            out.connect(identifier, f"condition {label} goes to {target!r}, which does not exist")
+        if not _exists(err.get("NextAction"), by_id):
+            out.connect(identifier, f"{error_type} goes to {err.get('NextAction')!r}, which does not exist")
+    for cond in transition_list(transitions, "Conditions"):
+        if not _exists(cond.get("NextAction"), by_id):
+            label = condition_label(cond.get("Condition"))
+            out.connect(identifier, f"condition {label} goes to {cond.get('NextAction')!r}, which does not exist")
+
+
+def _exists(target: object, by_id: Mapping[str, Any]) -> bool:
+    return isinstance(target, str) and target in by_id
 
 
 def _check_strings(identifier: str, value: Any, path: str, out: Findings) -> None:
@@ -224,7 +230,7 @@ def _check_conditions(identifier: str, conditions: list[Mapping[str, Any]], out:
             out.connect(identifier, "a condition without a Condition object")
             continue
         operator, operands = condition.get("Operator"), condition.get("Operands")
-        if operator not in OPERATORS:
+        if not isinstance(operator, str) or operator not in OPERATORS:
             out.connect(identifier, f"unknown condition operator {operator!r}")
         if not isinstance(operands, list) or not operands or not all(isinstance(o, str) for o in operands):
             out.connect(identifier, f"condition Operands must be a non-empty list of strings, got {operands!r}")
@@ -268,7 +274,7 @@ def _invoke_lambda(c: _Check) -> None:
         _static_in_range(c, "InvocationTimeLimitSeconds", 1, MAX_LAMBDA_SECONDS)
     validation = c.params.get("ResponseValidation")  # absent: STRING_MAP
     if validation is not None and (
-        not isinstance(validation, Mapping) or validation.get("ResponseType") not in RESPONSE_TYPES
+        not isinstance(validation, Mapping) or str(validation.get("ResponseType")) not in RESPONSE_TYPES
     ):
         c.error(f"ResponseValidation.ResponseType must be STRING_MAP or JSON, got {validation!r}")
 
