@@ -72,13 +72,16 @@ def lint_file(path: Path, *, flow_type: str | None, policy: str, max_lambda_seco
     with_policy = policy == "on" or (policy == "auto" and ours is not None)
     if flow_type is None and ours is not None and isinstance(ours.get("flowType"), str):
         flow_type = ours["flowType"]
-    issues = lint_flow(
-        document,
-        name=str(path),
-        flow_type=flow_type,
-        policy=with_policy,
-        max_invoke_timeout_seconds=max_lambda_seconds,
-    )
+    try:
+        issues = lint_flow(
+            document,
+            name=str(path),
+            flow_type=flow_type,
+            policy=with_policy,
+            max_invoke_timeout_seconds=max_lambda_seconds,
+        )
+    except RecursionError:  # parseable, but nested deeper than the checks walk
+        return [f"{path}: -: error [file] JSON nested too deeply to check"], 1
     return [str(i) for i in issues], sum(i.is_error for i in issues)
 
 
