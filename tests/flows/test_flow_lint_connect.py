@@ -355,3 +355,10 @@ _DOCUMENT = (
 def test_lint_reports_findings_on_any_json_and_never_raises(document: Any, policy: bool, flow_type: str | None) -> None:
     issues = lint_flow(document, name="f", policy=policy, flow_type=flow_type)
     assert all(isinstance(str(i), str) for i in issues)
+
+
+def test_an_unreachable_action_is_a_warning_by_connect_rules_and_an_error_by_policy() -> None:
+    document = doc(act("A", "TagContact", {"Tags": {"k": "v"}}), act("Orphan", "TagContact", {"Tags": {"k": "v"}}))
+    assert [(i.identifier, i.severity, i.source) for i in lint(document)] == [("Orphan", "warning", "connect")]
+    strict = [(i.identifier, i.severity, i.source) for i in lint_flow(document, name="f", policy=True)]
+    assert strict == [("Orphan", "error", "trunkline")]

@@ -83,8 +83,11 @@ def _lint_graph(by_id: Mapping[str, Mapping[str, Any]], start: str, out: Finding
                 reachable.add(nxt)
                 queue.append(nxt)
     for identifier in by_id:
-        if identifier not in reachable:
-            out.warn(identifier, "unreachable from StartAction")
+        if identifier not in reachable:  # Connect's rule is undocumented: a warning, an error for our own flows
+            if policy:
+                out.policy(identifier, "unreachable from StartAction")
+            else:
+                out.warn(identifier, "unreachable from StartAction")
     if not policy:
         return
     # an action from which no ending action can be reached is stuck in a cycle (or dead-ends)
