@@ -247,7 +247,7 @@ def _add_flows_parser(sub: Any) -> None:
     """``flows …``: commands on contact-flow (flow-language) files."""
     from trunkline.flows_lint import add_lint_parser
 
-    p = sub.add_parser("flows", help="commands on contact-flow files (lint)")
+    p = sub.add_parser("flows", help="commands on contact-flow (flow-language) files")
     flows_sub = p.add_subparsers(dest="flows_command", required=True)
     add_lint_parser(flows_sub)
 
