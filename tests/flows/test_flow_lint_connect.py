@@ -350,7 +350,7 @@ _DOCUMENT = (
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=_DOCUMENT, policy=st.booleans(), flow_type=st.sampled_from([None, "CONTACT_FLOW", "AGENT_WHISPER"]))
 def test_lint_reports_findings_on_any_json_and_never_raises(document: Any, policy: bool, flow_type: str | None) -> None:
     issues = lint_flow(document, name="f", policy=policy, flow_type=flow_type)
