@@ -1,4 +1,4 @@
-"""The ``trunkline`` CLI: validate, publish, rollback, versions, diff, audit, invoke route, demo.
+"""The ``trunkline`` CLI: validate, publish, rollback, versions, diff, audit, invoke route, demo, flows lint.
 
 By default it works on the embedded store (moto, state kept in ``.trunkline/``); ``--store aws --table NAME``
 uses a real table with the usual AWS settings (``AWS_PROFILE``, ``AWS_REGION``, ``AWS_ENDPOINT_URL``).
@@ -239,7 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trace", nargs="?", const="first", default=None, help="print one contact's block-by-block path")
     p.add_argument("--seed", type=int, default=11)
     p.set_defaults(func=cmd_demo)
+    _add_flows_parser(sub)
     return parser
+
+
+def _add_flows_parser(sub: Any) -> None:
+    """``flows …``: commands on contact-flow (flow-language) files."""
+    from trunkline.flows_lint import add_lint_parser
+
+    p = sub.add_parser("flows", help="commands on contact-flow (flow-language) files")
+    flows_sub = p.add_subparsers(dest="flows_command", required=True)
+    add_lint_parser(flows_sub)
 
 
 class _Stderr:

@@ -164,6 +164,19 @@ _HANDLERS: dict[str, str] = {
 }
 
 
+def _local_number(value: str, country: str, invalid: str) -> str:
+    """A number keyed in the national format of ``country``, as E.164; ``_BranchError(invalid)`` if it is not one."""
+    import phonenumbers  # only flows validating non-NANP local numbers need it
+
+    try:
+        number = phonenumbers.parse(value, country)
+    except phonenumbers.NumberParseException as exc:
+        raise _BranchError(invalid, f"input is not a {country} number") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise _BranchError(invalid, f"input is not a valid {country} number")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
 class FlowSimulator:
     """Runs simulated contacts through a set of flows.
 
@@ -681,19 +694,29 @@ class FlowSimulator:
         validation = params.get("InputValidation")
         if not isinstance(validation, Mapping):
             return value
+        custom = validation.get("CustomValidation")
+        if isinstance(custom, Mapping):  # the lint accepts it, so the simulator runs it: longer input is an error
+            limit = self._static_int(run, action, custom, "MaximumLength", low=1, high=2**31 - 1)
+            if len(value) > limit:
+                raise _BranchError("NoMatchingError", f"input longer than MaximumLength {limit}")
+            return value
         phone = validation.get("PhoneNumberValidation")
         if not isinstance(phone, Mapping):
-            raise SimulationError(f"{self._where(run, action)}: only PhoneNumberValidation is simulated")
+            raise SimulationError(f"{self._where(run, action)}: InputValidation {dict(validation)!r} is not simulated")
+        # a declared InvalidPhoneNumber branch takes an invalid number (Connect accepts it with phone validation)
+        invalid = "InvalidPhoneNumber" if error_target(action, "InvalidPhoneNumber") else "NoMatchingError"
         number_format = phone.get("NumberFormat")
         if number_format == "E164":
             if not _E164.match(value):
-                raise _BranchError("NoMatchingError", "input is not an E.164 number")
+                raise _BranchError(invalid, "input is not an E.164 number")
             return value
         if number_format == "Local" and phone.get("CountryCode") in ("US", "CA"):
             digits = value[1:] if len(value) == 11 and value.startswith("1") else value
             if not (len(digits) == 10 and digits.isdigit()):
-                raise _BranchError("NoMatchingError", "input is not a 10-digit NANP number")
+                raise _BranchError(invalid, "input is not a 10-digit NANP number")
             return f"+1{digits}"
+        if number_format == "Local" and isinstance(phone.get("CountryCode"), str):
+            return _local_number(value, str(phone["CountryCode"]), invalid)
         raise SimulationError(f"{self._where(run, action)}: PhoneNumberValidation {dict(phone)!r} is not simulated")
 
     def _update_contact_callback_number(self, step: _Step) -> _Outcome:
