@@ -44,20 +44,27 @@ ACTION_SPECS: Final[Mapping[str, ActionSpec]] = {
     "InvokeLambdaFunction": _spec(("NoMatchingError",)),
     "Compare": _spec(("NoMatchingCondition",), conditions=True, uses_next=False),
     "UpdateContactAttributes": _spec(("NoMatchingError",)),
-    "UpdateFlowAttributes": _spec(),
+    # Console exports give UpdateFlowAttributes and TagContact a NoMatchingError branch and Connect accepts it
+    # (voicemail-express VMXDefaultGuidedTaskFlow, flow-language-facts.md), although the reference lists no errors.
+    "UpdateFlowAttributes": _spec(("NoMatchingError",)),
     "UpdateContactTargetQueue": _spec(("NoMatchingError",)),
     "TransferContactToQueue": _spec(("QueueAtCapacity", "NoMatchingError"), uses_next=False, terminal=TRANSFERRED),
     "UpdateContactRoutingBehavior": _spec(),
     "CheckHoursOfOperation": _spec(("NoMatchingError",), conditions=True, uses_next=False),
     "MessageParticipant": _spec(("NoMatchingError",)),
-    "GetParticipantInput": _spec(("InputTimeLimitExceeded", "NoMatchingCondition", "NoMatchingError"), conditions=True),
+    "GetParticipantInput": _spec(
+        ("InputTimeLimitExceeded", "NoMatchingCondition", "NoMatchingError", "InvalidPhoneNumber"), conditions=True
+    ),
     "UpdateContactCallbackNumber": _spec(("InvalidCallbackNumber", "CallbackNumberNotDialable")),
     "CreateCallbackContact": _spec(("NoMatchingError",)),
     "TransferToFlow": _spec(("NoMatchingError",), uses_next=False, terminal=TRANSFERRED_TO_FLOW),
     "DisconnectParticipant": _spec(uses_next=False, terminal=DISCONNECTED),
     "EndFlowExecution": _spec(uses_next=False, terminal=ENDED),
     "UpdateFlowLoggingBehavior": _spec(),
-    "TagContact": _spec(),  # "Results and conditions: None. Errors: None."
+    "TagContact": _spec(("NoMatchingError",)),  # see UpdateFlowAttributes
+    # The reference page is titled UpdateRoutingCriteria; exports and the service use this Type (docs/flows.md).
+    "UpdateContactRoutingCriteria": _spec(("NoMatchingError",)),
+    "UpdateContactTextToSpeechVoice": _spec(("NoMatchingError",)),
 }
 
 #: TagContact limits (API reference, ``TagContact``): user tags per contact, key pattern and lengths. The pattern is

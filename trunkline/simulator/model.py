@@ -268,6 +268,8 @@ class SimulationResult:
     invocations: tuple[LambdaInvocation, ...]
     stored_customer_input: str | None
     tags: Mapping[str, str] = field(default_factory=dict)  # user tags TagContact put on the contact
+    routing_criteria: Mapping[str, object] | None = None  # what UpdateContactRoutingCriteria set ({"Steps": […]})
+    voice: str | None = None  # the text-to-speech voice UpdateContactTextToSpeechVoice set (None: Connect's Joanna)
 
     @property
     def transferred(self) -> bool:
