@@ -229,6 +229,7 @@ def _reference_issues(
         ref("queues", key, "line_of_business", "lines_of_business", q.get("line_of_business"))
         ref("queues", key, "hours", "schedules", q.get("hours"))
         ref("queues", key, "callback_policy", "callback_policies", q.get("callback_policy"))
+        ref("queues", key, "transfer_queue", "queues", q.get("transfer_queue"))
         if q["queue_id"] in seen_ids:
             file, path = where[("queues", key)]
             issues.append(

@@ -88,6 +88,8 @@ class Queue(Strict):
     capacity: int | None = Field(default=None, ge=1)
     sla_seconds: int | None = Field(default=None, ge=1)
     callback_policy: Key | None = None
+    # An agent's quick-connect transfer into this queue goes to that queue instead (docs/flows.md, transfer.json).
+    transfer_queue: Key | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
 
     _attrs = field_validator("attributes")(_check_attributes)
