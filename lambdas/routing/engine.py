@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -166,6 +166,7 @@ class CompiledConfig:
     queue_callback_policy: Mapping[str, str] = field(default_factory=dict)  # queue key → policy key
     queue_line_of_business: Mapping[str, str] = field(default_factory=dict)
     queue_by_id: Mapping[str, CompiledQueue] = field(default_factory=dict)  # Connect queue id → queue (transfers)
+    languages: Mapping[str, tuple[str, Mapping[str, str]]] = field(default_factory=dict)  # code → (voice, prompts)
 
     @classmethod
     def compile(
@@ -223,6 +224,10 @@ class CompiledConfig:
             default_country=defaults.get("country") or "US",
             queues=queues,
             queue_by_id={q.profile.queue_id: q for q in queues.values()},
+            languages={
+                code: (str(lang.get("voice") or ""), dict(lang.get("prompts") or {}))
+                for code, lang in (defaults.get("languages") or {}).items()
+            },
             schedules=schedules,
             entries_by_number=by_number,
             entries_by_key=by_key,
@@ -446,7 +451,25 @@ def decide(
     metrics: MetricsView = NO_METRICS,
     config_source: str = "active",
 ) -> RoutingDecision:
-    """Route one contact with one compiled version. Pure: no I/O beyond the metrics view."""
+    """Route one contact with one compiled version. Pure: no I/O beyond the metrics view.
+
+    The decision carries the voice and fixed prompts of its language (``defaults.languages``; none: English).
+    """
+    decision = _decide(contact, cfg, now=now, metrics=metrics, config_source=config_source)
+    language = cfg.languages.get(decision.language)
+    if language is None:
+        return decision
+    return replace(decision, voice=language[0], prompts=language[1])
+
+
+def _decide(
+    contact: ContactRequest,
+    cfg: CompiledConfig,
+    *,
+    now: datetime | None,
+    metrics: MetricsView,
+    config_source: str,
+) -> RoutingDecision:
     now = now or datetime.now(UTC)
 
     transfer_key = contact.parameters.get("transfer_queue_key")

@@ -7,6 +7,7 @@ import math
 import re
 
 from routing.decision import RoutingDecision
+from routing.prompts import PROMPT_KEYS, reply_prompts
 
 MAX_REPLY_BYTES = 32_000  # Connect: "must be less than 32 KB of UTF-8 data"
 # The flow sets QueuePriority with one static block per value 1..10; anything else is Connect's default, 5
@@ -79,6 +80,7 @@ def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
             "callback_profile": decision.callback_profile,
             "callback_wait_s": _whole_seconds(decision.callback_wait_s),
             "metrics_age_s": _whole_seconds(decision.metrics_age_s),
+            **reply_prompts(decision.voice, decision.prompts),
         }
     )
     if reply_size(reply) > MAX_REPLY_BYTES:
@@ -114,6 +116,8 @@ RESERVED_ORDER = (
     "callback_profile",
     "callback_wait_s",
     "metrics_age_s",
+    "voice",
+    *(f"prompt_{key}" for key in PROMPT_KEYS),
 )
 # Every key the reply owns: the ones above plus the oversize marker.
 RESERVED_KEYS = frozenset(RESERVED_ORDER) | {

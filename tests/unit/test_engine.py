@@ -599,3 +599,16 @@ def test_decide_does_not_change_the_compiled_config(sample_document: dict[str, A
             instance_arn="",
         )
     assert {k: dict(q.profile.attributes) for k, q in cfg.queues.items()} == before
+
+
+# --- language: voice and fixed prompts ------------------------------------------------------------------------
+
+
+def test_a_spanish_entry_point_gets_a_spanish_voice_and_prompts(sample_compiled: CompiledConfig) -> None:
+    spanish = to_reply(route(sample_compiled, dialed=CARDS_ES), instance_arn=INSTANCE_ARN)
+    english = to_reply(route(sample_compiled, dialed=CARDS), instance_arn=INSTANCE_ARN)
+    assert (spanish["language"], spanish["voice"], english["voice"]) == ("es-US", "Lupe", "Joanna")
+    assert spanish["prompt_callback_offer"].startswith("Nuestra espera")
+    assert english["prompt_callback_offer"].startswith("Our wait is longer")
+    unknown = to_reply(route(sample_compiled, dialed="+18005559999"), instance_arn=INSTANCE_ARN)
+    assert unknown["voice"] == "Joanna"  # no entry point, no language: Connect's default voice, English
