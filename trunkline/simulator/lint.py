@@ -255,8 +255,9 @@ def _lint_action(
                 f"got {params.get('InvocationTimeLimitSeconds')!r}",
             )
         validation = params.get("ResponseValidation")
-        if not isinstance(validation, Mapping) or validation.get("ResponseType") != "STRING_MAP":
-            issue(identifier, "ResponseValidation.ResponseType must be STRING_MAP")
+        # Connect allows STRING_MAP and JSON; Trunkline uses JSON only for the routing-criteria call (tests/flows).
+        if not isinstance(validation, Mapping) or validation.get("ResponseType") not in ("STRING_MAP", "JSON"):
+            issue(identifier, "ResponseValidation.ResponseType must be STRING_MAP or JSON")
         if params.get("InvocationType", "SYNCHRONOUS") != "SYNCHRONOUS":
             issue(identifier, "InvocationType must be SYNCHRONOUS (routing needs the reply)")
         need_errors("NoMatchingError")
