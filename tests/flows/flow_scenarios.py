@@ -152,8 +152,8 @@ class Scenario:
     callback: tuple[str, int, int, int] | None = None  # expected (number, delay, attempts, retry delay)
     tags: Mapping[str, str] | None = None  # the contact's exact tags at the end, when given
     callback_actions: tuple[str, ...] | None = None  # what the flow asked the callback function, in order
-    routing_criteria: Mapping[str, Any] | None | str = "any"  # what UpdateContactRoutingCriteria set, when given
-    voice: str | None | Literal["any"] = "any"  # the text-to-speech voice set, when given
+    routing_criteria: Mapping[str, Any] | str | None = "any"  # what UpdateContactRoutingCriteria set, when given
+    voice: str | Literal["any"] | None = "any"  # the text-to-speech voice set, when given
 
     def __str__(self) -> str:
         return f"{self.flow}:{self.name}"

@@ -109,7 +109,8 @@ def test_a_failed_create_releases_so_the_caller_can_ask_again(sim: FlowSimulator
             faults=Faults(action_errors={"CreateCallbackStandard": "NoMatchingError"}),
         ),
     )
-    assert failed.transferred and "ReleaseCallback" in failed.visited, failed.describe()
+    assert failed.transferred, failed.describe()
+    assert "ReleaseCallback" in failed.visited
     again = _call(sim, "1")
     assert again.callback is not None, again.describe()
     assert "CallbackAlreadyScheduled" not in again.visited

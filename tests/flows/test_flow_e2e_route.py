@@ -171,7 +171,8 @@ def test_a_platinum_caller_is_routed_by_the_rules_routing_criteria(sim: FlowSimu
         ]
     }
     plain = sim.run("inbound", Contact(system_number=CARDS_MAIN))
-    assert plain.routing_criteria is None and "InvokeRoutingCriteria" not in plain.visited
+    assert plain.routing_criteria is None
+    assert "InvokeRoutingCriteria" not in plain.visited
 
 
 def test_the_spanish_line_sets_a_spanish_voice(sim: FlowSimulator, clock: Clock) -> None:
