@@ -159,6 +159,9 @@ def test_confirm_is_idempotent_and_a_flow_release_keeps_a_confirmed_callback(con
     assert (dict(store.locks), dict(store.caps), dict(store.answers), store.writes) == state
     hold = store.locks[_lock("cards_general", "+12125550187")]
     assert (hold.contact_id, hold.lock_until) == ("c1", 1_800_000_000.0 + 14_400)
+    # The contact has its callback: asking again for the same number is a duplicate, not a second reservation.
+    assert _accept(service, "c1", "+12125550187")["callback_status"] == "DUPLICATE"
+    assert store.writes == state[3]
     # A release after the callback exists would let a second callback be created: the lock stays.
     assert _accept(service, "c1", "+12125550187", action="release")["callback_status"] == "CONFIRMED"
     assert _accept(service, "c2", "+12125550187")["callback_status"] == "DUPLICATE"
