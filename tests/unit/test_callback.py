@@ -436,3 +436,44 @@ def test_each_path_emits_its_metric_and_the_dashboard_knows_every_rejection(
     assert {f"CallbackRejected{name}" for name in CALLBACK_REJECTIONS} == {
         f"CallbackRejected{s.value.title().replace('_', '')}" for s in REJECTED
     }
+
+
+def test_callback_settings_from_the_environment_and_the_key_never_in_a_repr() -> None:
+    from routing.settings import Settings
+
+    secret = "s3cret-callback-number-key-0123456789abc"
+    settings = Settings.from_env(
+        {"CALLBACK_NUMBER_KEY": secret, "CALLBACK_RESERVATION_SECONDS": "120", "CALLBACK_CAP_SHARDS": "8"}
+    )
+    assert (settings.callback_number_key, settings.callback_reservation_seconds, settings.callback_cap_shards) == (
+        secret,
+        120.0,
+        8,
+    )
+    assert secret not in repr(settings)
+    defaults = Settings.from_env({})
+    assert (defaults.callback_number_key, defaults.callback_reservation_seconds, defaults.callback_cap_shards) == (
+        "",
+        300.0,
+        4,
+    )
+
+
+def test_the_handler_builds_a_keyless_service_that_refuses_safely(
+    monkeypatch: pytest.MonkeyPatch, lambda_logs: Any
+) -> None:
+    """A deployment without CALLBACK_NUMBER_KEY: the function still answers (ERROR: the caller keeps their place)
+    and says why at cold start, without touching the table."""
+    import callback.handler as handler
+
+    monkeypatch.delenv("CALLBACK_NUMBER_KEY", raising=False)
+    monkeypatch.setenv("CALLBACK_TABLE_NAME", "callbacks")
+    monkeypatch.setenv("CONFIG_TABLE_NAME", "config")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    handler.set_service(None)
+    try:
+        service = handler.build_service()
+    finally:
+        handler.set_service(None)
+    assert "CALLBACK_NUMBER_KEY is missing" in lambda_logs.getvalue()
+    assert not service._hasher.ready
