@@ -67,6 +67,15 @@ def test_one_hundred_concurrent_duplicates_reserve_exactly_one(store: DynamoCall
     assert statuses.count(CallbackStatus.DUPLICATE) == 99
 
 
+def test_concurrent_callers_on_one_queue_never_exceed_the_cap(store: DynamoCallbackStore, serialized: None) -> None:
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(
+            pool.map(lambda i: store.reserve(_req(f"c{i}", f"+1212555{i:04d}", cap=10), now=NOW), range(40))
+        )
+    assert statuses.count(CallbackStatus.RESERVED) == 10
+    assert statuses.count(CallbackStatus.QUEUE_FULL) == 30
+
+
 def test_a_reservation_lapses_a_confirmed_lock_lasts_the_window(store: DynamoCallbackStore) -> None:
     assert store.reserve(_req("c1"), now=NOW) is CallbackStatus.RESERVED
     answer = store.answer_for("c1")
