@@ -13,6 +13,7 @@ import pytest
 from flow_scenarios import CALLBACK_ARN, DEFAULT_QUEUE_ARN, INSTANCE, REPO, ROUTE_ARN, flows
 
 import route.handler as route_handler
+from routing.callback import HoldState, NumberHasher
 from routing.callback_service import CallbackService
 from routing.config.loader import load_directory
 from routing.config_cache import ConfigCache
@@ -28,10 +29,14 @@ OPEN = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 GENERAL = "86ab7e22-5e41-516b-9428-5c53e39b9081"
 
 
+STORE = InMemoryCallbackStore()
+
+
 @pytest.fixture
 def sim() -> Iterator[FlowSimulator]:
     doc = load_directory(REPO / "config").document
     assert doc is not None
+    STORE.__init__()  # type: ignore[misc]  # a fresh store per test (the handler holds this one)
     config = InMemoryConfigStore()
     publish_document(config, doc, actor="t", summary="t")
     metrics = InMemoryMetricsStore()
@@ -45,7 +50,9 @@ def sim() -> Iterator[FlowSimulator]:
             clock=lambda: OPEN,
         )
     )
-    callback_handler.set_service(CallbackService(ConfigCache(config), InMemoryCallbackStore(), clock=lambda: 2e9))
+    callback_handler.set_service(
+        CallbackService(ConfigCache(config), STORE, hasher=NumberHasher("e2e-test-callback-number-key-0123456789"))
+    )
     try:
         yield FlowSimulator(
             flows(), lambdas={ROUTE_ARN: route_handler.lambda_handler, CALLBACK_ARN: callback_handler.lambda_handler}
@@ -55,7 +62,7 @@ def sim() -> Iterator[FlowSimulator]:
         callback_handler.set_service(None)
 
 
-def _call(sim: FlowSimulator, *keys: str, caller: str = "+12125550187") -> Any:
+def _call(sim: FlowSimulator, *keys: str, caller: str = "+12125550187", faults: Faults | None = None) -> Any:
     return sim.run(
         "inbound",
         Contact(
@@ -64,23 +71,11 @@ def _call(sim: FlowSimulator, *keys: str, caller: str = "+12125550187") -> Any:
             attributes={"ivr_choice": "5"},
             inputs=tuple(ScriptedInput.dtmf(k) for k in keys),
             instance_arn=INSTANCE,
+            faults=faults or Faults(),
         ),
     )
 
 
-def _two_phase() -> bool:
-    """The callback function answers the reserve/confirm/release contract (after the wt-callback merge)."""
-    from routing.callback import CallbackStatus
-
-    return "RESERVED" in {status.value for status in CallbackStatus}
-
-
-two_phase = pytest.mark.skipif(
-    not _two_phase(), reason="awaits the callback function's two-phase contract (branch wt-callback)"
-)
-
-
-@two_phase
 def test_accepted_callback_is_reserved_created_confirmed_then_a_repeat_is_refused(sim: FlowSimulator) -> None:
     first = _call(sim, "1")
     assert first.end_reason is EndReason.DISCONNECTED, first.describe()
@@ -95,7 +90,6 @@ def test_accepted_callback_is_reserved_created_confirmed_then_a_repeat_is_refuse
     assert repeat.callback is None
 
 
-@two_phase
 def test_a_failed_create_releases_so_the_caller_can_ask_again(sim: FlowSimulator) -> None:
     # The lock leak: a reservation whose CreateCallbackContact fails must not block the number for hours.
     failed = sim.run(
@@ -139,3 +133,31 @@ def test_a_mistyped_number_is_refused_by_connect_validation_and_keeps_the_place(
     assert result.transferred, result.describe()
     assert result.path[result.visited.index("AskCallbackNumber")] == "AskCallbackNumber:InvalidPhoneNumber"
     assert "CallbackNotPossible" in result.visited
+
+
+def test_a_created_callback_is_confirmed_for_the_window(sim: FlowSimulator) -> None:
+    made = _call(sim, "1")
+    assert made.callback is not None, made.describe()
+    holds = list(STORE.answers.values())
+    assert [answer.state for answer, _, _ in holds] == [HoldState.CONFIRMED]
+
+
+@pytest.mark.parametrize(
+    ("action", "error"),
+    [
+        ("SetCallbackNumber", "CallbackNumberNotDialable"),
+        ("SetCallbackNumber", "InvalidCallbackNumber"),
+        ("SaveCallbackReservation", "NoMatchingError"),
+        ("CreateCallbackStandard", "NoMatchingError"),
+    ],
+)
+def test_a_failure_after_the_reservation_releases_the_number(sim: FlowSimulator, action: str, error: str) -> None:
+    """Issue 11: the caller keeps their place, and the next request for the number is not told DUPLICATE."""
+    failed = _call(sim, "1", faults=Faults(action_errors={action: error}))
+    assert failed.end_reason is EndReason.TRANSFERRED_TO_QUEUE, failed.describe()
+    assert failed.callback is None
+    assert "ReleaseCallback" in failed.visited
+    assert not STORE.locks
+    assert not STORE.answers
+    again = _call(sim, "1")
+    assert again.callback is not None, again.describe()
