@@ -124,7 +124,8 @@ class Contact:
         """The contact a Connect ``ContactFlowEvent`` describes (e.g. the synthetic events in trunkline.contacts).
 
         ``Details.Parameters`` are not part of a contact: the flow's InvokeLambdaFunction block defines them. Put
-        values a flow reads from attributes (``entry_key``, ``transfer_queue_key``) in ``Attributes``.
+        values a flow reads from attributes (``entry_key``) in ``Attributes``, and a transfer's chosen queue in
+        ``Queue``.
         """
         details = event.get("Details")
         data = details.get("ContactData") if isinstance(details, Mapping) else None
