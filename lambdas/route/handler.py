@@ -6,7 +6,7 @@ from typing import Any
 
 from routing.criteria import REQUEST as CRITERIA_REQUEST
 from routing.criteria import criteria_reply
-from routing.observability import correlate, logger, metrics
+from routing.observability import MetricUnit, correlate, logger, metrics
 from routing.service import RouteService
 
 _service: RouteService | None = None
@@ -67,7 +67,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # no
     details = event.get("Details") if isinstance(event, dict) else None
     parameters = details.get("Parameters") if isinstance(details, dict) else None
     if isinstance(parameters, dict) and parameters.get("trunkline_request") == CRITERIA_REQUEST:
-        return criteria_reply(parameters)
+        reply = criteria_reply(parameters)
+        # Dropped: the text did not convert, so the contact is routed by its queue alone (as without criteria).
+        name = "RoutingCriteriaServed" if reply["Steps"] else "RoutingCriteriaDropped"
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        return reply
     if _service is None:
         try:
             _service = build_service()

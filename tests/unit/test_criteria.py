@@ -42,7 +42,7 @@ def test_unusable_criteria_give_no_steps(text: str) -> None:
     assert connect_steps(text) == []
 
 
-def test_the_route_handler_answers_the_criteria_request_without_routing() -> None:
+def test_the_route_handler_answers_the_criteria_request_without_routing(capsys: pytest.CaptureFixture[str]) -> None:
     class Boom:
         def route(self, event: Any) -> Any:
             raise AssertionError("a criteria request must not run a routing decision")
@@ -55,3 +55,4 @@ def test_the_route_handler_answers_the_criteria_request_without_routing() -> Non
     finally:
         route_handler.set_service(None)
     assert reply == {"Steps": [{"Expression": {"AttributeCondition": {**CONDITION, "ProficiencyLevel": 4.0}}}]}
+    assert "RoutingCriteriaServed" in capsys.readouterr().out  # the EMF line: criteria were handed to the flow
