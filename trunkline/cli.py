@@ -42,6 +42,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     result = load_directory(args.directory)
     for issue in result.issues:
         print(issue)
+    for warning in result.warnings:
+        print(f"warning: {warning}")
     if result.ok and result.document is not None:
         doc = result.document
         print(

@@ -152,7 +152,8 @@ def sample_contacts(count: int, *, seed: int = 11) -> list[SyntheticContact]:
             dialed = f"+1888555{rng.randint(1000, 9999)}"
         elif kind == "transfer":
             dialed, method = VOICE_NUMBERS["cards"], "TRANSFER"
-            # The agent sets the attribute; the transfer flow passes it to route as a parameter.
+            # A logical-key transfer as `trunkline invoke` / an API caller can send it (parameter). The deployed
+            # transfer flow passes no key: it routes to the queue the agent chose (docs/flows.md, transfer.json).
             attrs["transfer_queue_key"] = rng.choice(["disputes", "retention", "cards_balance", "no_such_queue"])
             params["transfer_queue_key"] = attrs["transfer_queue_key"]
         attrs = {k: v for k, v in attrs.items() if v}

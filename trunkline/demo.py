@@ -23,6 +23,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTE_ARN = "arn:aws:lambda:us-east-1:111122223333:function:trunkline-route:live"
+DEMO_NUMBER_KEY = "trunkline-demo-only-callback-number-key"  # the demo's own key; a deployment sets its secret
 CALLBACK_ARN = "arn:aws:lambda:us-east-1:111122223333:function:trunkline-callback:live"
 # Contacts arrive over Tuesday 2026-11-24 .. Friday 2026-11-27 (Thanksgiving on Thursday), mostly on Tuesday.
 WEEK_START = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
@@ -76,6 +77,7 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
     import callback.handler as callback_handler
 
     from route import handler
+    from routing.callback import NumberHasher
     from routing.callback_service import CallbackService
     from routing.config import load_directory
     from routing.config_cache import ConfigCache
@@ -117,7 +119,12 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
         )
         handler.set_service(service)
         callback_handler.set_service(
-            CallbackService(ConfigCache(store, refresh_seconds=30), callbacks, clock=lambda: 2e9)
+            CallbackService(
+                ConfigCache(store, refresh_seconds=30),
+                callbacks,
+                hasher=NumberHasher(DEMO_NUMBER_KEY),
+                clock=lambda: 2e9,
+            )
         )
         tokens = {
             "RouteFunctionArn": ROUTE_ARN,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from routing.observability import correlate, logger, metrics
+from routing.criteria import REQUEST as CRITERIA_REQUEST
+from routing.criteria import criteria_reply
+from routing.observability import MetricUnit, correlate, logger, metrics
 from routing.service import RouteService
 
 _service: RouteService | None = None
@@ -55,9 +57,21 @@ def set_service(service: RouteService | None) -> None:
 
 
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:  # noqa: ARG001
-    """Connect invokes this synchronously; the reply must be a flat string map."""
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001
+    """Connect invokes this synchronously; the reply is a flat string map.
+
+    One exception: ``trunkline_request=routing_criteria`` (the flow's JSON-validated second call, only for contacts
+    whose rule set routing criteria) answers ``{"Steps": [...]}`` from the text the first reply carried.
+    """
     global _service  # noqa: PLW0603
+    details = event.get("Details") if isinstance(event, dict) else None
+    parameters = details.get("Parameters") if isinstance(details, dict) else None
+    if isinstance(parameters, dict) and parameters.get("trunkline_request") == CRITERIA_REQUEST:
+        reply = criteria_reply(parameters)
+        # Dropped: the text did not convert, so the contact is routed by its queue alone (as without criteria).
+        name = "RoutingCriteriaServed" if reply["Steps"] else "RoutingCriteriaDropped"
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        return reply
     if _service is None:
         try:
             _service = build_service()

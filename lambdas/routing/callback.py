@@ -5,6 +5,7 @@ Pure logic over a ``CallbackStore``; ``phonenumbers`` is imported only here (nev
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -20,7 +21,9 @@ DEFAULT_BLOCKED_PREFIXES = ("+1900", "+1976", "+447", "+449", "+4487")
 class CallbackStatus(StrEnum):
     """``callback_status`` in the reply: each refusal has its own so the flow can ask again or apologise."""
 
-    CREATED = "CREATED"
+    RESERVED = "RESERVED"  # reserve: the number is held for minutes, the flow may create the callback
+    CONFIRMED = "CONFIRMED"  # confirm: Connect created the callback, the hold lasts the de-dup window
+    RELEASED = "RELEASED"  # release: a failure branch gave the hold (and its cap slot) back
     DUPLICATE = "DUPLICATE"
     INVALID_NUMBER = "INVALID_NUMBER"
     ANONYMOUS = "ANONYMOUS"
@@ -29,6 +32,85 @@ class CallbackStatus(StrEnum):
     QUEUE_FULL = "QUEUE_FULL"
     NOT_OFFERED = "NOT_OFFERED"
     ERROR = "ERROR"
+
+
+class CallbackAction(StrEnum):
+    """The ``action`` parameter the flow passes (absent means ``reserve``)."""
+
+    RESERVE = "reserve"
+    CONFIRM = "confirm"
+    RELEASE = "release"
+
+
+class HoldState(StrEnum):
+    """A hold (lock) on (queue, number): reserved for minutes, or confirmed for the de-dup window."""
+
+    RESERVED = "RESERVED"
+    CONFIRMED = "CONFIRMED"
+
+
+class ConfirmOutcome(StrEnum):
+    """What ``confirm`` found (the reply is ``CONFIRMED`` in every case: the callback exists in Connect)."""
+
+    CONFIRMED = "confirmed"  # the contact's reservation became the window-long lock (or already had)
+    ADOPTED = "adopted"  # no live reservation (expired, or never made): the lock was taken anew
+    UNLOCKED = "unlocked"  # no live reservation and another contact holds the number: nothing to lock
+
+
+# In a Python str every code point in the surrogate range is a lone surrogate (a valid pair is one code point).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_TEXT_CHARS = 128  # queue keys, profiles and contact ids are short identifiers; nothing echoed is longer
+
+
+def clean_text(value: object, limit: int = MAX_TEXT_CHARS) -> str:
+    """An event value made safe to echo in a reply or a log: a string, at most ``limit`` characters, lone
+    surrogates (which cannot be encoded as UTF-8) replaced by U+FFFD. Anything but a string becomes ""."""
+    if not isinstance(value, str):
+        return ""
+    return _SURROGATE.sub("\ufffd", value[:limit])
+
+
+def cap_shares(max_open: int, shards: int) -> list[int]:
+    """How many callbacks each cap shard admits: ``max_open`` split over at most ``shards`` counters, so the shares
+    add up to exactly ``max_open`` (no shard gets a zero share: fewer shards than ``max_open`` when it is small)."""
+    count = max(1, min(shards, max_open))
+    base, extra = divmod(max(0, max_open), count)
+    return [base + (1 if i < extra else 0) for i in range(count)]
+
+
+class NumberKeyMissingError(RuntimeError):
+    """No usable HMAC key for phone numbers: a lock cannot be written without storing the raw number."""
+
+
+MIN_KEY_BYTES = 32
+
+
+class NumberHasher:
+    """HMAC-SHA256 of an E.164 number with the deployment's key: what the callback table stores instead of it.
+
+    Phone numbers are a small space (about 10^10 per country), so a plain hash is reversed by enumeration in
+    minutes; the secret key is what makes the digest useless to whoever reads the table, a backup or a log.
+    """
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: bytes | str) -> None:
+        raw = key.encode() if isinstance(key, str) else key
+        self._key = raw if len(raw) >= MIN_KEY_BYTES else b""
+
+    @property
+    def ready(self) -> bool:
+        """A key of at least ``MIN_KEY_BYTES`` is configured."""
+        return bool(self._key)
+
+    def digest(self, e164: str) -> str:
+        """Hex HMAC-SHA256 of ``e164``; raises ``NumberKeyMissingError`` without a usable key."""
+        if not self._key:
+            raise NumberKeyMissingError("CALLBACK_NUMBER_KEY is missing or shorter than 32 bytes")
+        import hashlib
+        import hmac
+
+        return hmac.new(self._key, e164.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,23 +146,24 @@ def check_number(raw: str | None, *, region: str, policy: CallbackPolicy) -> Num
 
 @dataclass(frozen=True, slots=True)
 class CallbackRequest:
-    """What the flow asks for."""
+    """What the flow asks for; the number only as its keyed hash (the store never sees the raw number)."""
 
     contact_id: str
     queue_key: str
-    number: str  # E.164
+    number_hash: str
     profile: str
     window_seconds: int
     max_open: int
+    reservation_seconds: int = 300
 
 
 @dataclass(frozen=True, slots=True)
 class StoredAnswer:
-    """What a contact was answered (idempotent retries return it)."""
+    """What a contact holds (idempotent retries return it; ``release`` finds the lock and cap slot from it)."""
 
-    status: CallbackStatus
+    state: HoldState
     queue_key: str
-    number: str
+    number_hash: str
     profile: str
 
 
@@ -88,14 +171,20 @@ class CallbackStore(Protocol):
     """Atomic callback records (``routing.data.callback_store``)."""
 
     def answer_for(self, contact_id: str) -> StoredAnswer | None:
-        """What this contact was answered before (a Connect retry), if anything."""
+        """What this contact holds (a Connect retry, a second request), if anything."""
         ...
 
-    def create(self, request: CallbackRequest, *, now: float) -> CallbackStatus:
-        """One atomic write: lock (queue, number) for the window, count against the cap, remember the answer.
-        Returns CREATED, DUPLICATE or QUEUE_FULL."""
+    def reserve(self, request: CallbackRequest, *, now: float) -> CallbackStatus:
+        """One atomic write: hold (queue, number) for ``reservation_seconds``, take a cap slot, remember the
+        contact. Returns RESERVED, DUPLICATE or QUEUE_FULL."""
         ...
 
-    def release(self, contact_id: str, *, now: float) -> None:
-        """Drop this contact's lock and count (the caller gave another number, or the callback ended)."""
+    def confirm(self, contact_id: str, request: CallbackRequest | None, *, now: float) -> ConfirmOutcome:
+        """Turn the contact's reservation into the lock held for ``window_seconds`` (idempotent); without a live
+        reservation, take the lock anew from ``request`` if the number is free."""
+        ...
+
+    def release(self, contact_id: str, *, now: float, keep_confirmed: bool = False) -> bool:
+        """Drop this contact's lock and cap slot (idempotent). With ``keep_confirmed`` a confirmed callback is
+        kept (the flow's failure branches); returns False when it was kept."""
         ...

@@ -1,11 +1,27 @@
-"""``CallbackService``: the ``callback`` Lambda's logic — event in, flat reply out, never raises."""
+"""``CallbackService``: the ``callback`` Lambda's logic — event in, flat reply out, never raises.
+
+Two phases (docs/design/callback.md): ``reserve`` (checks, then a hold that lapses in minutes), ``confirm`` (after
+Connect's CreateCallbackContact succeeded: the hold lasts the de-dup window), ``release`` (a failure branch gives
+the hold back).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
-from routing.callback import CallbackRequest, CallbackStatus, CallbackStore, check_number
+from routing.callback import (
+    CallbackAction,
+    CallbackRequest,
+    CallbackStatus,
+    CallbackStore,
+    ConfirmOutcome,
+    HoldState,
+    NumberHasher,
+    NumberKeyMissingError,
+    check_number,
+    clean_text,
+)
 from routing.config_cache import ConfigCache
 from routing.contact import ContactRequest
 from routing.observability import MetricUnit, logger, mask_phone, metrics
@@ -18,86 +34,149 @@ REJECTED = {
     CallbackStatus.QUEUE_FULL,
     CallbackStatus.NOT_OFFERED,
 }
+REPLY_KEYS = ("callback_status", "callback_number", "callback_profile", "queue_key")
+ERROR_REPLY = dict.fromkeys(REPLY_KEYS, "") | {"callback_status": CallbackStatus.ERROR.value}
+DEFAULT_RESERVATION_SECONDS = 300
+# One outcome metric per request. CallbackCreated counts confirmed callbacks: the ones Connect really created.
+_METRIC = {
+    CallbackStatus.RESERVED: "CallbackReserved",
+    CallbackStatus.CONFIRMED: "CallbackCreated",
+    CallbackStatus.RELEASED: "CallbackReleased",
+    CallbackStatus.DUPLICATE: "CallbackDuplicate",
+    CallbackStatus.ERROR: "CallbackError",
+}
+
+Checked = tuple[CallbackRequest | None, CallbackStatus | None, str, str]  # request, refusal, e164, profile
 
 
 class CallbackService:
-    """Accepts a caller's callback request for a queue."""
+    """Reserves, confirms and releases a caller's callback for a queue."""
 
-    def __init__(self, cache: ConfigCache, store: CallbackStore, *, clock: Callable[[], float] = time.time) -> None:
-        self._cache, self._store, self._clock = cache, store, clock
+    def __init__(
+        self,
+        cache: ConfigCache,
+        store: CallbackStore,
+        *,
+        hasher: NumberHasher,
+        reservation_seconds: int = DEFAULT_RESERVATION_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._cache, self._store, self._hasher, self._clock = cache, store, hasher, clock
+        self._reservation_seconds = max(1, int(reservation_seconds))
 
     def accept(self, event: object) -> dict[str, str]:
-        """Normalize, vet, de-duplicate, record; reply ``callback_status`` and the E.164 number."""
+        """Dispatch on ``action``; reply ``callback_status`` (always), the E.164 number, profile and queue key."""
         contact = ContactRequest()
-        number, queue_key, profile = "", "", ""
+        action, queue_key, number, profile, detail = "", "", "", "", ""
         try:
             contact = ContactRequest.from_event(event)
+            action = contact.parameters.get("action", "").strip().lower() or CallbackAction.RESERVE.value
             queue_key = contact.parameters.get("queue_key") or contact.attributes.get("queue_key", "")
-            status, number, profile = self._accept(contact, queue_key)
+            status, number, profile, detail = self._dispatch(action, contact, queue_key)
+        except NumberKeyMissingError:
+            # Refuse rather than store a raw or unkeyed number: the flow apologises and the caller keeps their place.
+            logger.error("callback number key missing: CALLBACK_NUMBER_KEY is not set (or too short)")
+            status, detail = CallbackStatus.ERROR, "no_number_key"
         except Exception as exc:  # noqa: BLE001 — the flow apologises and queues the caller instead
-            logger.exception("callback failed", extra={"error": repr(exc)})
+            logger.exception("callback failed", extra={"error": clean_text(repr(exc), 300)})
             status = CallbackStatus.ERROR
-        self._observe(contact, queue_key, status, number)
-        return {
+        reply = {
             "callback_status": status.value,
-            "callback_number": number if status in (CallbackStatus.CREATED, CallbackStatus.DUPLICATE) else "",
-            "callback_profile": profile,
-            "queue_key": queue_key,
-            # The reply replaces $.External: carry route's queue ARN and priority forward so the flow's queue path
-            # (taken when the callback cannot be made) reads them exactly as before.
-            "queue_arn": contact.parameters.get("queue_arn", ""),
-            "priority": contact.parameters.get("priority", ""),
+            "callback_number": number if status in (CallbackStatus.RESERVED, CallbackStatus.DUPLICATE) else "",
+            "callback_profile": clean_text(profile),
+            "queue_key": clean_text(queue_key),
         }
+        self._observe(contact, clean_text(action, 16), reply, detail)
+        return reply
 
-    def _accept(self, contact: ContactRequest, queue_key: str) -> tuple[CallbackStatus, str, str]:
+    def _dispatch(self, action: str, contact: ContactRequest, queue_key: str) -> tuple[CallbackStatus, str, str, str]:
+        if action == CallbackAction.RESERVE:
+            status, number, profile = self._reserve(contact, queue_key)
+            return status, number, profile, ""
+        if not contact.contact_id:
+            return CallbackStatus.ERROR, "", "", "no_contact_id"
+        if action == CallbackAction.CONFIRM:
+            outcome, profile = self._confirm(contact, queue_key)
+            return CallbackStatus.CONFIRMED, "", profile, outcome.value
+        if action == CallbackAction.RELEASE:
+            released = self._store.release(contact.contact_id, now=self._clock(), keep_confirmed=True)
+            # A confirmed callback exists in Connect: a flow release never drops its lock (the outcome function
+            # does, when the callback contact ends).
+            return (CallbackStatus.RELEASED, "", "", "") if released else (CallbackStatus.CONFIRMED, "", "", "kept")
+        return CallbackStatus.ERROR, "", "", "unknown_action"
+
+    def _check(self, contact: ContactRequest, queue_key: str) -> Checked:
+        """Policy and number checks shared by reserve and confirm; the request carries the number's keyed hash."""
         compiled, _ = self._cache.current()
         if compiled is None or queue_key not in compiled.queues:
-            return CallbackStatus.NOT_OFFERED, "", ""
+            return None, CallbackStatus.NOT_OFFERED, "", ""
         policy_key = compiled.queue_callback_policy.get(queue_key)
         policy = compiled.callback_policies.get(policy_key) if policy_key else None
         if policy is None or not policy.enabled or policy.offer == "never":
-            return CallbackStatus.NOT_OFFERED, "", ""
+            return None, CallbackStatus.NOT_OFFERED, "", ""
         lob = compiled.queue_line_of_business.get(queue_key, "")
         region = compiled.lob_country.get(lob, compiled.default_country)
         raw = contact.parameters.get("callback_number") or contact.customer_number
-        checked = check_number(raw, region=region, policy=policy)
+        checked = check_number(raw[:64], region=region, policy=policy)  # no real number is longer: bound the parse
         if checked.status is not None:
-            return checked.status, "", policy.profile
+            return None, checked.status, "", policy.profile
+        request = CallbackRequest(
+            contact_id=contact.contact_id,
+            queue_key=queue_key,
+            number_hash=self._hasher.digest(checked.e164),
+            profile=policy.profile,
+            window_seconds=policy.dedup_window_seconds,
+            max_open=policy.max_open_callbacks,
+            reservation_seconds=self._reservation_seconds,
+        )
+        return request, None, checked.e164, policy.profile
+
+    def _reserve(self, contact: ContactRequest, queue_key: str) -> tuple[CallbackStatus, str, str]:
+        request, refusal, e164, profile = self._check(contact, queue_key)
+        if request is None:
+            return refusal or CallbackStatus.ERROR, "", profile
         prior = self._store.answer_for(contact.contact_id)
         if prior is not None:
-            if prior.number == checked.e164 and prior.queue_key == queue_key:
-                return prior.status, prior.number, prior.profile  # a Connect retry: same answer, nothing written
-            self._store.release(contact.contact_id, now=self._clock())  # another number: no orphaned lock
-        status = self._store.create(
-            CallbackRequest(
-                contact_id=contact.contact_id,
-                queue_key=queue_key,
-                number=checked.e164,
-                profile=policy.profile,
-                window_seconds=policy.dedup_window_seconds,
-                max_open=policy.max_open_callbacks,
-            ),
-            now=self._clock(),
-        )
-        return status, checked.e164, policy.profile
+            if prior.number_hash == request.number_hash and prior.queue_key == queue_key:
+                # A Connect retry: the same answer, nothing released or rewritten. (Already confirmed: the contact
+                # has its callback, so another one for the same number is a duplicate.)
+                same = CallbackStatus.RESERVED if prior.state is HoldState.RESERVED else CallbackStatus.DUPLICATE
+                return same, e164, profile
+            # Another number or another queue: give the first hold back (no orphan), then ask for this one.
+            self._store.release(contact.contact_id, now=self._clock(), keep_confirmed=True)
+        return self._store.reserve(request, now=self._clock()), e164, profile
 
-    def _observe(self, contact: ContactRequest, queue_key: str, status: CallbackStatus, number: str) -> None:
-        if status is CallbackStatus.CREATED:
-            metrics.add_metric(name="CallbackCreated", unit=MetricUnit.Count, value=1)
-        elif status is CallbackStatus.DUPLICATE:
-            metrics.add_metric(name="CallbackDuplicate", unit=MetricUnit.Count, value=1)
-        elif status in REJECTED:
-            metrics.add_metric(
-                name=f"CallbackRejected{status.value.title().replace('_', '')}", unit=MetricUnit.Count, value=1
-            )
+    def _confirm(self, contact: ContactRequest, queue_key: str) -> tuple[ConfirmOutcome, str]:
+        try:
+            request, _, _, profile = self._check(contact, queue_key)
+        except NumberKeyMissingError:
+            request, profile = None, ""  # the reservation names its lock: confirming it needs no key
+        outcome = self._store.confirm(contact.contact_id, request, now=self._clock())
+        if outcome is not ConfirmOutcome.CONFIRMED:
+            # The callback exists in Connect but its reservation had lapsed (or was never made).
+            logger.warning("callback confirmed without a live reservation", extra={"outcome": outcome.value})
+            metrics.add_metric(name="CallbackConfirmedLate", unit=MetricUnit.Count, value=1)
+        return outcome, profile
+
+    def _observe(self, contact: ContactRequest, action: str, reply: dict[str, str], detail: str) -> None:
+        status = CallbackStatus(reply["callback_status"])
+        if status in REJECTED:
+            name = f"CallbackRejected{status.value.title().replace('_', '')}"
+        elif action == CallbackAction.RELEASE and status is CallbackStatus.CONFIRMED:
+            name = ""  # a release that kept a confirmed callback: logged, not counted as created again
         else:
-            metrics.add_metric(name="CallbackError", unit=MetricUnit.Count, value=1)
+            name = _METRIC.get(status, "CallbackError")
+        if name:
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        raw = contact.parameters.get("callback_number") or contact.customer_number
         logger.info(
             "callback",
             extra={
-                "contact_id": contact.contact_id,
-                "queue_key": queue_key,
+                "contact_id": clean_text(contact.contact_id),
+                "action": action,
+                "queue_key": reply["queue_key"],
                 "callback_status": status.value,
-                "number": mask_phone(number or contact.parameters.get("callback_number") or contact.customer_number),
+                "detail": detail,
+                "number": mask_phone(clean_text(reply["callback_number"] or raw, 32)),
             },
         )

@@ -44,6 +44,8 @@ class RoutingDecision:
     entry_point: str = ""
     line_of_business: str = ""
     language: str = ""
+    voice: str = ""  # text-to-speech voice for ``language`` (defaults.languages), "" for Connect's default
+    prompts: Mapping[str, str] = field(default_factory=dict)  # the flow's fixed prompts in ``language``
     message: str = ""
     fallback_reason: str = ""
     attributes: Mapping[str, str] = field(default_factory=dict)

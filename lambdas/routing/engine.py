@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +60,7 @@ class CompiledQueue:
     schedule: str | None
     capacity: int | None
     sla_seconds: int | None
+    transfer_queue: str | None = None  # agent transfers into this queue go there instead (config ``transfer_queue``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,8 @@ class CompiledConfig:
     callback_policies: Mapping[str, CallbackPolicy] = field(default_factory=dict)
     queue_callback_policy: Mapping[str, str] = field(default_factory=dict)  # queue key → policy key
     queue_line_of_business: Mapping[str, str] = field(default_factory=dict)
+    queue_by_id: Mapping[str, CompiledQueue] = field(default_factory=dict)  # Connect queue id → queue (transfers)
+    languages: Mapping[str, tuple[str, Mapping[str, str]]] = field(default_factory=dict)  # code → (voice, prompts)
 
     @classmethod
     def compile(
@@ -184,6 +187,7 @@ class CompiledConfig:
                 schedule=q.get("hours"),
                 capacity=q.get("capacity"),
                 sla_seconds=q.get("sla_seconds"),
+                transfer_queue=q.get("transfer_queue"),
             )
             for k, q in queue_docs.items()
         }
@@ -219,6 +223,11 @@ class CompiledConfig:
             default_time_zone=defaults.get("time_zone") or "UTC",
             default_country=defaults.get("country") or "US",
             queues=queues,
+            queue_by_id={q.profile.queue_id: q for q in queues.values()},
+            languages={
+                code: (str(lang.get("voice") or ""), dict(lang.get("prompts") or {}))
+                for code, lang in (defaults.get("languages") or {}).items()
+            },
             schedules=schedules,
             entries_by_number=by_number,
             entries_by_key=by_key,
@@ -442,10 +451,29 @@ def decide(
     metrics: MetricsView = NO_METRICS,
     config_source: str = "active",
 ) -> RoutingDecision:
-    """Route one contact with one compiled version. Pure: no I/O beyond the metrics view."""
+    """Route one contact with one compiled version. Pure: no I/O beyond the metrics view.
+
+    The decision carries the voice and fixed prompts of its language (``defaults.languages``; none: English).
+    """
+    decision = _decide(contact, cfg, now=now, metrics=metrics, config_source=config_source)
+    language = cfg.languages.get(decision.language)
+    if language is None:
+        return decision
+    return replace(decision, voice=language[0], prompts=language[1])
+
+
+def _decide(
+    contact: ContactRequest,
+    cfg: CompiledConfig,
+    *,
+    now: datetime | None,
+    metrics: MetricsView,
+    config_source: str,
+) -> RoutingDecision:
     now = now or datetime.now(UTC)
 
     transfer_key = contact.parameters.get("transfer_queue_key")
+    is_transfer = contact.parameters.get("trunkline_flow") == "transfer" or bool(transfer_key)
     entry = cfg.find_entry(contact)
     country = cfg.lob_country.get(entry.line_of_business, cfg.default_country) if entry else cfg.default_country
     schedule_key = (entry.schedule or cfg.lob_schedule.get(entry.line_of_business)) if entry else None
@@ -453,23 +481,8 @@ def decide(
     zone = schedule.zone if schedule else _zone(cfg.default_time_zone)
     ctx = DecisionContext(contact, entry=entry, zone=zone, now=now, metrics=metrics, default_region=country)
 
-    if transfer_key:
-        queue = cfg.queues.get(transfer_key)
-        if queue is None:
-            return _default(cfg, ctx, f"unknown_transfer_queue:{transfer_key}", config_source)
-        return RoutingDecision(
-            status=RouteStatus.ROUTED,
-            reason="transfer",
-            queue=queue.profile,
-            classification=contact.attributes.get("classification", ""),
-            rule_id=f"transfer:{transfer_key}",
-            entry_point=ctx.entry_point,
-            line_of_business=ctx.line_of_business,
-            language=ctx.language,
-            metrics_age_s=ctx.metric_age(queue.profile.queue_id),
-            config_version=cfg.version,
-            config_source=config_source,
-        )
+    if is_transfer:
+        return _transfer(cfg, ctx, transfer_key or "", config_source)
     if entry is None:
         return _default(cfg, ctx, "unknown_entry_point", config_source)
 
@@ -538,6 +551,47 @@ def decide(
         fallback_reason=fallback_reason,
         attributes=target.attributes,
         metrics_age_s=ctx.metric_age(queue.profile.queue_id),
+        config_version=cfg.version,
+        config_source=config_source,
+    )
+
+
+def _transfer(cfg: CompiledConfig, ctx: DecisionContext, key: str, config_source: str) -> RoutingDecision:
+    """An agent's queue transfer: never CLOSED or EMERGENCY (an agent holds the caller), no rules re-run.
+
+    The queue is, in order: a known ``transfer_queue_key`` parameter; the chosen queue's configured
+    ``transfer_queue``; the queue the agent chose (the contact's current queue, ``$.Queue``); else the default.
+    """
+    contact = ctx.contact
+    chosen_id = contact.queue_arn.rsplit("/queue/", 1)[-1] if "/queue/" in contact.queue_arn else ""
+    chosen = cfg.queue_by_id.get(chosen_id) if chosen_id else None
+    fallback_reason = f"unknown_transfer_queue:{key}" if key and key not in cfg.queues else ""
+    if key in cfg.queues:
+        queue, reason, rule_id = cfg.queues[key].profile, "transfer", f"transfer:{key}"
+    elif chosen is not None and chosen.transfer_queue in cfg.queues:
+        target = str(chosen.transfer_queue)
+        queue, reason, rule_id = (
+            cfg.queues[target].profile,
+            "transfer_redirect",
+            f"transfer:{chosen.profile.key}>{target}",
+        )
+    elif chosen is not None:
+        queue, reason, rule_id = chosen.profile, "transfer_chosen_queue", f"transfer:{chosen.profile.key}"
+    elif chosen_id:  # a queue Trunkline's config does not know: still the agent's choice
+        queue, reason, rule_id = QueueProfile(key="", queue_id=chosen_id, name=""), "transfer_chosen_queue", "transfer"
+    else:
+        return _default(cfg, ctx, fallback_reason or "transfer_without_queue", config_source)
+    return RoutingDecision(
+        status=RouteStatus.ROUTED,
+        reason=reason,
+        queue=queue,
+        classification=contact.attributes.get("classification", ""),
+        rule_id=rule_id,
+        entry_point=ctx.entry_point,
+        line_of_business=ctx.line_of_business,
+        language=ctx.language,
+        fallback_reason=fallback_reason,
+        metrics_age_s=ctx.metric_age(queue.queue_id) if queue.key else None,
         config_version=cfg.version,
         config_source=config_source,
     )

@@ -30,8 +30,8 @@ DAY_SECONDS = 86_400
 class CallbackReleaser(Protocol):
     """The part of the callback store the outcome function uses (``routing.callback.CallbackStore``)."""
 
-    def release(self, contact_id: str, *, now: float) -> None:
-        """Drop the de-duplication lock and cap count a contact's callback holds."""
+    def release(self, contact_id: str, *, now: float) -> object:
+        """Drop the de-duplication lock and cap count a contact's callback holds (the result is not used)."""
         ...
 
 

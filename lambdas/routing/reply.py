@@ -7,8 +7,12 @@ import math
 import re
 
 from routing.decision import RoutingDecision
+from routing.prompts import PROMPT_KEYS, reply_prompts
 
 MAX_REPLY_BYTES = 32_000  # Connect: "must be less than 32 KB of UTF-8 data"
+# The flow sets QueuePriority with one static block per value 1..10; anything else is Connect's default, 5
+# (botocore UpdateContactRoutingData.QueuePriority), never the lowest precedence.
+MIN_PRIORITY, MAX_PRIORITY, DEFAULT_PRIORITY = 1, 10, 5
 _KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 
@@ -27,6 +31,17 @@ def reply_size(reply: dict[str, str]) -> int:
 def _whole_seconds(value: float | None) -> str:
     """Seconds as an integer string; "" when unknown (None, or NaN/infinity from a bad metrics snapshot)."""
     return str(int(value)) if value is not None and math.isfinite(value) else ""
+
+
+def _step_count(criteria: str) -> int:
+    """How many routing steps the criteria text holds (the flow skips the criteria call on "0")."""
+    if not criteria:
+        return 0
+    try:
+        steps = json.loads(criteria)
+    except ValueError:
+        return 0
+    return len(steps) if isinstance(steps, list) else 0
 
 
 def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
@@ -50,8 +65,11 @@ def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
             "ruleset": decision.ruleset,
             "config_version": decision.config_version,
             "config_source": decision.config_source,
-            "priority": str(decision.priority),
+            "priority": str(
+                decision.priority if MIN_PRIORITY <= decision.priority <= MAX_PRIORITY else DEFAULT_PRIORITY
+            ),
             "routing_criteria": decision.routing_criteria,
+            "routing_criteria_steps": str(_step_count(decision.routing_criteria)),
             "line_of_business": decision.line_of_business,
             "entry_point": decision.entry_point,
             "language": decision.language,
@@ -62,6 +80,7 @@ def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
             "callback_profile": decision.callback_profile,
             "callback_wait_s": _whole_seconds(decision.callback_wait_s),
             "metrics_age_s": _whole_seconds(decision.metrics_age_s),
+            **reply_prompts(decision.voice, decision.prompts),
         }
     )
     if reply_size(reply) > MAX_REPLY_BYTES:
@@ -86,6 +105,7 @@ RESERVED_ORDER = (
     "config_source",
     "priority",
     "routing_criteria",
+    "routing_criteria_steps",
     "line_of_business",
     "entry_point",
     "language",
@@ -96,6 +116,8 @@ RESERVED_ORDER = (
     "callback_profile",
     "callback_wait_s",
     "metrics_age_s",
+    "voice",
+    *(f"prompt_{key}" for key in PROMPT_KEYS),
 )
 # Every key the reply owns: the ones above plus the oversize marker.
 RESERVED_KEYS = frozenset(RESERVED_ORDER) | {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BAKED_CONFIG_DEFAULT = Path(__file__).parent / "baked" / "config.json"
@@ -44,6 +44,11 @@ class Settings:
     metrics_samples_per_invocation: int = 4
     metrics_sample_interval_seconds: float = 15.0
     callback_table_name: str = ""
+    # HMAC key for phone numbers in the callback table (>= 32 bytes; the same in every region: see
+    # docs/design/callback.md). Empty: the callback function refuses to reserve and the caller keeps their place.
+    callback_number_key: str = field(default="", repr=False)  # a secret: never in a repr or a log
+    callback_reservation_seconds: float = 300.0  # an unconfirmed hold lapses after this
+    callback_cap_shards: int = 4  # per-queue cap counters (a hot queue's writes spread over them)
     call_log_table_name: str = ""
     call_log_ttl_days: float = 90.0
     aws_region: str = ""
@@ -66,6 +71,9 @@ class Settings:
             metrics_samples_per_invocation=int(_float(env, "METRICS_SAMPLES_PER_INVOCATION", 4)) or 1,
             metrics_sample_interval_seconds=_float(env, "METRICS_SAMPLE_INTERVAL_SECONDS", 15.0),
             callback_table_name=env.get("CALLBACK_TABLE_NAME", ""),
+            callback_number_key=env.get("CALLBACK_NUMBER_KEY", ""),
+            callback_reservation_seconds=_float(env, "CALLBACK_RESERVATION_SECONDS", 300.0) or 300.0,
+            callback_cap_shards=int(_float(env, "CALLBACK_CAP_SHARDS", 4)) or 1,
             call_log_table_name=env.get("CALL_LOG_TABLE_NAME", ""),
             call_log_ttl_days=_float(env, "CALL_LOG_TTL_DAYS", 90.0) or 90.0,
             aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "")),

@@ -743,7 +743,11 @@ class Observability(Construct):
             ),
             "callback-rejects": (
                 logs.QueryString(
-                    filter_statements=['message = "callback" and callback_status not in ["CREATED", "DUPLICATE"]'],
+                    # Everything but the answers of a callback that goes ahead (docs/design/callback.md).
+                    filter_statements=[
+                        'message = "callback" and callback_status not in '
+                        '["RESERVED", "CONFIRMED", "RELEASED", "DUPLICATE"]'
+                    ],
                     stats_statements=["count() by callback_status, queue_key"],
                 ),
                 [groups.callback],

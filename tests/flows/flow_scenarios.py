@@ -11,8 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from routing.criteria import REQUEST as CRITERIA_REQUEST
+from routing.criteria import criteria_reply
+from routing.prompts import DEFAULT_PROMPTS
 from trunkline.simulator import (
     DEFAULT_INSTANCE_ARN,
     Contact,
@@ -68,12 +71,18 @@ def route_reply(status: str = "ROUTED", **overrides: str) -> dict[str, str]:
         "config_source": "active",
         "priority": "5",
         "routing_criteria": "",
+        "routing_criteria_steps": "0",
+        "voice": "Joanna",
+        **{f"prompt_{k}": v for k, v in DEFAULT_PROMPTS.items()},
         "line_of_business": "cards",
         "entry_point": "cards_main",
         "language": "en-US",
         "message": {"CLOSED": CLOSED_TEXT, "EMERGENCY": EMERGENCY_TEXT}.get(status, ""),
         "fallback_reason": "",
         "callback_offer": "false",
+        "callback_reason": "",
+        "callback_profile": "",
+        "callback_wait_s": "",
         "metrics_age_s": "12",
     }
     reply.update(overrides)
@@ -82,16 +91,43 @@ def route_reply(status: str = "ROUTED", **overrides: str) -> dict[str, str]:
 
 @dataclass
 class FakeRoute:
-    """A fake ``route`` handler: answers ``reply`` (or the result of calling it with the event); records events."""
+    """A fake ``route`` handler: answers ``reply`` (or the result of calling it with the event); records events.
+
+    The routing-criteria request (the flow's second, JSON call) is answered by the real ``routing.criteria`` and
+    recorded apart, in ``criteria_events``.
+    """
 
     reply: Mapping[str, Any] | Callable[[dict[str, Any]], Any] | None
     events: list[dict[str, Any]] = field(default_factory=list)
+    criteria_events: list[dict[str, Any]] = field(default_factory=list)
 
     def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        parameters = event["Details"]["Parameters"]
+        if parameters.get("trunkline_request") == CRITERIA_REQUEST:
+            self.criteria_events.append(event)
+            return criteria_reply(parameters)
         self.events.append(event)
         if callable(self.reply):
             return self.reply(event)
         return dict(self.reply or {})
+
+
+@dataclass
+class FakeCallback:
+    """A fake ``callback`` function with the two-phase contract: ``reserve`` answers ``reply``, ``confirm``
+    CONFIRMED, ``release`` RELEASED; ``actions`` records what the flow asked, in order."""
+
+    reply: Mapping[str, Any]
+    actions: list[str] = field(default_factory=list)
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        action = event["Details"]["Parameters"].get("action", "")
+        self.actions.append(action)
+        if action == "confirm":
+            return {"callback_status": "CONFIRMED"}
+        if action == "release":
+            return {"callback_status": "RELEASED"}
+        return dict(self.reply)
 
 
 @dataclass(frozen=True)
@@ -115,6 +151,9 @@ class Scenario:
     callback_reply: Mapping[str, Any] | None = None  # what the fake ``callback`` function answers
     callback: tuple[str, int, int, int] | None = None  # expected (number, delay, attempts, retry delay)
     tags: Mapping[str, str] | None = None  # the contact's exact tags at the end, when given
+    callback_actions: tuple[str, ...] | None = None  # what the flow asked the callback function, in order
+    routing_criteria: Mapping[str, Any] | str | None = "any"  # what UpdateContactRoutingCriteria set, when given
+    voice: str | Literal["any"] | None = "any"  # the text-to-speech voice set, when given
 
     def __str__(self) -> str:
         return f"{self.flow}:{self.name}"
@@ -136,10 +175,16 @@ def simulator(handler: Any, options: SimulatorOptions | None = None, callback: A
 
 def run(scenario: Scenario) -> tuple[SimulationResult, FakeRoute]:
     """Run one scenario with a fresh fake route (and fake callback)."""
-    fake = FakeRoute(scenario.reply)
-    callback = FakeRoute(scenario.callback_reply) if scenario.callback_reply is not None else None
-    result = simulator(fake, scenario.options, callback).run(scenario.flow, scenario.contact)
+    result, fake, _ = run_with_callback(scenario)
     return result, fake
+
+
+def run_with_callback(scenario: Scenario) -> tuple[SimulationResult, FakeRoute, FakeCallback | None]:
+    """Run one scenario; also return the fake callback function (None when the scenario has none)."""
+    fake = FakeRoute(scenario.reply)
+    callback = FakeCallback(scenario.callback_reply) if scenario.callback_reply is not None else None
+    result = simulator(fake, scenario.options, callback).run(scenario.flow, scenario.contact)
+    return result, fake, callback
 
 
 def _faults(**kwargs: Any) -> Contact:
@@ -521,6 +566,10 @@ def _shared_scenarios(flow: str, invoke: str, save: str, check: str, crm: str, s
 def inbound_scenarios() -> list[Scenario]:
     """Every path of ``inbound.json``."""
     transferred = EndReason.TRANSFERRED_TO_QUEUE
+    criteria_text = (
+        '[{"expiry_seconds":30,"expression":{"AttributeCondition":{"ComparisonOperator":"NumberGreaterOrEqualTo",'
+        '"Name":"Tier","ProficiencyLevel":4,"Value":"Platinum"}}}]'
+    )
     return [
         Scenario(
             "routed_voice_call_is_queued_with_priority_and_attributes",
@@ -530,18 +579,22 @@ def inbound_scenarios() -> list[Scenario]:
             CARDS_QUEUE_ARN,
             must_visit=(
                 "EnableFlowLogs",
+                "CheckChannel",
                 "InvokeRoute",
+                "SaveRouteDecision",
                 "SaveDecision",
                 "TagDecision",
+                "SetVoice",
                 "CheckStatus",
                 "SaveCrmAttributes",
                 "CheckCallbackOffer",
                 "SetTargetQueue",
                 "CheckPriority",
                 "SetPriority03",
+                "CheckRoutingCriteria",
                 "TransferToQueue",
             ),
-            must_not_visit=("OfferCallback",),
+            must_not_visit=("OfferCallback", "InvokeRoutingCriteria"),
             attributes={
                 "route_status": "ROUTED",
                 "classification": "card_servicing",
@@ -555,6 +608,8 @@ def inbound_scenarios() -> list[Scenario]:
             messages=(),
             priority=3,
             tags=DECISION_TAGS,
+            routing_criteria=None,  # without criteria, routing is unchanged
+            voice="Joanna",
         ),
         *[
             Scenario(
@@ -568,14 +623,105 @@ def inbound_scenarios() -> list[Scenario]:
             )
             for p in range(1, 11)
         ],
+        *[
+            Scenario(
+                f"unknown_priority_{label}_is_connects_default_5",
+                "inbound",
+                route_reply(priority=value),
+                transferred,
+                CARDS_QUEUE_ARN,
+                must_visit=("CheckPriority", "SetPriority05", "TransferToQueue"),
+                priority=5,
+            )
+            for label, value in (("40", "40"), ("empty", ""))
+        ],
         Scenario(
-            "priority_above_the_ladder_is_clamped_to_10",
+            "routing_criteria_are_applied_before_the_transfer",
             "inbound",
-            route_reply(priority="40"),
+            route_reply(routing_criteria=criteria_text, routing_criteria_steps="1"),
             transferred,
             CARDS_QUEUE_ARN,
-            must_visit=("CheckPriority", "SetPriority10", "TransferToQueue"),
-            priority=10,
+            must_visit=("CheckRoutingCriteria", "InvokeRoutingCriteria", "ApplyRoutingCriteria", "TransferToQueue"),
+            routing_criteria={
+                "Steps": [
+                    {
+                        "Expression": {
+                            "AttributeCondition": {
+                                "Name": "Tier",
+                                "Value": "Platinum",
+                                "ProficiencyLevel": 4.0,
+                                "ComparisonOperator": "NumberGreaterOrEqualTo",
+                            }
+                        },
+                        "Expiry": {"DurationInSeconds": 30},
+                    }
+                ]
+            },
+        ),
+        Scenario(
+            "routing_criteria_call_failing_routes_by_the_queue_alone",
+            "inbound",
+            route_reply(routing_criteria=criteria_text, routing_criteria_steps="1"),
+            transferred,
+            CARDS_QUEUE_ARN,
+            contact=_forced("InvokeRoutingCriteria"),
+            must_visit=("InvokeRoutingCriteria", "TransferToQueue"),
+            must_not_visit=("ApplyRoutingCriteria",),
+            routing_criteria=None,
+        ),
+        Scenario(
+            "routing_criteria_connect_refuses_route_by_the_queue_alone",
+            "inbound",
+            route_reply(routing_criteria='[{"expression":{}}]', routing_criteria_steps="1"),
+            transferred,
+            CARDS_QUEUE_ARN,
+            must_visit=("InvokeRoutingCriteria", "ApplyRoutingCriteria", "TransferToQueue"),
+            routing_criteria=None,
+        ),
+        Scenario(
+            "spanish_entry_point_hears_spanish_with_a_spanish_voice",
+            "inbound",
+            route_reply(
+                language="es-US",
+                voice="Lupe",
+                callback_offer="true",
+                prompt_callback_offer="Nuestra espera es más larga de lo habitual.",
+            ),
+            transferred,
+            CARDS_QUEUE_ARN,
+            contact=Contact(customer_number=CALLER),
+            must_visit=("SetVoice", "OfferCallback", "SetTargetQueue"),
+            messages=("Nuestra espera es más larga de lo habitual.",),
+            voice="Lupe",
+        ),
+        Scenario(
+            "a_voice_that_cannot_be_set_keeps_connects_default_and_routes",
+            "inbound",
+            route_reply(voice=""),
+            transferred,
+            CARDS_QUEUE_ARN,
+            must_visit=("SetVoice", "CheckStatus", "TransferToQueue"),
+            voice=None,
+        ),
+        Scenario(
+            "decision_flow_attributes_failing_takes_the_default_queue",
+            "inbound",
+            route_reply(),
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=_forced("SaveRouteDecision"),
+            must_visit=("SaveRouteDecision", "SaveDecision", "CheckStatus", "MarkUnknownStatus", *OK_DEFAULT),
+            attributes={"route_status": "ROUTED"},  # the contact attributes still record the decision
+        ),
+        Scenario(
+            "decision_tags_failing_does_not_stop_routing",
+            "inbound",
+            route_reply(),
+            transferred,
+            CARDS_QUEUE_ARN,
+            contact=_forced("TagDecision"),
+            must_visit=("TagDecision", "SetVoice", "TransferToQueue"),
+            tags={},
         ),
         *callback_scenarios(),
         Scenario(
@@ -587,7 +733,23 @@ def inbound_scenarios() -> list[Scenario]:
             contact=Contact(
                 channel="CHAT", customer_number=None, system_number=None, attributes={"entry_key": "cards_web_chat"}
             ),
-            must_visit=("InvokeRoute", "TransferToQueue"),
+            must_visit=("CheckChannel", "InvokeRouteKeyed", "TransferToQueue"),
+            must_not_visit=("InvokeRoute",),
+        ),
+        Scenario(
+            "chat_route_error_takes_the_default_queue",
+            "inbound",
+            route_reply(),
+            transferred,
+            DEFAULT_QUEUE_ARN,
+            contact=Contact(
+                channel="CHAT",
+                customer_number=None,
+                system_number=None,
+                attributes={"entry_key": "cards_web_chat"},
+                faults=Faults(lambda_faults={ROUTE_ARN: LambdaFault(FaultKind.TIMEOUT)}),
+            ),
+            must_visit=("InvokeRouteKeyed", "MarkLambdaError", *OK_DEFAULT),
         ),
         Scenario(
             "anonymous_caller_is_routed",
@@ -605,90 +767,147 @@ def inbound_scenarios() -> list[Scenario]:
 
 
 def transfer_scenarios() -> list[Scenario]:
-    """Every path of ``transfer.json``."""
+    """Every path of ``transfer.json``: the queue the agent chose, unless config redirects; never closed."""
     transferred = EndReason.TRANSFERRED_TO_QUEUE
 
-    def by_key(event: dict[str, Any]) -> dict[str, str]:
-        key = event["Details"]["Parameters"].get("transfer_queue_key", "")
-        if key == "retention":
-            return route_reply(queue_key="retention", queue_arn=RETENTION_QUEUE_ARN, rule_id="transfer:retention")
-        return route_reply("DEFAULT", reason=f"unknown_transfer_queue:{key}")
+    def chosen(event: dict[str, Any]) -> dict[str, str]:
+        # as route does: ROUTED to the contact's current queue ($.Queue), the agent's choice
+        queue = event["Details"]["ContactData"]["Queue"]
+        return route_reply(queue_key="retention", queue_arn=queue["ARN"], rule_id="transfer:retention")
 
-    transfer_contact = Contact(
-        initiation_method="TRANSFER",
-        attributes={"transfer_queue_key": "retention", "classification": "card_servicing"},
-        queue_arn=CARDS_QUEUE_ARN,
+    agent_choice = Contact(
+        initiation_method="TRANSFER", attributes={"classification": "card_servicing"}, queue_arn=RETENTION_QUEUE_ARN
     )
+
+    def at_retention(**faults: Any) -> Contact:
+        return Contact(initiation_method="TRANSFER", queue_arn=RETENTION_QUEUE_ARN, faults=Faults(**faults))
+
+    shared = _shared_scenarios(
+        "transfer",
+        "InvokeRouteTransfer",
+        "SaveTransferDecision",
+        "CheckTransferStatus",
+        "SaveTransferCrmAttributes",
+        "SetTransferQueue",
+    )
+    never_closed = [s for s in shared if not any(w in s.name for w in ("closed", "emergency", "error_default"))]
     return [
         Scenario(
-            "transfer_by_logical_key_is_requeued",
+            "transfer_goes_to_the_queue_the_agent_chose",
             "transfer",
-            by_key,
+            chosen,
             transferred,
             RETENTION_QUEUE_ARN,
-            contact=transfer_contact,
+            contact=agent_choice,
             must_visit=(
                 "EnableFlowLogs",
                 "InvokeRouteTransfer",
+                "SaveTransferRoute",
                 "SaveTransferDecision",
+                "TagTransferDecision",
                 "CheckTransferStatus",
                 "SaveTransferCrmAttributes",
                 "SetTransferQueue",
                 "TransferToQueue",
             ),
-            attributes={"transfer_queue_key": "retention", "rule_id": "transfer:retention", "route_status": "ROUTED"},
+            attributes={"rule_id": "transfer:retention", "route_status": "ROUTED"},
             messages=(),
             priority=None,  # UpdateContactRoutingBehavior is not supported in transfer flows
         ),
         Scenario(
-            "transfer_with_unknown_key_goes_to_the_configured_default",
+            "transfer_redirected_by_config_goes_there",
             "transfer",
-            by_key,
+            route_reply(),
             transferred,
-            CONFIG_DEFAULT_QUEUE_ARN,
-            contact=Contact(initiation_method="TRANSFER", attributes={"transfer_queue_key": "no_such_queue"}),
-            must_visit=("CheckTransferStatus", "SetTransferQueue", "TransferToQueue"),
-            attributes={"route_status": "DEFAULT"},
+            CARDS_QUEUE_ARN,
+            contact=agent_choice,
+            must_visit=("SetTransferQueue", "TransferToQueue"),
+        ),
+        *[
+            Scenario(
+                f"transfer_answered_{status.lower()}_keeps_the_chosen_queue",
+                "transfer",
+                route_reply(status),
+                transferred,
+                RETENTION_QUEUE_ARN,
+                contact=agent_choice,
+                must_visit=("CheckTransferStatus", "MarkUnknownStatus", "TransferToChosenQueue"),
+                must_not_visit=("SetDefaultQueue",),
+                messages=(),  # never the closed message, never a disconnect mid-transfer
+            )
+            for status in ("CLOSED", "EMERGENCY", "ERROR_DEFAULT")
+        ],
+        Scenario(
+            "transfer_route_error_keeps_the_chosen_queue",
+            "transfer",
+            route_reply(),
+            transferred,
+            RETENTION_QUEUE_ARN,
+            contact=at_retention(lambda_faults={ROUTE_ARN: LambdaFault(FaultKind.ERROR)}),
+            must_visit=("InvokeRouteTransfer", "MarkLambdaError", "TransferToChosenQueue"),
+            invocations=0,
+            messages=(),
         ),
         Scenario(
-            "transfer_without_key_in_strict_mode_takes_the_default_queue",
+            "transfer_chosen_queue_full_takes_the_default_queue",
             "transfer",
-            by_key,
+            route_reply(),
             transferred,
             DEFAULT_QUEUE_ARN,
-            options=STRICT,  # if Connect refused to invoke with an unset attribute, the caller still gets an agent
-            contact=Contact(initiation_method="TRANSFER"),
-            must_visit=("InvokeRouteTransfer", "MarkLambdaError", *OK_DEFAULT),
+            contact=at_retention(
+                lambda_faults={ROUTE_ARN: LambdaFault(FaultKind.ERROR)},
+                queues_at_capacity=frozenset({RETENTION_QUEUE_ARN}),
+            ),
+            must_visit=("TransferToChosenQueue", "MarkQueueFull", "ApologyQueueFull", "TransferToDefaultQueue"),
             invocations=0,
         ),
-        *_shared_scenarios(
+        Scenario(
+            "transfer_flow_attributes_failing_keeps_the_chosen_queue",
             "transfer",
-            "InvokeRouteTransfer",
-            "SaveTransferDecision",
-            "CheckTransferStatus",
-            "SaveTransferCrmAttributes",
-            "SetTransferQueue",
+            chosen,
+            transferred,
+            RETENTION_QUEUE_ARN,
+            contact=Contact(
+                initiation_method="TRANSFER",
+                queue_arn=RETENTION_QUEUE_ARN,
+                faults=Faults(action_errors={"SaveTransferRoute": "NoMatchingError"}),
+            ),
+            must_visit=("SaveTransferRoute", "SaveTransferDecision", "MarkUnknownStatus", "TransferToChosenQueue"),
         ),
+        Scenario(
+            "transfer_tags_failing_still_transfers",
+            "transfer",
+            chosen,
+            transferred,
+            RETENTION_QUEUE_ARN,
+            contact=Contact(
+                initiation_method="TRANSFER",
+                queue_arn=RETENTION_QUEUE_ARN,
+                faults=Faults(action_errors={"TagTransferDecision": "NoMatchingError"}),
+            ),
+            must_visit=("TagTransferDecision", "CheckTransferStatus", "TransferToQueue"),
+            tags={},
+        ),
+        *never_closed,
     ]
 
 
 CALLER = "+12125550187"
 
 
-def callback_reply(status: str = "CREATED", profile: str = "standard", number: str = CALLER) -> dict[str, str]:
-    """The ``callback`` function's reply shape (it carries route's queue ARN and priority forward)."""
+def callback_reply(status: str = "RESERVED", profile: str = "standard", number: str = CALLER) -> dict[str, str]:
+    """The ``callback`` function's ``reserve`` answer (two-phase contract: no queue ARN or priority in it)."""
     return {
         "callback_status": status,
-        "callback_number": number if status in ("CREATED", "DUPLICATE") else "",
+        "callback_number": number if status in ("RESERVED", "DUPLICATE") else "",
         "callback_profile": profile,
         "queue_key": "cards_general",
-        "queue_arn": CARDS_QUEUE_ARN,
-        "priority": "5",
     }
 
 
 def callback_scenarios() -> list[Scenario]:
-    """The inbound flow's callback branch: offer, choose the number, create per profile, every refusal and error."""
+    """The inbound flow's callback branch: offer, choose the number, reserve, create per profile, confirm; every
+    refusal, silence and error (each failure after RESERVED releases the reservation and keeps the caller)."""
     from trunkline.simulator import ScriptedInput
 
     offer = route_reply(callback_offer="true", callback_profile="standard")
@@ -696,17 +915,19 @@ def callback_scenarios() -> list[Scenario]:
     done = EndReason.DISCONNECTED
     press = lambda *keys: Contact(customer_number=CALLER, inputs=tuple(ScriptedInput.dtmf(k) for k in keys))  # noqa: E731
 
-    def forced(identifier: str, error: str, *keys: str) -> Contact:
+    def forced(errors: Mapping[str, str], *keys: str) -> Contact:
         return Contact(
             customer_number=CALLER,
             inputs=tuple(ScriptedInput.dtmf(k) for k in keys),
-            faults=Faults(action_errors={identifier: error}),
+            faults=Faults(action_errors=errors),
         )
 
     keep_place = ("SetTargetQueue", "TransferToQueue")
+    released = ("reserve", "release")
+    sorry = DEFAULT_PROMPTS["callback_failed"]
     return [
         Scenario(
-            "callback_accepted_on_caller_id_creates_the_standard_callback",
+            "callback_accepted_on_caller_id_is_reserved_created_and_confirmed",
             "inbound",
             offer,
             done,
@@ -717,19 +938,23 @@ def callback_scenarios() -> list[Scenario]:
                 "CheckCallbackOffer",
                 "OfferCallback",
                 "UseCallerIdForCallback",
-                "InvokeCallback",
+                "ReserveCallback",
                 "CheckCallbackStatus",
+                "SaveCallbackReservation",
                 "SetCallbackNumber",
                 "CheckCallbackProfile",
                 "CreateCallbackStandard",
                 "TagCallbackRequested",
+                "ConfirmCallback",
                 "CallbackConfirmed",
                 "DisconnectAfterCallback",
             ),
-            must_not_visit=("TransferToQueue",),
-            callback=(CALLER, 5, 3, 600),
+            must_not_visit=("TransferToQueue", "ReleaseCallback"),
+            callback=(CALLER, 20, 3, 600),
+            callback_actions=("reserve", "confirm"),
             invocations=1,
             tags=CALLBACK_TAGS,
+            messages=(DEFAULT_PROMPTS["callback_offer"], DEFAULT_PROMPTS["callback_confirmed"]),
         ),
         Scenario(
             "callback_to_a_keyed_number_with_the_gentle_profile",
@@ -742,14 +967,17 @@ def callback_scenarios() -> list[Scenario]:
             must_visit=(
                 "OfferCallback",
                 "AskCallbackNumber",
+                "CheckKeyedNumber",
                 "UseKeyedNumberForCallback",
-                "InvokeCallback",
+                "ReserveCallback",
                 "CheckCallbackProfile",
                 "CreateCallbackGentle",
                 "TagCallbackRequested",
+                "ConfirmCallback",
                 "CallbackConfirmed",
             ),
             callback=("+13125550100", 30, 2, 1800),
+            callback_actions=("reserve", "confirm"),
             tags=CALLBACK_TAGS,
         ),
         Scenario(
@@ -771,7 +999,7 @@ def callback_scenarios() -> list[Scenario]:
             CARDS_QUEUE_ARN,
             contact=Contact(customer_number=CALLER),
             must_visit=("CheckCallbackOffer", "OfferCallback", *keep_place),
-            must_not_visit=("InvokeCallback",),
+            must_not_visit=("ReserveCallback",),
             attributes={"callback_offer": "true"},
         ),
         Scenario(
@@ -782,7 +1010,7 @@ def callback_scenarios() -> list[Scenario]:
             CARDS_QUEUE_ARN,
             contact=press("9"),
             must_visit=("OfferCallback", *keep_place),
-            must_not_visit=("InvokeCallback",),
+            must_not_visit=("ReserveCallback",),
         ),
         Scenario(
             "callback_offer_prompt_failure_keeps_the_place_in_queue",
@@ -790,18 +1018,30 @@ def callback_scenarios() -> list[Scenario]:
             offer,
             queued,
             CARDS_QUEUE_ARN,
-            contact=forced("OfferCallback", "NoMatchingError"),
+            contact=forced({"OfferCallback": "NoMatchingError"}),
             must_visit=("OfferCallback", *keep_place),
         ),
         Scenario(
-            "callback_number_not_keyed_keeps_the_place_in_queue",
+            "silent_caller_at_the_number_prompt_keeps_the_place_without_an_apology",
             "inbound",
             offer,
             queued,
             CARDS_QUEUE_ARN,
-            contact=press("2"),
-            must_visit=("AskCallbackNumber", *keep_place),
-            must_not_visit=("InvokeCallback",),
+            contact=press("2"),  # then silence: store mode continues on success with "Timeout" stored
+            must_visit=("AskCallbackNumber", "CheckKeyedNumber", *keep_place),
+            must_not_visit=("ReserveCallback", "CallbackNotPossible", "UseKeyedNumberForCallback"),
+            messages=(DEFAULT_PROMPTS["callback_offer"], DEFAULT_PROMPTS["callback_number"]),
+        ),
+        Scenario(
+            "invalid_keyed_number_apologises_and_keeps_the_place",
+            "inbound",
+            offer,
+            queued,
+            CARDS_QUEUE_ARN,
+            contact=press("2", "12#"),
+            must_visit=("AskCallbackNumber", "CallbackNotPossible", *keep_place),
+            must_not_visit=("ReserveCallback",),
+            messages=(DEFAULT_PROMPTS["callback_offer"], DEFAULT_PROMPTS["callback_number"], sorry),
         ),
         Scenario(
             "callback_number_entry_failure_keeps_the_place_in_queue",
@@ -809,9 +1049,23 @@ def callback_scenarios() -> list[Scenario]:
             offer,
             queued,
             CARDS_QUEUE_ARN,
-            contact=forced("AskCallbackNumber", "NoMatchingError", "2", "3125550100#"),
+            contact=forced({"AskCallbackNumber": "NoMatchingError"}, "2", "3125550100#"),
             must_visit=("AskCallbackNumber", *keep_place),
+            must_not_visit=("ReserveCallback", "CallbackNotPossible"),
         ),
+        *[
+            Scenario(
+                f"callback_number_{ident}_failing_apologises_and_queues",
+                "inbound",
+                offer,
+                queued,
+                CARDS_QUEUE_ARN,
+                contact=forced({ident: "NoMatchingError"}, *keys),
+                must_visit=(ident, "CallbackNotPossible", *keep_place),
+                must_not_visit=("ReserveCallback",),
+            )
+            for ident, keys in (("UseCallerIdForCallback", ("1",)), ("UseKeyedNumberForCallback", ("2", "3125550100#")))
+        ],
         *[
             Scenario(
                 f"callback_refused_{status.lower()}_apologises_and_queues",
@@ -821,10 +1075,11 @@ def callback_scenarios() -> list[Scenario]:
                 CARDS_QUEUE_ARN,
                 contact=press("1"),
                 callback_reply=callback_reply(status=status),
-                must_visit=("InvokeCallback", "CheckCallbackStatus", "CallbackNotPossible", *keep_place),
-                must_not_visit=("SetCallbackNumber",),
+                must_visit=("ReserveCallback", "CheckCallbackStatus", "CallbackNotPossible", *keep_place),
+                must_not_visit=("SetCallbackNumber", "ReleaseCallback"),  # nothing reserved, nothing to release
+                callback_actions=("reserve",),
             )
-            for status in ("INVALID_NUMBER", "QUEUE_FULL", "ERROR")
+            for status in ("INVALID_NUMBER", "QUEUE_FULL", "NOT_OFFERED", "ERROR")
         ],
         Scenario(
             "callback_duplicate_tells_the_caller_and_ends",
@@ -836,6 +1091,7 @@ def callback_scenarios() -> list[Scenario]:
             callback_reply=callback_reply(status="DUPLICATE"),
             must_visit=("CheckCallbackStatus", "CallbackAlreadyScheduled", "DisconnectAfterCallback"),
             must_not_visit=("CreateCallbackStandard", "TagCallbackRequested"),
+            callback_actions=("reserve",),
             tags=DECISION_TAGS,  # the earlier callback is the one that asked
         ),
         Scenario(
@@ -850,37 +1106,102 @@ def callback_scenarios() -> list[Scenario]:
                 faults=Faults(lambda_faults={CALLBACK_ARN: LambdaFault(FaultKind.ERROR)}),
             ),
             callback_reply=callback_reply(),
-            must_visit=("InvokeCallback", "CallbackNotPossible", *keep_place),
+            must_visit=("ReserveCallback", "CallbackNotPossible", *keep_place),
+            must_not_visit=("ReleaseCallback",),
             invocations=1,
+        ),
+        Scenario(
+            "callback_reservation_not_saved_is_released",
+            "inbound",
+            offer,
+            queued,
+            CARDS_QUEUE_ARN,
+            contact=forced({"SaveCallbackReservation": "NoMatchingError"}, "1"),
+            callback_reply=callback_reply(),
+            must_visit=("SaveCallbackReservation", "ReleaseCallback", "CallbackNotPossible", *keep_place),
+            callback_actions=released,
         ),
         *[
             Scenario(
-                f"callback_number_{error}_apologises_and_queues",
+                f"callback_number_{error}_releases_apologises_and_queues",
                 "inbound",
                 offer,
                 queued,
                 CARDS_QUEUE_ARN,
-                contact=forced("SetCallbackNumber", error, "1"),
+                contact=forced({"SetCallbackNumber": error}, "1"),
                 callback_reply=callback_reply(),
-                must_visit=("SetCallbackNumber", "CallbackNotPossible", *keep_place),
+                must_visit=("SetCallbackNumber", "ReleaseCallback", "CallbackNotPossible", *keep_place),
+                callback_actions=released,
+                messages=(DEFAULT_PROMPTS["callback_offer"], sorry),
             )
             for error in ("InvalidCallbackNumber", "CallbackNumberNotDialable")
         ],
         *[
             Scenario(
-                f"callback_{create}_failure_apologises_and_queues",
+                f"callback_{create}_failure_releases_apologises_and_queues",
                 "inbound",
                 offer,
                 queued,
                 CARDS_QUEUE_ARN,
-                contact=forced(create, "NoMatchingError", "1"),
+                contact=forced({create: "NoMatchingError"}, "1"),
                 callback_reply=callback_reply(profile=profile),
-                must_visit=(create, "CallbackNotPossible", *keep_place),
-                must_not_visit=("TagCallbackRequested",),
+                must_visit=(create, "ReleaseCallback", "CallbackNotPossible", *keep_place),
+                must_not_visit=("TagCallbackRequested", "ConfirmCallback"),
+                callback_actions=released,
                 tags=DECISION_TAGS,
             )
             for create, profile in (("CreateCallbackStandard", "standard"), ("CreateCallbackGentle", "gentle"))
         ],
+        Scenario(
+            "callback_queue_full_releases_and_the_caller_reaches_the_default_queue",
+            "inbound",
+            offer,
+            queued,
+            DEFAULT_QUEUE_ARN,
+            contact=Contact(
+                customer_number=CALLER,
+                inputs=(ScriptedInput.dtmf("1"),),
+                faults=Faults(queues_at_capacity=frozenset({CARDS_QUEUE_ARN})),
+            ),
+            callback_reply=callback_reply(),
+            must_visit=("CreateCallbackStandard", "ReleaseCallback", "CallbackNotPossible", "MarkQueueFull"),
+            callback_actions=released,
+        ),
+        Scenario(
+            "release_failing_still_apologises_and_queues",
+            "inbound",
+            offer,
+            queued,
+            CARDS_QUEUE_ARN,
+            contact=forced({"SetCallbackNumber": "InvalidCallbackNumber", "ReleaseCallback": "NoMatchingError"}, "1"),
+            callback_reply=callback_reply(),
+            must_visit=("ReleaseCallback", "CallbackNotPossible", *keep_place),
+            callback_actions=("reserve",),
+        ),
+        Scenario(
+            "callback_tag_failing_still_confirms",
+            "inbound",
+            offer,
+            done,
+            None,
+            contact=forced({"TagCallbackRequested": "NoMatchingError"}, "1"),
+            callback_reply=callback_reply(),
+            must_visit=("TagCallbackRequested", "ConfirmCallback", "CallbackConfirmed"),
+            callback_actions=("reserve", "confirm"),
+            tags=DECISION_TAGS,
+        ),
+        Scenario(
+            "confirm_failing_still_tells_the_caller_the_callback_exists",
+            "inbound",
+            offer,
+            done,
+            None,
+            contact=forced({"ConfirmCallback": "NoMatchingError"}, "1"),
+            callback_reply=callback_reply(),
+            must_visit=("ConfirmCallback", "CallbackConfirmed", "DisconnectAfterCallback"),
+            callback=(CALLER, 20, 3, 600),
+            callback_actions=("reserve",),
+        ),
         *[
             Scenario(
                 f"callback_message_{ident}_failure_still_ends_safely",
@@ -888,12 +1209,12 @@ def callback_scenarios() -> list[Scenario]:
                 offer,
                 end,
                 queue,
-                contact=forced(ident, "NoMatchingError", "1"),
+                contact=forced({ident: "NoMatchingError"}, "1"),
                 callback_reply=callback_reply(status=status),
                 must_visit=(ident,),
             )
             for ident, status, end, queue in (
-                ("CallbackConfirmed", "CREATED", done, None),
+                ("CallbackConfirmed", "RESERVED", done, None),
                 ("CallbackAlreadyScheduled", "DUPLICATE", done, None),
                 ("CallbackNotPossible", "BLOCKED_PREFIX", queued, CARDS_QUEUE_ARN),
             )

@@ -1,22 +1,11 @@
-"""Connect-rule findings our own flows have today, expected exactly by the lint tests (issue 11).
-
-``AskCallbackNumber`` stores input without ``InputValidation`` and declares a timeout error that store mode cannot
-raise (issue 11 §1 "Store-mode input"; the flows fix is in progress on another branch). When that fix lands, empty
-this set: the tests then require both flows to lint clean.
-"""
+"""Connect-rule findings our own flows are allowed to have: none (issue 11 fixed the store-mode input of
+``AskCallbackNumber``). The lint tests expect exactly these findings, so a new one fails them."""
 
 from __future__ import annotations
 
 from typing import Final
 
-KNOWN_FINDINGS: Final = frozenset(
-    {
-        "inbound: AskCallbackNumber: error [connect] GetParticipantInput (StoreInput True) cannot raise "
-        "'InputTimeLimitExceeded' (it can raise ['NoMatchingError'])",
-        "inbound: AskCallbackNumber: error [connect] StoreInput True requires InputValidation "
-        "(PhoneNumberValidation, or CustomValidation.MaximumLength)",
-    }
-)
+KNOWN_FINDINGS: Final[frozenset[str]] = frozenset()
 
 
 def known_for(flow: str) -> set[str]:

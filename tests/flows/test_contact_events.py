@@ -40,7 +40,7 @@ def _result(name: str) -> SimulationResult:
 
 
 ROUTED = "routed_voice_call_is_queued_with_priority_and_attributes"
-CALLBACK = "callback_accepted_on_caller_id_creates_the_standard_callback"
+CALLBACK = "callback_accepted_on_caller_id_is_reserved_created_and_confirmed"
 CLOSED = "closed_plays_the_message_and_disconnects"
 LAMBDA_ERROR = "lambda_error_is_retried_three_times_then_default_queue"
 

@@ -121,24 +121,66 @@ def test_chat_is_routed_by_its_entry_key(sim: FlowSimulator) -> None:
     assert result.transferred
 
 
-def test_agent_transfer_by_logical_key(sim: FlowSimulator) -> None:
+RETENTION = f"{INSTANCE}/queue/0efebc36-015c-54fa-acf7-dc065e9360dc"
+
+
+@pytest.mark.parametrize("when", [OPEN, CLOSED])
+def test_agent_transfer_goes_to_the_queue_the_agent_chose_even_when_the_line_is_closed(
+    sim: FlowSimulator, clock: Clock, when: datetime
+) -> None:
+    # A stock agent workspace: a quick connect to the retention queue, no transfer_queue_key attribute.
+    clock.now = when
     contact = Contact(
-        initiation_method="TRANSFER",
+        initiation_method="QUEUE_TRANSFER",
         system_number=CARDS_MAIN,
-        attributes={"transfer_queue_key": "retention", "classification": "card_servicing"},
+        attributes={"classification": "card_servicing"},
+        queue_arn=RETENTION,
     )
     result = sim.run("transfer", contact)
-    assert result.external["rule_id"] == "transfer:retention", result.describe()
-    assert _queue(result) == f"{INSTANCE}/queue/0efebc36-015c-54fa-acf7-dc065e9360dc"
-    assert result.attributes["transfer_queue_key"] == "retention"
+    assert result.external["reason"] == "transfer_chosen_queue", result.describe()
+    assert _queue(result) == RETENTION  # never the closed message, never a disconnect mid-transfer
+    assert result.attributes["rule_id"] == "transfer:retention"
+    assert result.message_texts == []
     assert result.queue_priority is None
 
 
-def test_agent_transfer_to_an_unknown_key_falls_back(sim: FlowSimulator) -> None:
-    contact = Contact(initiation_method="TRANSFER", attributes={"transfer_queue_key": "no_such_queue"})
-    result = sim.run("transfer", contact)
+def test_agent_transfer_without_a_queue_falls_back_to_the_configured_default(sim: FlowSimulator) -> None:
+    result = sim.run("transfer", Contact(initiation_method="QUEUE_TRANSFER"))
     assert result.external["status"] == "DEFAULT", result.describe()
     assert result.transferred
+
+
+def test_a_platinum_caller_is_routed_by_the_rules_routing_criteria(sim: FlowSimulator) -> None:
+    # config/rulesets/cards.yaml: the platinum line sets Tier=Platinum >= 4 for 30 s (a JSON second call)
+    result = sim.run("inbound", Contact(system_number="+18005550102", customer_number="+12125550187"))
+    assert result.transferred, result.describe()
+    assert "ApplyRoutingCriteria" in result.visited
+    assert result.routing_criteria == {
+        "Steps": [
+            {
+                "Expression": {
+                    "AttributeCondition": {
+                        "Name": "Tier",
+                        "Value": "Platinum",
+                        "ProficiencyLevel": 4.0,
+                        "ComparisonOperator": "NumberGreaterOrEqualTo",
+                    }
+                },
+                "Expiry": {"DurationInSeconds": 30},
+            }
+        ]
+    }
+    plain = sim.run("inbound", Contact(system_number=CARDS_MAIN))
+    assert plain.routing_criteria is None
+    assert "InvokeRoutingCriteria" not in plain.visited
+
+
+def test_the_spanish_line_sets_a_spanish_voice(sim: FlowSimulator, clock: Clock) -> None:
+    result = sim.run("inbound", Contact(system_number="+18005550101"))
+    assert result.voice == "Lupe", result.describe()
+    clock.now = CLOSED
+    closed = sim.run("inbound", Contact(system_number="+18005550101"))
+    assert closed.voice == "Lupe"
 
 
 def test_a_lambda_timeout_still_reaches_an_agent(sim: FlowSimulator) -> None:
@@ -178,7 +220,9 @@ def test_the_sample_contact_mix_all_ends_safely(sim: FlowSimulator) -> None:
         )
         result = sim.run(flow, contact)
         assert result.end_reason in (EndReason.TRANSFERRED_TO_QUEUE, EndReason.DISCONNECTED), result.describe()
-        assert result.external["status"] in ("ROUTED", "DEFAULT", "CLOSED", "EMERGENCY"), result.describe()
-        if result.external["status"] in ("ROUTED", "DEFAULT"):
-            assert result.queue_arn == result.external["queue_arn"], result.describe()
+        # (a contact with routing criteria made a second call: the decision is in the flow attributes)
+        decision = result.flow_attributes
+        assert decision["status"] in ("ROUTED", "DEFAULT", "CLOSED", "EMERGENCY"), result.describe()
+        if decision["status"] in ("ROUTED", "DEFAULT"):
+            assert result.queue_arn == decision["queue_arn"], result.describe()
     assert flows_used == {"inbound", "transfer"}

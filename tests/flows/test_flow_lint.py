@@ -54,7 +54,7 @@ def _add_orphan(doc: Doc) -> None:
 
 
 def _add_cycle(doc: Doc) -> None:
-    _action(doc, "UseCallerIdForCallback")["Transitions"]["NextAction"] = "LoopBack"
+    _action(doc, "UseCallerIdForCallback")["Transitions"] = {"NextAction": "LoopBack"}
     doc["Actions"].append(
         {
             "Identifier": "LoopBack",
@@ -81,9 +81,9 @@ def _too_many(doc: Doc) -> None:
 MUTATIONS: dict[str, tuple[Callable[[Doc], None], str]] = {
     "timeout_over_3": (_set("InvokeRoute", "Parameters", "InvocationTimeLimitSeconds", value="5"), "1..3"),
     "timeout_as_number": (_set("InvokeRoute", "Parameters", "InvocationTimeLimitSeconds", value=3), "as a string"),
-    "json_response": (
-        _set("InvokeRoute", "Parameters", "ResponseValidation", value={"ResponseType": "JSON"}),
-        "STRING_MAP",
+    "unknown_response_type": (
+        _set("InvokeRoute", "Parameters", "ResponseValidation", value={"ResponseType": "XML"}),
+        "STRING_MAP or JSON",
     ),
     "invoke_without_error_branch": (_drop_error("InvokeRoute", "NoMatchingError"), "must handle NoMatchingError"),
     "transfer_without_capacity_branch": (

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from flow_scenarios import CALLBACK_ARN, CARDS_QUEUE_ARN, INSTANCE, ROUTE_ARN, Scenario, all_scenarios, run
+from flow_scenarios import (
+    CALLBACK_ARN,
+    CARDS_QUEUE_ARN,
+    INSTANCE,
+    RETENTION_QUEUE_ARN,
+    ROUTE_ARN,
+    Scenario,
+    all_scenarios,
+    run,
+    run_with_callback,
+)
 
 from trunkline.simulator import EndReason
 
@@ -18,14 +28,14 @@ def _in_order(visited: list[str], wanted: tuple[str, ...]) -> bool:
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
 def test_scenario(scenario: Scenario) -> None:
     # Given the scenario's contact and route reply / When the contact runs through the flow
-    result, fake = run(scenario)
+    result, fake, callback = run_with_callback(scenario)
     trace = result.describe()
 
     # Then it ends where expected
     assert result.end_reason is scenario.end, trace
     assert result.queue_arn == scenario.queue, trace
     if scenario.end is EndReason.TRANSFERRED_TO_QUEUE:
-        assert result.ended_at in ("TransferToQueue", "TransferToDefaultQueue"), trace
+        assert result.ended_at in ("TransferToQueue", "TransferToDefaultQueue", "TransferToChosenQueue"), trace
     else:
         assert result.trace[-1].type == "DisconnectParticipant", trace
     assert _in_order(result.visited, scenario.must_visit), trace
@@ -49,6 +59,13 @@ def test_scenario(scenario: Scenario) -> None:
         assert dict(result.tags) == dict(scenario.tags), trace
     if scenario.attempts is not None:
         assert result.lambda_invocation_count == scenario.attempts, trace
+    if scenario.callback_actions is not None:
+        assert callback is not None, trace
+        assert tuple(callback.actions) == scenario.callback_actions, trace
+    if scenario.routing_criteria != "any":
+        assert result.routing_criteria == scenario.routing_criteria, trace
+    if scenario.voice != "any":
+        assert result.voice == scenario.voice, trace
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
@@ -74,7 +91,8 @@ def test_chat_entry_key_reaches_route_in_the_contact_attributes() -> None:
     _, fake = run(scenario)
     event = fake.events[0]
     assert event["Details"]["ContactData"]["Attributes"]["entry_key"] == "cards_web_chat"
-    assert event["Details"]["Parameters"] == {"trunkline_flow": "inbound"}
+    # and as a flow parameter, so a rule on parameters.entry_key fires through the real flow
+    assert event["Details"]["Parameters"] == {"trunkline_flow": "inbound", "entry_key": "cards_web_chat"}
     assert event["Details"]["ContactData"]["CustomerEndpoint"] is None
     assert event["Details"]["ContactData"]["SystemEndpoint"] is None
 
@@ -86,11 +104,11 @@ def test_anonymous_caller_reaches_route_with_a_null_customer_endpoint() -> None:
     assert fake.events[0]["Details"]["ContactData"]["SystemEndpoint"]["Address"] == "+18005550100"
 
 
-def test_transfer_passes_the_logical_key_and_the_current_queue() -> None:
-    scenario = next(s for s in SCENARIOS if s.name == "transfer_by_logical_key_is_requeued")
+def test_transfer_tells_route_it_is_a_transfer_and_passes_the_chosen_queue() -> None:
+    scenario = next(s for s in SCENARIOS if s.name == "transfer_goes_to_the_queue_the_agent_chose")
     result, fake = run(scenario)
     data = fake.events[0]["Details"]
-    assert data["Parameters"]["transfer_queue_key"] == "retention"
+    assert data["Parameters"] == {"trunkline_flow": "transfer"}
     assert data["ContactData"]["InitiationMethod"] == "TRANSFER"
-    assert data["ContactData"]["Queue"]["ARN"] == scenario.contact.queue_arn
+    assert data["ContactData"]["Queue"]["ARN"] == scenario.contact.queue_arn == RETENTION_QUEUE_ARN
     assert result.attributes["classification"] == "card_servicing"  # what route returned

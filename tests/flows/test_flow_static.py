@@ -19,7 +19,9 @@ MODULE_FILES = sorted((FLOWS_DIR / "modules").glob("*.json")) if (FLOWS_DIR / "m
 #: Reply keys the flows may read that are not reserved: queue attributes the CRM needs (may be absent).
 OPTIONAL_REPLY_KEYS = frozenset({"acsf_search_info"})
 #: Keys of the ``callback`` function's reply (routing.callback_service), read after InvokeCallback.
-CALLBACK_REPLY_KEYS = frozenset({"callback_status", "callback_number"})
+CALLBACK_REPLY_KEYS = frozenset({"callback_status", "callback_number", "callback_profile"})
+#: The route function's JSON answer to ``trunkline_request=routing_criteria`` (routing.criteria).
+CRITERIA_REPLY_KEYS = frozenset({"Steps"})
 LAMBDA_TOKENS = {"%RouteFunctionArn%", "%CallbackFunctionArn%"}
 #: CfnContactFlow Type values (reference §6.1).
 FLOW_TYPES = frozenset(
@@ -81,7 +83,9 @@ def test_every_lambda_call_is_string_map_fast_and_has_an_error_branch(path: Path
     for action in invokes:
         params = action["Parameters"]
         assert params["LambdaFunctionARN"] in LAMBDA_TOKENS
-        assert params["ResponseValidation"] == {"ResponseType": "STRING_MAP"}
+        # JSON only for the routing-criteria call: its Steps are nested (docs/flows.md, routing criteria).
+        criteria = params["LambdaInvocationAttributes"].get("trunkline_request") == "routing_criteria"
+        assert params["ResponseValidation"] == {"ResponseType": "JSON" if criteria else "STRING_MAP"}
         assert isinstance(params["InvocationTimeLimitSeconds"], str)
         assert int(params["InvocationTimeLimitSeconds"]) <= 3
         assert [e["ErrorType"] for e in action["Transitions"]["Errors"]] == ["NoMatchingError"]
@@ -108,24 +112,36 @@ def _success_path(actions: dict[str, dict[str, Any]], start: str) -> list[dict[s
     return path
 
 
-@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
-def test_lambda_errors_apologise_then_transfer_to_the_default_queue(path: Path) -> None:
-    actions = _actions(path)
-    for action in actions.values():
-        if action["Type"] != "InvokeLambdaFunction":
-            continue
-        target = action["Transitions"]["Errors"][0]["NextAction"]
-        types = [(a["Type"], a["Parameters"]) for a in _success_path(actions, target)]
-        kinds = [t for t, _ in types]
-        assert "MessageParticipant" in kinds
-        set_queue = kinds.index("UpdateContactTargetQueue")
-        assert kinds.index("MessageParticipant") < set_queue
-        if action["Parameters"]["LambdaFunctionARN"] == "%CallbackFunctionArn%":
-            # callback failed: the caller rejoins the normal queue path (route's queue, priority, transfer).
-            assert [a["Identifier"] for a in _success_path(actions, target)][-2:] == ["SetTargetQueue", "CheckPriority"]
-            continue
-        assert types[set_queue][1] == {"QueueId": "%DefaultQueueArn%"}
-        assert kinds[-1] == "TransferContactToQueue"
+def _error_path(actions: dict[str, dict[str, Any]], identifier: str) -> list[str]:
+    return [
+        a["Identifier"] for a in _success_path(actions, actions[identifier]["Transitions"]["Errors"][0]["NextAction"])
+    ]
+
+
+def test_inbound_route_errors_apologise_then_transfer_to_the_default_queue() -> None:
+    actions = _actions(FLOWS_DIR / "inbound.json")
+    for invoke in ("InvokeRoute", "InvokeRouteKeyed"):
+        path = _error_path(actions, invoke)
+        assert path == ["MarkLambdaError", "ApologyDefaultRoute", "SetDefaultQueue", "TransferToDefaultQueue"]
+    assert actions["SetDefaultQueue"]["Parameters"] == {"QueueId": "%DefaultQueueArn%"}
+
+
+def test_inbound_callback_and_criteria_errors_keep_the_caller_on_the_queue_path() -> None:
+    actions = _actions(FLOWS_DIR / "inbound.json")
+    # reserve failed: nothing to release; apologise and rejoin route's queue (priority, criteria, transfer)
+    assert _error_path(actions, "ReserveCallback")[:3] == ["CallbackNotPossible", "SetTargetQueue", "CheckPriority"]
+    # release failed: the reservation expires by itself; the caller still rejoins the queue path
+    assert _error_path(actions, "ReleaseCallback")[:2] == ["CallbackNotPossible", "SetTargetQueue"]
+    # confirm failed: the callback exists in Connect; the caller is told so and leaves
+    assert _error_path(actions, "ConfirmCallback") == ["CallbackConfirmed", "DisconnectAfterCallback"]
+    # criteria failed: routed by the queue alone, as without criteria
+    assert _error_path(actions, "InvokeRoutingCriteria") == ["TransferToQueue"]
+
+
+def test_transfer_route_errors_keep_the_queue_the_agent_chose() -> None:
+    actions = _actions(FLOWS_DIR / "transfer.json")
+    assert _error_path(actions, "InvokeRouteTransfer") == ["MarkLambdaError", "TransferToChosenQueue"]
+    assert actions["TransferToChosenQueue"]["Parameters"] == {}  # the working queue is the agent's choice ($.Queue)
 
 
 @pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
@@ -134,7 +150,7 @@ def test_flows_read_only_reply_keys_route_promises(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     read = set(re.findall(r"\$\.External\.([A-Za-z0-9_\-]+)", text))
     assert read
-    unknown = read - set(RESERVED_ORDER) - OPTIONAL_REPLY_KEYS - CALLBACK_REPLY_KEYS
+    unknown = read - set(RESERVED_ORDER) - OPTIONAL_REPLY_KEYS - CALLBACK_REPLY_KEYS - CRITERIA_REPLY_KEYS
     assert not unknown, f"{path.name} reads $.External keys route does not promise: {sorted(unknown)}"
 
 
@@ -142,10 +158,15 @@ def test_flows_read_only_reply_keys_route_promises(path: Path) -> None:
 def test_status_branches_match_the_route_statuses(path: Path) -> None:
     from routing.decision import RouteStatus
 
-    for action in _actions(path).values():
-        if action["Type"] == "Compare" and action["Parameters"]["ComparisonValue"] == "$.External.status":
-            operands = {c["Condition"]["Operands"][0] for c in action["Transitions"]["Conditions"]}
-            assert operands == {s.value for s in RouteStatus}
+    expected = {s.value for s in RouteStatus} if path.stem == "inbound" else {"ROUTED", "DEFAULT"}
+    compares = [
+        a
+        for a in _actions(path).values()
+        if a["Type"] == "Compare" and a["Parameters"]["ComparisonValue"] == "$.FlowAttributes.status"
+    ]
+    assert len(compares) == 1
+    operands = {c["Condition"]["Operands"][0] for c in compares[0]["Transitions"]["Conditions"]}
+    assert operands == expected  # a transfer is never answered CLOSED or EMERGENCY: an agent holds the caller
 
 
 def test_inbound_sets_every_priority_route_can_return_up_to_10_statically() -> None:
@@ -184,7 +205,7 @@ def test_non_inbound_flows_use_no_inbound_only_actions(path: Path) -> None:
 def test_callback_offer_leads_to_the_offer_and_declining_keeps_the_place_in_queue() -> None:
     actions = _actions(FLOWS_DIR / "inbound.json")
     check = actions["CheckCallbackOffer"]
-    assert check["Parameters"]["ComparisonValue"] == "$.External.callback_offer"
+    assert check["Parameters"]["ComparisonValue"] == "$.FlowAttributes.callback_offer"
     assert check["Transitions"]["Conditions"][0]["NextAction"] == "OfferCallback"
     offer = actions["OfferCallback"]
     assert offer["Transitions"]["NextAction"] == "SetTargetQueue"
@@ -244,7 +265,10 @@ def test_inbound_tags_the_decision_right_after_saving_it() -> None:
         "trunkline:lob": "$.External.line_of_business",
         "trunkline:queue": "$.External.queue_key",
     }
-    assert tag["Transitions"] == {"NextAction": "CheckStatus"}
+    assert tag["Transitions"] == {
+        "NextAction": "SetVoice",
+        "Errors": [{"NextAction": "SetVoice", "ErrorType": "NoMatchingError"}],  # a failed tag continues
+    }
 
 
 def test_every_created_callback_is_tagged_before_the_confirmation() -> None:
@@ -256,4 +280,75 @@ def test_every_created_callback_is_tagged_before_the_confirmation() -> None:
     tag = actions["TagCallbackRequested"]
     assert tag["Type"] == "TagContact"
     assert tag["Parameters"] == {"Tags": {"trunkline:callback": "requested"}}
-    assert tag["Transitions"] == {"NextAction": "CallbackConfirmed"}
+    assert tag["Transitions"] == {
+        "NextAction": "ConfirmCallback",
+        "Errors": [{"NextAction": "ConfirmCallback", "ErrorType": "NoMatchingError"}],
+    }
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_every_tag_and_flow_attribute_block_continues_on_error(path: Path) -> None:
+    # Console exports give both a NoMatchingError branch and Connect accepts it; one sits on every contact's path.
+    for action in _actions(path).values():
+        if action["Type"] in ("TagContact", "UpdateFlowAttributes", "UpdateContactTextToSpeechVoice"):
+            errors = action["Transitions"].get("Errors", [])
+            assert [e["ErrorType"] for e in errors] == ["NoMatchingError"], action["Identifier"]
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_external_is_never_read_after_a_failed_invocation(path: Path) -> None:
+    # What $.External holds after a failed invocation is undocumented: walk (action, last invoke failed?) states
+    # from the start; no action reading $.External may be reached with the last invocation failed.
+    from trunkline.simulator.actions import declared_branches
+
+    actions = _actions(path)
+    start = _doc(path)["StartAction"]
+    seen = {(start, False)}
+    queue = [(start, False)]
+    while queue:
+        identifier, failed = queue.pop()
+        action = actions[identifier]
+        if failed:
+            assert "$.External." not in json.dumps(action["Parameters"]), identifier
+        for branch, target in declared_branches(action).items():
+            if target is None:
+                continue
+            state = (target, branch != "NextAction") if action["Type"] == "InvokeLambdaFunction" else (target, failed)
+            if state not in seen:
+                seen.add(state)
+                queue.append(state)
+
+
+def test_store_mode_input_validates_a_phone_number_and_branches_on_silence() -> None:
+    actions = _actions(FLOWS_DIR / "inbound.json")
+    ask = actions["AskCallbackNumber"]
+    assert ask["Parameters"]["StoreInput"] == "True"
+    # callback policies allow US and CA, both +1 NANP: callers key 10 digits, as the prompt asks
+    assert ask["Parameters"]["InputValidation"] == {
+        "PhoneNumberValidation": {"NumberFormat": "Local", "CountryCode": "US"}
+    }
+    assert {e["ErrorType"] for e in ask["Transitions"]["Errors"]} == {"InvalidPhoneNumber", "NoMatchingError"}
+    check = actions[ask["Transitions"]["NextAction"]]
+    assert check["Parameters"] == {"ComparisonValue": "$.StoredCustomerInput"}
+    assert check["Transitions"]["Conditions"][0]["Condition"] == {"Operator": "Equals", "Operands": ["Timeout"]}
+    assert check["Transitions"]["Conditions"][0]["NextAction"] == "SetTargetQueue"  # silence keeps the place
+
+
+def test_the_flows_pass_exactly_the_parameters_the_config_validator_knows() -> None:
+    from routing.config.loader import FLOW_PARAMETERS
+
+    passed: set[str] = set()
+    for path in FLOW_FILES:
+        for action in _actions(path).values():
+            params = action["Parameters"]
+            if action["Type"] == "InvokeLambdaFunction" and params["LambdaFunctionARN"] == "%RouteFunctionArn%":
+                passed |= set(params["LambdaInvocationAttributes"]) - {"trunkline_request", "routing_criteria"}
+    assert passed == FLOW_PARAMETERS
+
+
+def test_the_confirmation_fits_in_the_shortest_callback_delay() -> None:
+    from routing.config.loader import CONFIRM_INVOKE_SECONDS
+
+    actions = _actions(FLOWS_DIR / "inbound.json")
+    assert int(actions["ConfirmCallback"]["Parameters"]["InvocationTimeLimitSeconds"]) <= CONFIRM_INVOKE_SECONDS
+    assert actions["CallbackConfirmed"]["Parameters"]["Text"] == "$.FlowAttributes.prompt_callback_confirmed"

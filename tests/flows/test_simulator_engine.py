@@ -503,10 +503,23 @@ def test_stored_input_strips_the_terminator() -> None:
     assert result.path[:2] == ["Get:NextAction", "Use:NoMatchingCondition"]
 
 
-def test_stored_input_timeout_stores_timeout_unless_the_error_is_declared() -> None:
+def test_stored_input_silence_succeeds_with_timeout_stored_even_if_a_timeout_error_is_declared() -> None:
+    # Store mode has no timeout error in Connect: a silent caller continues on success with "Timeout" stored.
     assert sim(store_flow()).run("s", Contact()).stored_customer_input == "Timeout"
     declared = sim(store_flow(timeout_branch=True)).run("s", Contact())
-    assert declared.path[0] == "Get:InputTimeLimitExceeded"
+    assert declared.path[:2] == ["Get:NextAction", "Use:Equals:Timeout"]
+    assert declared.stored_customer_input == "Timeout"
+
+
+def test_invalid_phone_number_takes_the_invalid_phone_number_branch_when_declared() -> None:
+    validation = {"PhoneNumberValidation": {"NumberFormat": "Local", "CountryCode": "US"}}
+    f = store_flow(validation)
+    f.actions["Get"]["Transitions"]["Errors"].append({"NextAction": "Err", "ErrorType": "InvalidPhoneNumber"})
+    result = sim(f).run("s", Contact(inputs=[ScriptedInput.dtmf("12#")]))
+    assert result.path[0] == "Get:InvalidPhoneNumber"
+    e164 = store_flow({"PhoneNumberValidation": {"NumberFormat": "E164"}})
+    keyed = sim(e164).run("s", Contact(inputs=[ScriptedInput.dtmf("442079460000#")]))
+    assert keyed.stored_customer_input == "+442079460000"  # the caller keys the country code, Connect adds "+"
 
 
 def test_stored_phone_number_validation() -> None:
@@ -515,8 +528,9 @@ def test_stored_phone_number_validation() -> None:
         sim(local).run("s", Contact(inputs=[ScriptedInput.dtmf("2065550199#")])).stored_customer_input == "+12065550199"
     )
     assert sim(local).run("s", Contact(inputs=[ScriptedInput.dtmf("12#")])).path[0] == "Get:NoMatchingError"
+    assert sim(local).run("s", Contact(inputs=[ScriptedInput.dtmf("1065550199#")])).path[0] == "Get:NoMatchingError"
     e164 = store_flow({"PhoneNumberValidation": {"NumberFormat": "E164"}})
-    assert sim(e164).run("s", Contact(inputs=[ScriptedInput.dtmf("2065550199")])).path[0] == "Get:NoMatchingError"
+    assert sim(e164).run("s", Contact(inputs=[ScriptedInput.dtmf("0")])).path[0] == "Get:NoMatchingError"
 
 
 def test_storing_input_on_chat_is_an_error_branch() -> None:
@@ -671,6 +685,98 @@ def test_strict_mode_on_an_action_without_errors_is_a_simulation_error() -> None
     )
     with pytest.raises(SimulationError, match="not set"):
         sim(f, options=SimulatorOptions(missing_reference="error")).run("f", Contact())
+
+
+def test_flow_attributes_failure_takes_its_no_matching_error_branch() -> None:
+    params = {"FlowAttributes": {"x": {"Value": "$.External.nope"}}}
+    f = flow("f", act("F", "UpdateFlowAttributes", params, "End", errors={NO_MATCH: "Err"}), end(), end("Err"))
+    result = sim(f, options=SimulatorOptions(missing_reference="error")).run("f", Contact())
+    assert result.path == ["F:NoMatchingError", "Err:Disconnected"]
+    forced = sim(f).run("f", Contact(faults=Faults(action_errors={"F": NO_MATCH})))
+    assert forced.path[0] == "F:NoMatchingError"
+
+
+# ---------------------------------------------------------------- routing criteria and voice
+
+STEP = {
+    "Expression": {
+        "AttributeCondition": {
+            "Name": "Tier",
+            "Value": "Platinum",
+            "ProficiencyLevel": 4.0,
+            "ComparisonOperator": "NumberGreaterOrEqualTo",
+        }
+    },
+    "Expiry": {"DurationInSeconds": 30},
+}
+
+
+def criteria_flow(steps: object) -> Flow:
+    return flow(
+        "c",
+        act(
+            "Criteria",
+            "UpdateContactRoutingCriteria",
+            {"RoutingCriteria": {"Steps": steps}},
+            "End",
+            errors={NO_MATCH: "Err"},
+        ),
+        end(),
+        end("Err"),
+    )
+
+
+def test_routing_criteria_static_and_from_a_json_reply() -> None:
+    assert sim(criteria_flow([STEP])).run("c", Contact()).routing_criteria == {"Steps": [STEP]}
+    f = flow(
+        "c",
+        invoke("Criteria", ResponseValidation={"ResponseType": "JSON"}),
+        *criteria_flow("$.External.Steps").actions.values(),
+        act("Failed", "EndFlowExecution"),
+    )
+    result = sim(f, handler=lambda _e, _c: {"Steps": [STEP]}).run("c", Contact())
+    assert result.path[:2] == ["Invoke:NextAction", "Criteria:NextAction"]
+    assert result.routing_criteria == {"Steps": [STEP]}
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [],
+        "$.External.absent",
+        [{"Expression": {}}],
+        [{"Expression": {"AttributeCondition": {**STEP["Expression"]["AttributeCondition"], "ProficiencyLevel": 7}}}],
+        [
+            {
+                "Expression": {
+                    "AttributeCondition": {**STEP["Expression"]["AttributeCondition"], "ComparisonOperator": "X"}
+                }
+            }
+        ],
+        [{**STEP, "Expiry": {"DurationInSeconds": 0}}],
+    ],
+)
+def test_routing_criteria_connect_would_refuse_take_the_error_branch(steps: object) -> None:
+    result = sim(criteria_flow(steps)).run("c", Contact())
+    assert result.path[0] == "Criteria:NoMatchingError"
+    assert result.routing_criteria is None
+
+
+def test_text_to_speech_voice_is_set_from_a_reference() -> None:
+    f = flow(
+        "v",
+        act(
+            "Voice",
+            "UpdateContactTextToSpeechVoice",
+            {"TextToSpeechVoice": "$.Attributes.voice"},
+            "End",
+            errors={NO_MATCH: "Err"},
+        ),
+        end(),
+        end("Err"),
+    )
+    assert sim(f).run("v", Contact(attributes={"voice": "Lupe"})).voice == "Lupe"
+    assert sim(f).run("v", Contact()).path[0] == "Voice:NoMatchingError"
 
 
 @pytest.mark.parametrize(

@@ -184,6 +184,21 @@ def test_only_no_matching_error_can_be_forced_on_tag_contact() -> None:
         run(f, contact=Contact(faults=Faults(action_errors={"Tag": "QueueAtCapacity"})))
 
 
+def test_a_tag_contact_error_needs_its_no_matching_error_branch() -> None:
+    f = flow("f", tag("Tag", {"k": "v"}), end())
+    with pytest.raises(SimulationError, match="declares no such branch"):
+        run(f, contact=Contact(faults=Faults(action_errors={"Tag": "NoMatchingError"})))
+
+
+def test_tag_contact_refusals_take_the_declared_error_branch() -> None:
+    # Console exports give TagContact a NoMatchingError branch; what the TagContact API refuses continues there.
+    too_many = tag("Tag", {f"k{i}": "v" for i in range(7)})
+    too_many["Transitions"]["Errors"] = [{"NextAction": "End", "ErrorType": "NoMatchingError"}]
+    result = run(flow("f", too_many, end()))
+    assert result.path[0] == "Tag:NoMatchingError"
+    assert result.tags == {}
+
+
 # ---------------------------------------------------------------- lint
 
 

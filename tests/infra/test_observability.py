@@ -560,7 +560,11 @@ def test_saved_queries_read_the_right_log_groups(dev_stacks: dict[str, Template]
         "trunkline-dev/slowest-decisions": (ROUTE, ["sort elapsed_ms desc", "limit 50"]),
         "trunkline-dev/callback-rejects": (
             CALLBACK,
-            ['message = "callback"', 'not in ["CREATED", "DUPLICATE"]', "count() by callback_status, queue_key"],
+            [
+                'message = "callback"',
+                'not in ["RESERVED", "CONFIRMED", "RELEASED", "DUPLICATE"]',
+                "count() by callback_status, queue_key",
+            ],
         ),
         "trunkline-dev/abandoned-by-queue": (
             OUTCOMES,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing.callback import CallbackRequest, CallbackStatus
+from routing.callback import CallbackRequest, CallbackStatus, ConfirmOutcome, NumberHasher
 from routing.data.call_log_store import DynamoCallLogStore, InMemoryCallLogStore
 from routing.outcomes import Outcome, parse_event, summarize
 from tests.outcome_events import DECISION_TAGS, abandoned_call, answered_call, contact_event
@@ -104,10 +104,12 @@ def test_the_handler_logs_outcomes_and_frees_a_finished_callbacks_number(
     from routing.data.callback_store import DynamoCallbackStore
 
     callbacks = DynamoCallbackStore(tables["callbacks"], region=REGION)
-    request = CallbackRequest("h-parent", "collections_early", "+12125550187", "standard", 3600, 10)
-    assert callbacks.create(request, now=NOW) is CallbackStatus.CREATED
-    again = CallbackRequest("h-other", "collections_early", "+12125550187", "standard", 3600, 10)
-    assert callbacks.create(again, now=NOW) is CallbackStatus.DUPLICATE
+    digest = NumberHasher("call-log-test-callback-number-key-0123456789").digest("+12125550187")
+    request = CallbackRequest("h-parent", "collections_early", digest, "standard", 3600, 10)
+    assert callbacks.reserve(request, now=NOW) is CallbackStatus.RESERVED
+    assert callbacks.confirm("h-parent", request, now=NOW + 1) is ConfirmOutcome.CONFIRMED
+    again = CallbackRequest("h-other", "collections_early", digest, "standard", 3600, 10)
+    assert callbacks.reserve(again, now=NOW + 400) is CallbackStatus.DUPLICATE  # confirmed: past the reservation
 
     tags = {**DECISION_TAGS, "trunkline:lob": "collections", "trunkline:callback": "requested"}
     kw: dict[str, Any] = {"initiation_method": "CALLBACK", "previous_contact_id": "h-parent", "queued_at": 100.0}
@@ -120,7 +122,7 @@ def test_the_handler_logs_outcomes_and_frees_a_finished_callbacks_number(
     results = [handler.lambda_handler(e, None)["result"] for e in events + events]
     assert results == ["applied"] * 4 + ["stale"] * 4
     # The callback ended (failed: nobody answered), so the number may ask again.
-    assert callbacks.create(again, now=NOW + 60) is CallbackStatus.CREATED
+    assert callbacks.reserve(again, now=NOW + 600) is CallbackStatus.RESERVED
     outcomes = [json.loads(x) for x in lambda_logs.getvalue().splitlines() if '"contact outcome"' in x]
     assert [(o["contact_id"], o["outcome"], o["line_of_business"]) for o in outcomes] == [
         ("h-parent", Outcome.CALLBACK_REQUESTED.value, "collections"),

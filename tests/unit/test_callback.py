@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from routing.callback import CallbackStatus, check_number
+from routing.callback import CallbackStatus, NumberHasher, check_number
 from routing.callback_policy import CallbackPolicy
 from routing.callback_service import CallbackService
 from routing.config import load_directory
@@ -63,55 +63,202 @@ class Clock:
         return self.now
 
 
+KEY = "test-only-callback-number-key-0123456789"
+HASHER = NumberHasher(KEY)
+
+
+def _service(
+    config: InMemoryConfigStore, store: InMemoryCallbackStore | None = None, clock: Clock | None = None
+) -> CallbackService:
+    return CallbackService(ConfigCache(config), store or InMemoryCallbackStore(), hasher=HASHER, clock=clock or Clock())
+
+
 def _accept(
-    service: CallbackService, contact_id: str, number: str | None, queue: str = "cards_general"
+    service: CallbackService,
+    contact_id: str,
+    number: str | None,
+    queue: str = "cards_general",
+    action: str | None = None,
 ) -> dict[str, str]:
-    params = {"queue_key": queue, **({"callback_number": number} if number is not None else {})}
+    params = {
+        "queue_key": queue,
+        **({"callback_number": number} if number is not None else {}),
+        **({"action": action} if action is not None else {}),
+    }
     return service.accept(
         connect_event(dialed="+18005550100", caller="+13125550100", parameters=params, contact_id=contact_id)
     )
 
 
-def test_created_then_duplicate_then_retry_returns_the_same_answer(config: InMemoryConfigStore) -> None:
+def _lock(queue: str, number: str) -> str:
+    return f"LOCK#{queue}#{HASHER.digest(number)}"
+
+
+def test_reserved_then_duplicate_then_retry_returns_the_same_answer(config: InMemoryConfigStore) -> None:
     store, clock = InMemoryCallbackStore(), Clock()
-    service = CallbackService(ConfigCache(config), store, clock=clock)
+    service = _service(config, store, clock)
     first = _accept(service, "c1", "(212) 555-0187")
     assert first == {
-        "callback_status": "CREATED",
+        "callback_status": "RESERVED",
         "callback_number": "+12125550187",
         "callback_profile": "standard",
         "queue_key": "cards_general",
-        "queue_arn": "",
-        "priority": "",
     }
     assert _accept(service, "c1", "(212) 555-0187") == first  # Connect retry: same answer
     assert _accept(service, "c2", "+12125550187")["callback_status"] == "DUPLICATE"
-    assert _accept(service, "c3", "+12125550187", queue="cards_balance")["callback_status"] == "CREATED"  # other queue
+    assert _accept(service, "c3", "+12125550187", queue="cards_balance")["callback_status"] == "RESERVED"  # other queue
+    assert _accept(service, "c1", "+12125550187", action="confirm")["callback_status"] == "CONFIRMED"
     clock.now += 14_401  # the window (4 h) has passed
-    assert _accept(service, "c4", "+12125550187")["callback_status"] == "CREATED"
+    assert _accept(service, "c4", "+12125550187")["callback_status"] == "RESERVED"
+
+
+def test_a_failed_create_releases_the_number(config: InMemoryConfigStore) -> None:
+    """Issue 11: Connect failed to set the number or create the callback: the caller must not be told "you already
+    have a callback" for the whole window."""
+    store = InMemoryCallbackStore()
+    service = _service(config, store)
+    assert _accept(service, "c1", "+12125550187")["callback_status"] == "RESERVED"
+    assert _accept(service, "c1", "+12125550187", action="release")["callback_status"] == "RELEASED"
+    again = _accept(service, "c2", "+12125550187")["callback_status"]
+    assert again != "DUPLICATE"
+    assert again == "RESERVED"
+    assert sum(store.caps.values()) == 1  # the first cap slot was given back
+    assert _accept(service, "c1", "+12125550187", action="release")["callback_status"] == "RELEASED"  # idempotent
+    assert store.locks[_lock("cards_general", "+12125550187")].contact_id == "c2"  # and not c2's hold
+
+
+def test_an_unconfirmed_reservation_lapses_in_minutes_a_confirmed_one_lasts_the_window(
+    config: InMemoryConfigStore,
+) -> None:
+    clock = Clock()
+    service = _service(config, InMemoryCallbackStore(), clock)
+    assert _accept(service, "c1", "+12125550187")["callback_status"] == "RESERVED"
+    clock.now += 299
+    assert _accept(service, "c2", "+12125550187")["callback_status"] == "DUPLICATE"
+    clock.now += 2  # 301 s: the flow never confirmed nor released (the caller hung up)
+    assert _accept(service, "c2", "+12125550187")["callback_status"] == "RESERVED"
+    assert _accept(service, "c2", "+12125550187", action="confirm")["callback_status"] == "CONFIRMED"
+    clock.now += 14_000
+    assert _accept(service, "c3", "+12125550187")["callback_status"] == "DUPLICATE"
+
+
+def test_confirm_is_idempotent_and_a_flow_release_keeps_a_confirmed_callback(config: InMemoryConfigStore) -> None:
+    store, clock = InMemoryCallbackStore(), Clock()
+    service = _service(config, store, clock)
+    _accept(service, "c1", "+12125550187")
+    assert _accept(service, "c1", "+12125550187", action="confirm") == {
+        "callback_status": "CONFIRMED",
+        "callback_number": "",
+        "callback_profile": "standard",
+        "queue_key": "cards_general",
+    }
+    state = (dict(store.locks), dict(store.caps), dict(store.answers), store.writes)
+    clock.now += 2
+    for _ in range(3):  # Connect retries the invocation up to 3 times
+        assert _accept(service, "c1", "+12125550187", action="confirm")["callback_status"] == "CONFIRMED"
+    assert (dict(store.locks), dict(store.caps), dict(store.answers), store.writes) == state
+    hold = store.locks[_lock("cards_general", "+12125550187")]
+    assert (hold.contact_id, hold.lock_until) == ("c1", 1_800_000_000.0 + 14_400)
+    # The contact has its callback: asking again for the same number is a duplicate, not a second reservation.
+    assert _accept(service, "c1", "+12125550187")["callback_status"] == "DUPLICATE"
+    assert store.writes == state[3]
+    # A release after the callback exists would let a second callback be created: the lock stays.
+    assert _accept(service, "c1", "+12125550187", action="release")["callback_status"] == "CONFIRMED"
+    assert _accept(service, "c2", "+12125550187")["callback_status"] == "DUPLICATE"
+
+
+def test_confirm_without_a_live_reservation_takes_the_lock_if_the_number_is_free(config: InMemoryConfigStore) -> None:
+    store, clock = InMemoryCallbackStore(), Clock()
+    service = _service(config, store, clock)
+    # Never reserved (or released): the callback exists in Connect, so the number is locked for the window.
+    assert _accept(service, "c1", "+12125550187", action="confirm")["callback_status"] == "CONFIRMED"
+    assert store.locks[_lock("cards_general", "+12125550187")].contact_id == "c1"
+    assert sum(store.caps.values()) == 1
+    assert _accept(service, "c2", "+12125550187")["callback_status"] == "DUPLICATE"
+    # Another contact already holds the number: still CONFIRMED (the callback exists), its hold is untouched.
+    _accept(service, "c3", "+12125550199")
+    clock.now += 301
+    assert _accept(service, "c4", "+12125550199")["callback_status"] == "RESERVED"
+    assert _accept(service, "c3", "+12125550199", action="confirm")["callback_status"] == "CONFIRMED"
+    assert store.locks[_lock("cards_general", "+12125550199")].contact_id == "c4"
+
+
+def test_a_connect_retry_writes_nothing_and_another_queue_gets_that_queues_answer(
+    config: InMemoryConfigStore,
+) -> None:
+    """Issue 17: compare the store, not only the reply."""
+    store, clock = InMemoryCallbackStore(), Clock()
+    service = _service(config, store, clock)
+    general, balance = _lock("cards_general", "+12125550187"), _lock("cards_balance", "+12125550187")
+    first = _accept(service, "c1", "+12125550187")
+    before = (dict(store.locks), dict(store.caps), dict(store.answers), store.writes)
+    clock.now += 1  # a rewrite would move lock_until
+    assert _accept(service, "c1", "(212) 555-0187") == first
+    assert (dict(store.locks), dict(store.caps), dict(store.answers), store.writes) == before
+    # The same contact asks for another queue: that queue's answer, the first hold given back.
+    assert _accept(service, "c1", "+12125550187", queue="cards_balance")["callback_status"] == "RESERVED"
+    assert general not in store.locks
+    assert store.locks[balance].contact_id == "c1"
+    # And when that queue already holds the number for someone else, its answer is DUPLICATE.
+    assert _accept(service, "c2", "+12125550187", queue="cards_general")["callback_status"] == "RESERVED"
+    assert _accept(service, "c2", "+12125550187", queue="cards_balance")["callback_status"] == "DUPLICATE"
+    assert general not in store.locks  # c2's general hold was given back when it asked for balance
+    assert store.locks[balance].contact_id == "c1"
+
+
+def test_keys_hold_a_keyed_hash_never_the_number(config: InMemoryConfigStore) -> None:
+    store = InMemoryCallbackStore()
+    service = _service(config, store)
+    _accept(service, "c1", "(212) 555-0187")
+    _accept(service, "c1", "+12125550187", action="confirm")
+    dump = repr((store.locks, store.caps, store.answers))
+    assert "2125550187" not in dump
+    assert list(store.locks) == [_lock("cards_general", "+12125550187")]
+    other = NumberHasher("another-deployment-key-0123456789abcdef")
+    assert other.digest("+12125550187") != HASHER.digest("+12125550187")  # keyed: not a plain hash
+
+
+@pytest.mark.parametrize("key", ["", "short-key"])
+def test_without_a_usable_key_the_caller_keeps_their_place(
+    config: InMemoryConfigStore, key: str, lambda_logs: Any
+) -> None:
+    store = InMemoryCallbackStore()
+    service = CallbackService(ConfigCache(config), store, hasher=NumberHasher(key), clock=Clock())
+    assert _accept(service, "c1", "+12125550187")["callback_status"] == "ERROR"
+    assert not store.locks
+    assert "CALLBACK_NUMBER_KEY" in lambda_logs.getvalue()
+
+
+def test_an_unknown_action_is_an_error(config: InMemoryConfigStore) -> None:
+    service = _service(config)
+    assert _accept(service, "c1", "+12125550187", action="cancel")["callback_status"] == "ERROR"
+    assert _accept(service, "c1", "+12125550187", action="RESERVE")["callback_status"] == "RESERVED"
 
 
 def test_caller_id_is_used_when_no_number_is_keyed(config: InMemoryConfigStore) -> None:
-    service = CallbackService(ConfigCache(config), InMemoryCallbackStore(), clock=Clock())
+    service = _service(config)
     assert _accept(service, "c1", None)["callback_number"] == "+13125550100"
 
 
 def test_another_number_releases_the_first(config: InMemoryConfigStore) -> None:
     store = InMemoryCallbackStore()
-    service = CallbackService(ConfigCache(config), store, clock=Clock())
-    assert _accept(service, "c1", "+12125550187")["callback_status"] == "CREATED"
-    assert _accept(service, "c1", "+12125550188")["callback_status"] == "CREATED"
-    assert list(store.locks) == ["LOCK#cards_general#+12125550188"]
-    assert _accept(service, "c9", "+12125550187")["callback_status"] == "CREATED"  # no orphaned lock
+    service = _service(config, store)
+    assert _accept(service, "c1", "+12125550187")["callback_status"] == "RESERVED"
+    assert _accept(service, "c1", "+12125550188")["callback_status"] == "RESERVED"
+    assert list(store.locks) == [_lock("cards_general", "+12125550188")]
+    assert _accept(service, "c9", "+12125550187")["callback_status"] == "RESERVED"  # no orphaned lock
 
 
 def test_cap_per_queue(config: InMemoryConfigStore) -> None:
     doc = config.load_document(config.get_pointer().version_id)  # type: ignore[union-attr]
     doc["callback_policies"]["standard_voice"]["max_open_callbacks"] = 2
     publish_document(config, doc, actor="t", summary="cap 2")
-    service = CallbackService(ConfigCache(config), InMemoryCallbackStore(), clock=Clock())
+    store = InMemoryCallbackStore()
+    service = _service(config, store)
     statuses = [_accept(service, f"c{i}", f"+1212555010{i}")["callback_status"] for i in range(3)]
-    assert statuses == ["CREATED", "CREATED", "QUEUE_FULL"]
+    assert statuses == ["RESERVED", "RESERVED", "QUEUE_FULL"]
+    assert _accept(service, "c0", "+12125550100", action="release")["callback_status"] == "RELEASED"
+    assert _accept(service, "c2", "+12125550102")["callback_status"] == "RESERVED"  # the slot was given back
 
 
 @pytest.mark.parametrize(
@@ -126,22 +273,26 @@ def test_cap_per_queue(config: InMemoryConfigStore) -> None:
     ],
 )
 def test_refusals_each_have_a_status(config: InMemoryConfigStore, number: str, queue: str, status: str) -> None:
-    service = CallbackService(ConfigCache(config), InMemoryCallbackStore(), clock=Clock())
+    service = _service(config)
     reply = _accept(service, "c1", number, queue=queue)
     assert (reply["callback_status"], reply["callback_number"]) == (status, "")
 
 
 def test_store_failure_is_an_error_status_not_an_exception(config: InMemoryConfigStore) -> None:
     class Broken(InMemoryCallbackStore):
-        def create(self, request: Any, *, now: float) -> CallbackStatus:
+        def reserve(self, request: Any, *, now: float) -> CallbackStatus:
             raise TimeoutError("dynamodb")
 
-    service = CallbackService(ConfigCache(config), Broken(), clock=Clock())
+        def release(self, contact_id: str, *, now: float, keep_confirmed: bool = False) -> bool:
+            raise TimeoutError("dynamodb")
+
+    service = _service(config, Broken())
     assert _accept(service, "c1", "+12125550187")["callback_status"] == "ERROR"
+    assert _accept(service, "c1", "+12125550187", action="release")["callback_status"] == "ERROR"
 
 
 def test_no_raw_number_in_logs(config: InMemoryConfigStore, capsys: pytest.CaptureFixture[str]) -> None:
-    service = CallbackService(ConfigCache(config), InMemoryCallbackStore(), clock=Clock())
+    service = _service(config)
     _accept(service, "c1", "+12125550187")
     _accept(service, "c2", "(212) 555-0199")
     out = capsys.readouterr()
@@ -225,7 +376,7 @@ def test_callback_lines_carry_no_raw_number(
     import json
     import re
 
-    service = CallbackService(ConfigCache(config), InMemoryCallbackStore(), clock=Clock())
+    service = _service(config)
     numbers = ["(212) 555-0187", "+1 416 555 0199", "+447400123456", "+19005550100", "12345", None]
     for i, number in enumerate(numbers):
         _accept(service, f"m{i}", number)
@@ -241,12 +392,15 @@ def test_callback_lines_carry_no_raw_number(
 
 
 @pytest.mark.parametrize(
-    ("number", "metric"),
+    ("number", "action", "metric"),
     [
-        ("(212) 555-0187", "CallbackCreated"),
-        ("anonymous", "CallbackRejectedAnonymous"),
-        ("12345", "CallbackRejectedInvalidNumber"),
-        ("+19005550100", "CallbackRejectedBlockedPrefix"),
+        ("(212) 555-0187", None, "CallbackReserved"),
+        ("(212) 555-0187", "confirm", "CallbackCreated"),  # created = confirmed: Connect has the callback
+        ("(212) 555-0187", "release", "CallbackReleased"),
+        ("(212) 555-0187", "cancel", "CallbackError"),
+        ("anonymous", None, "CallbackRejectedAnonymous"),
+        ("12345", None, "CallbackRejectedInvalidNumber"),
+        ("+19005550100", None, "CallbackRejectedBlockedPrefix"),
     ],
 )
 def test_each_path_emits_its_metric_and_the_dashboard_knows_every_rejection(
@@ -254,6 +408,7 @@ def test_each_path_emits_its_metric_and_the_dashboard_knows_every_rejection(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     number: str,
+    action: str | None,
     metric: str,
 ) -> None:
     import json
@@ -265,14 +420,60 @@ def test_each_path_emits_its_metric_and_the_dashboard_knows_every_rejection(
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
     metrics.flush_metrics(raise_on_empty_metrics=False)
     capsys.readouterr()
-    service = CallbackService(ConfigCache(config), InMemoryCallbackStore(), clock=Clock())
-    _accept(service, "p1", number)
+    service = _service(config)
+    if metric == "CallbackCreated":
+        _accept(service, "p1", number)
+        metrics.flush_metrics(raise_on_empty_metrics=False)
+        capsys.readouterr()
+    _accept(service, "p1", number, action=action)
     metrics.flush_metrics(raise_on_empty_metrics=False)
     blobs = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
     emitted = {m["Name"] for b in blobs for d in b["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
     assert metric in emitted
+    assert [b[metric] for b in blobs if metric in b] in ([1], [1.0], [[1]], [[1.0]])  # an alarm sums this value
     assert not {n for n in emitted if n.startswith("Callback")} - {metric}  # one outcome metric per request
     # The dashboard graphs every rejection the service can emit (a renamed status would silently vanish).
     assert {f"CallbackRejected{name}" for name in CALLBACK_REJECTIONS} == {
         f"CallbackRejected{s.value.title().replace('_', '')}" for s in REJECTED
     }
+
+
+def test_callback_settings_from_the_environment_and_the_key_never_in_a_repr() -> None:
+    from routing.settings import Settings
+
+    secret = "s3cret-callback-number-key-0123456789abc"
+    settings = Settings.from_env(
+        {"CALLBACK_NUMBER_KEY": secret, "CALLBACK_RESERVATION_SECONDS": "120", "CALLBACK_CAP_SHARDS": "8"}
+    )
+    assert (settings.callback_number_key, settings.callback_reservation_seconds, settings.callback_cap_shards) == (
+        secret,
+        120.0,
+        8,
+    )
+    assert secret not in repr(settings)
+    defaults = Settings.from_env({})
+    assert (defaults.callback_number_key, defaults.callback_reservation_seconds, defaults.callback_cap_shards) == (
+        "",
+        300.0,
+        4,
+    )
+
+
+def test_the_handler_builds_a_keyless_service_that_refuses_safely(
+    monkeypatch: pytest.MonkeyPatch, lambda_logs: Any
+) -> None:
+    """A deployment without CALLBACK_NUMBER_KEY: the function still answers (ERROR: the caller keeps their place)
+    and says why at cold start, without touching the table."""
+    import callback.handler as handler
+
+    monkeypatch.delenv("CALLBACK_NUMBER_KEY", raising=False)
+    monkeypatch.setenv("CALLBACK_TABLE_NAME", "callbacks")
+    monkeypatch.setenv("CONFIG_TABLE_NAME", "config")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    handler.set_service(None)
+    try:
+        service = handler.build_service()
+    finally:
+        handler.set_service(None)
+    assert "CALLBACK_NUMBER_KEY is missing" in lambda_logs.getvalue()
+    assert not service._hasher.ready

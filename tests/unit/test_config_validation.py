@@ -57,7 +57,9 @@ BASE: dict[str, dict[str, Any]] = {
         ]
     },
     "callback.yaml": {
-        "callback_profiles": [{"key": "std", "initial_delay_seconds": 5, "max_attempts": 2, "retry_delay_seconds": 60}],
+        "callback_profiles": [
+            {"key": "std", "initial_delay_seconds": 20, "max_attempts": 2, "retry_delay_seconds": 60}
+        ],
         "callback_policies": [{"key": "cb", "offer": "wait_above", "wait_seconds": 300, "profile": "std"}],
     },
     "rulesets/cards.yaml": {
@@ -735,3 +737,69 @@ def test_the_sample_config_and_a_generated_large_centre_are_valid() -> None:
     assert result.ok, [str(i) for i in result.issues[:3]]
     assert result.document is not None
     assert len(result.document["queues"]) == 600
+
+
+# --- callbacks, languages, flow parameters (issue 11) ----------------------------------------------------------
+
+
+def test_a_callback_policy_accepts_only_the_voice_channel(tmp_path: Path) -> None:
+    callback = edited("callback.yaml", lambda c: c["callback_policies"][0].update(channels=["VOICE", "CHAT"]))
+    issue = only_issue(config_with(tmp_path, callback__yaml=callback))
+    assert issue.path.startswith("callback_policies[0].channels")
+
+
+def test_a_callback_delay_shorter_than_the_confirmation_is_refused(tmp_path: Path) -> None:
+    callback = edited("callback.yaml", lambda c: c["callback_profiles"][0].update(initial_delay_seconds=5))
+    assert_issue(
+        config_with(tmp_path, callback__yaml=callback),
+        "callback.yaml",
+        "callback_profiles[0].initial_delay_seconds",
+        "shorter than the confirmation",
+    )
+
+
+def test_a_long_translated_confirmation_raises_the_minimum_delay(tmp_path: Path) -> None:
+    long_prompt = " ".join(["palabra"] * 60)  # 30 s of speech at the conservative rate
+    prompts = dict.fromkeys(("callback_offer", "callback_number", "callback_duplicate", "callback_failed"), "texto")
+    defaults = edited(
+        "defaults.yaml",
+        lambda c: c["defaults"].update(
+            languages={
+                "es-US": {"voice": "Lupe", "prompts": {**prompts, "callback_confirmed": long_prompt, "queue_full": "x"}}
+            }
+        ),
+    )
+    issue = only_issue(config_with(tmp_path, defaults__yaml=defaults))
+    assert "initial_delay_seconds" in issue.path
+
+
+def test_a_non_english_language_must_translate_every_prompt(tmp_path: Path) -> None:
+    defaults = edited(
+        "defaults.yaml",
+        lambda c: c["defaults"].update(languages={"es-US": {"voice": "Lupe", "prompts": {"callback_offer": "Hola"}}}),
+    )
+    issue = only_issue(config_with(tmp_path, defaults__yaml=defaults))
+    assert "must translate every prompt" in issue.message
+
+
+def test_rules_on_parameters_no_flow_passes_are_warnings_not_errors(tmp_path: Path) -> None:
+    rules = edited(
+        "rulesets/cards.yaml",
+        lambda c: c["rulesets"][0]["rules"].append(
+            {
+                "id": "by-param",
+                "when": {
+                    "any": [
+                        {"field": "parameters.segment", "op": "equals", "value": "x"},
+                        {"field": "parameters.entry_key", "op": "equals", "value": "web_chat"},
+                    ]
+                },
+                "then": {"classification": "p", "queue": "vip"},
+            }
+        ),
+    )
+    files: dict[str, Any] = json.loads(json.dumps(BASE))
+    files["rulesets/cards.yaml"] = rules
+    result = load_directory(write_config(tmp_path, files))
+    assert result.ok
+    assert [w.message.split(",")[0] for w in result.warnings] == ["rule 'by-param' reads parameters.segment"]

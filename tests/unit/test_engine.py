@@ -496,13 +496,63 @@ def test_a_transfer_routes_even_outside_the_entry_hours(sample_compiled: Compile
     assert (decision.status, decision.rule_id) == ("ROUTED", "transfer:disputes")
 
 
-def test_an_unknown_transfer_queue_goes_to_the_default_queue(sample_compiled: CompiledConfig) -> None:
+def test_an_unknown_transfer_queue_without_a_chosen_queue_goes_to_the_default_queue(
+    sample_compiled: CompiledConfig,
+) -> None:
     decision = route(sample_compiled, dialed=CARDS, parameters={"transfer_queue_key": "no_such_queue"})
     assert decision.queue is not None
     assert (decision.status, decision.reason, decision.queue.key) == (
         "DEFAULT",
         "unknown_transfer_queue:no_such_queue",
         "general_default",
+    )
+
+
+def _transfer(cfg: CompiledConfig, queue_id: str | None, *, now: datetime = TUESDAY_MORNING, **params: str) -> Any:
+    event = connect_event(dialed=CARDS, parameters={"trunkline_flow": "transfer", **params})
+    if queue_id:
+        event["Details"]["ContactData"]["Queue"] = {"ARN": f"{INSTANCE_ARN}/queue/{queue_id}", "Name": "Chosen"}
+    return decide(ContactRequest.from_event(event), cfg, now=now, metrics=FakeMetrics())
+
+
+@pytest.mark.parametrize("now", [TUESDAY_MORNING, TUESDAY_NIGHT])
+def test_a_quick_connect_transfer_goes_to_the_queue_the_agent_chose(
+    sample_compiled: CompiledConfig, sample_document: dict[str, Any], now: datetime
+) -> None:
+    # The agent chose the retention queue; no transfer_queue_key attribute (a stock agent workspace cannot set one).
+    retention = queue_id_of(sample_document, "retention")
+    decision = _transfer(sample_compiled, retention, now=now)
+    assert decision.queue is not None
+    assert (decision.status, decision.reason, decision.queue.key) == ("ROUTED", "transfer_chosen_queue", "retention")
+    assert to_reply(decision, instance_arn=INSTANCE_ARN)["queue_arn"] == f"{INSTANCE_ARN}/queue/{retention}"
+
+
+def test_a_transfer_into_a_queue_unknown_to_config_still_goes_there(sample_compiled: CompiledConfig) -> None:
+    decision = _transfer(sample_compiled, "0000aaaa-bbbb-cccc-dddd-eeeeffff0000")
+    assert (decision.status, decision.reason) == ("ROUTED", "transfer_chosen_queue")
+    assert to_reply(decision, instance_arn=INSTANCE_ARN)["queue_arn"].endswith(
+        "/queue/0000aaaa-bbbb-cccc-dddd-eeeeffff0000"
+    )
+
+
+def test_config_can_redirect_transfers_into_a_queue(sample_document: dict[str, Any]) -> None:
+    document = copy.deepcopy(sample_document)
+    document["queues"]["retention"]["transfer_queue"] = "disputes"
+    cfg = CompiledConfig.compile(document)
+    decision = _transfer(cfg, queue_id_of(document, "retention"))
+    assert decision.queue is not None
+    assert (decision.status, decision.reason, decision.queue.key) == ("ROUTED", "transfer_redirect", "disputes")
+
+
+def test_an_unknown_transfer_key_keeps_the_chosen_queue(
+    sample_compiled: CompiledConfig, sample_document: dict[str, Any]
+) -> None:
+    decision = _transfer(sample_compiled, queue_id_of(sample_document, "retention"), transfer_queue_key="nope")
+    assert decision.queue is not None
+    assert (decision.status, decision.queue.key, decision.fallback_reason) == (
+        "ROUTED",
+        "retention",
+        "unknown_transfer_queue:nope",
     )
 
 
@@ -549,3 +599,16 @@ def test_decide_does_not_change_the_compiled_config(sample_document: dict[str, A
             instance_arn="",
         )
     assert {k: dict(q.profile.attributes) for k, q in cfg.queues.items()} == before
+
+
+# --- language: voice and fixed prompts ------------------------------------------------------------------------
+
+
+def test_a_spanish_entry_point_gets_a_spanish_voice_and_prompts(sample_compiled: CompiledConfig) -> None:
+    spanish = to_reply(route(sample_compiled, dialed=CARDS_ES), instance_arn=INSTANCE_ARN)
+    english = to_reply(route(sample_compiled, dialed=CARDS), instance_arn=INSTANCE_ARN)
+    assert (spanish["language"], spanish["voice"], english["voice"]) == ("es-US", "Lupe", "Joanna")
+    assert spanish["prompt_callback_offer"].startswith("Nuestra espera")
+    assert english["prompt_callback_offer"].startswith("Our wait is longer")
+    unknown = to_reply(route(sample_compiled, dialed="+18005559999"), instance_arn=INSTANCE_ARN)
+    assert unknown["voice"] == "Joanna"  # no entry point, no language: Connect's default voice, English

@@ -170,3 +170,16 @@ def test_the_reserved_key_set_covers_every_key_the_reply_owns() -> None:
     owned = set(to_reply(decision(), instance_arn=INSTANCE_ARN)) - set(QUEUE.attributes)
     assert owned <= RESERVED_KEYS
     assert "attributes_dropped" in RESERVED_KEYS
+
+
+@pytest.mark.parametrize(("priority", "expected"), [(1, "1"), (10, "10"), (0, "5"), (11, "5"), (1000, "5")])
+def test_a_priority_the_flow_cannot_set_is_connects_default_5(priority: int, expected: str) -> None:
+    # The flow sets 1..10 with static blocks; anything else is Connect's default 5, never the lowest precedence.
+    assert to_reply(decision(priority=priority), instance_arn=INSTANCE_ARN)["priority"] == expected
+
+
+def test_the_reply_counts_the_routing_steps_for_the_flow() -> None:
+    steps = '[{"expression":{"AttributeCondition":{}}},{"expression":{}}]'
+    assert to_reply(decision(routing_criteria=steps), instance_arn=INSTANCE_ARN)["routing_criteria_steps"] == "2"
+    assert to_reply(decision(), instance_arn=INSTANCE_ARN)["routing_criteria_steps"] == "0"
+    assert to_reply(decision(routing_criteria="{not json"), instance_arn=INSTANCE_ARN)["routing_criteria_steps"] == "0"

@@ -65,6 +65,9 @@ ACTION_SPECS: Final[Mapping[str, ActionSpec]] = {
     "EndFlowExecution": _spec(uses_next=False, terminal=ENDED),
     "UpdateFlowLoggingBehavior": _spec(),
     "TagContact": _spec(),  # the reference lists no errors; exports declare NoMatchingError (see above)
+    # The reference page is titled UpdateRoutingCriteria; exports and the service use this Type (docs/flows.md).
+    "UpdateContactRoutingCriteria": _spec(),
+    "UpdateContactTextToSpeechVoice": _spec(),
 }
 
 #: TagContact limits (API reference, ``TagContact``): user tags per contact, key pattern and lengths. The pattern is

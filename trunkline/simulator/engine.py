@@ -10,12 +10,13 @@ documented the simulator picks one reading and says so here; ``docs/flows.md`` l
   for function errors and throttles; a timeout or a reply Connect cannot parse goes to the error branch at once;
 * a handler slower than ``InvocationTimeLimitSeconds`` (measured with ``perf_counter``) is a timeout;
 * a prompt whose text resolves to ``""`` takes ``NoMatchingError`` (there is nothing to say);
-* GetParticipantInput storing input (``StoreInput: "True"``) with no input takes ``InputTimeLimitExceeded`` when
-  the action declares it, else succeeds with ``$.StoredCustomerInput = "Timeout"`` (the Store customer input
-  block's documented behaviour);
-* TagContact has no error branch: what the TagContact API would refuse (a key outside its pattern, more than 6 user
-  tags on the contact, a value over 256 characters, an unset reference in ``"error"`` mode) raises
-  ``SimulationError`` as a bug in the flow.
+* GetParticipantInput storing input (``StoreInput: "True"``) has no timeout error: with no input it succeeds with
+  ``$.StoredCustomerInput = "Timeout"`` (the Store customer input block's documented behaviour; a declared
+  ``InputTimeLimitExceeded`` is never taken, and ``flows lint`` reports it). Input that fails
+  ``PhoneNumberValidation`` takes ``InvalidPhoneNumber`` when declared, else ``NoMatchingError``;
+* TagContact and UpdateFlowAttributes take ``NoMatchingError`` when they declare it (console exports do) for what
+  Connect would refuse (a tag key outside its pattern, more than 6 user tags, a value over 256 characters, an unset
+  reference in ``"error"`` mode); without the branch that is a bug in the flow: ``SimulationError``.
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ class _Run:
     calls_by_function: dict[str, int] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     next_flow: Flow | None = None
+    routing_criteria: dict[str, Any] | None = None
+    voice: str | None = None
 
 
 _HANDLERS: dict[str, str] = {
@@ -161,6 +164,8 @@ _HANDLERS: dict[str, str] = {
     "EndFlowExecution": "_end_flow_execution",
     "UpdateFlowLoggingBehavior": "_update_flow_logging_behavior",
     "TagContact": "_tag_contact",
+    "UpdateContactRoutingCriteria": "_update_contact_routing_criteria",
+    "UpdateContactTextToSpeechVoice": "_update_contact_text_to_speech_voice",
 }
 
 
@@ -300,6 +305,8 @@ class FlowSimulator:
             invocations=tuple(run.invocations),
             stored_customer_input=run.stored_input,
             tags=dict(run.tags),
+            routing_criteria=copy.deepcopy(run.routing_criteria),
+            voice=run.voice,
         )
 
     def _execute(self, run: _Run, action: Mapping[str, Any]) -> _Outcome:
@@ -599,8 +606,8 @@ class FlowSimulator:
             value = spec.get("Value") if isinstance(spec, Mapping) else spec
             try:
                 updates[str(key)] = self._value(run, action, f"FlowAttributes.{key}", value)
-            except _BranchError as exc:  # this action has no error branch: strict mode is a simulation error
-                raise SimulationError(f"{where}: {exc.detail}") from exc
+            except _BranchError as exc:
+                self._fail_or_raise(run, action, exc.detail)
         run.flow_attributes.update(updates)
         return _Outcome(NEXT, ", ".join(sorted(updates)))
 
@@ -673,7 +680,7 @@ class FlowSimulator:
         answer = script[run.input_cursor] if run.input_cursor < len(script) else None
         run.input_cursor += 1
         if answer is None or answer.kind == "timeout":
-            if store and error_target(action, "InputTimeLimitExceeded") is None:
+            if store:  # store mode has no timeout error: success, with the literal value "Timeout" stored
                 run.stored_input = "Timeout"
                 return _Outcome(NEXT, "no input: Timeout stored")
             raise _BranchError("InputTimeLimitExceeded", "no input")
@@ -707,12 +714,14 @@ class FlowSimulator:
         invalid = "InvalidPhoneNumber" if error_target(action, "InvalidPhoneNumber") else "NoMatchingError"
         number_format = phone.get("NumberFormat")
         if number_format == "E164":
-            if not _E164.match(value):
+            # DTMF cannot key "+": the caller keys the country code and Connect stores the number in E.164.
+            candidate = value if value.startswith("+") else f"+{value}"
+            if not _E164.match(candidate):
                 raise _BranchError(invalid, "input is not an E.164 number")
-            return value
+            return candidate
         if number_format == "Local" and phone.get("CountryCode") in ("US", "CA"):
             digits = value[1:] if len(value) == 11 and value.startswith("1") else value
-            if not (len(digits) == 10 and digits.isdigit()):
+            if not (len(digits) == 10 and digits.isdigit() and digits[0] in "23456789"):
                 raise _BranchError(invalid, "input is not a 10-digit NANP number")
             return f"+1{digits}"
         if number_format == "Local" and isinstance(phone.get("CountryCode"), str):
@@ -787,9 +796,15 @@ class FlowSimulator:
             raise SimulationError(f"{self._where(run, action)}: FlowLoggingBehavior must be Enabled or Disabled")
         return _Outcome(NEXT, str(behavior))
 
+    def _fail_or_raise(self, run: _Run, action: Mapping[str, Any], detail: str) -> None:
+        """Leave by NoMatchingError when the action declares it; without the branch the failure is a flow bug."""
+        if error_target(action, "NoMatchingError") is not None:
+            raise _BranchError("NoMatchingError", detail)
+        raise SimulationError(f"{self._where(run, action)}: {detail} (and no NoMatchingError branch)")
+
     def _tag_contact(self, step: _Step) -> _Outcome:
-        # TagContact has no error branch, so whatever the TagContact API would refuse (a bad key, more than 6 tags
-        # on the contact, a value over 256 characters) is a bug in the flow: SimulationError, never a silent skip.
+        # What the TagContact API would refuse (a bad key, more than 6 tags on the contact, a value over 256
+        # characters) takes NoMatchingError when declared; without it the flow has a bug: SimulationError.
         run, action, params = step.run, step.action, step.params
         where = self._where(run, action)
         raw = params.get("Tags")
@@ -799,20 +814,100 @@ class FlowSimulator:
         for key, value in raw.items():
             problem = tag_key_problem(str(key))
             if problem:
-                raise SimulationError(f"{where}: {problem}")
+                self._fail_or_raise(run, action, problem)
             try:
                 updates[str(key)] = self._value(run, action, f"Tags.{key}", value)
-            except _BranchError as exc:  # no error branch: strict mode is a simulation error
-                raise SimulationError(f"{where}: {exc.detail}") from exc
+            except _BranchError as exc:
+                self._fail_or_raise(run, action, exc.detail)
             if len(updates[str(key)]) > MAX_TAG_VALUE_CHARS:
-                raise SimulationError(
-                    f"{where}: tag {key!r} value is {len(updates[str(key)])} characters (at most {MAX_TAG_VALUE_CHARS})"
+                self._fail_or_raise(
+                    run,
+                    action,
+                    f"tag {key!r} value is {len(updates[str(key)])} characters (at most {MAX_TAG_VALUE_CHARS})",
                 )
         merged = {**run.tags, **updates}
         if len(merged) > MAX_CONTACT_TAGS:
-            raise SimulationError(
-                f"{where}: the contact would have {len(merged)} tags ({', '.join(sorted(merged))}); "
-                f"Connect allows at most {MAX_CONTACT_TAGS} user tags per contact"
+            self._fail_or_raise(
+                run,
+                action,
+                f"the contact would have {len(merged)} tags ({', '.join(sorted(merged))}); "
+                f"Connect allows at most {MAX_CONTACT_TAGS} user tags per contact",
             )
         run.tags = merged
         return _Outcome(NEXT, ", ".join(sorted(updates)))
+
+    def _update_contact_routing_criteria(self, step: _Step) -> _Outcome:
+        # Steps may be static or one reference to a JSON Lambda reply's list (docs/flows.md: what only a real
+        # instance proves). Anything Connect's RoutingCriteria shape would reject takes NoMatchingError.
+        run, action, params = step.run, step.action, step.params
+        criteria = params.get("RoutingCriteria")
+        if not isinstance(criteria, Mapping) or "Steps" not in criteria:
+            raise SimulationError(f"{self._where(run, action)}: RoutingCriteria.Steps is required")
+        steps: object = criteria["Steps"]
+        if isinstance(steps, str):
+            if not is_reference(steps):
+                raise SimulationError(f"{self._where(run, action)}: Steps must be a list or one reference")
+            steps = resolve(steps, self._data(run))
+        problem = routing_steps_problem(steps)
+        if problem:
+            raise _BranchError("NoMatchingError", problem)
+        assert isinstance(steps, list)
+        run.routing_criteria = {"Steps": copy.deepcopy(steps)}
+        return _Outcome(NEXT, f"{len(steps)} step(s)")
+
+    def _update_contact_text_to_speech_voice(self, step: _Step) -> _Outcome:
+        run, action, params = step.run, step.action, step.params
+        voice = self._value(run, action, "TextToSpeechVoice", params.get("TextToSpeechVoice", ""))
+        if not re.fullmatch(r"[A-Z][A-Za-z]{1,31}", voice):  # a Polly voice name (Joanna, Lupe…)
+            raise _BranchError("NoMatchingError", f"not a voice: {voice!r}")
+        run.voice = voice
+        return _Outcome(NEXT, voice)
+
+
+_PROFICIENCY_LEVELS = frozenset({1.0, 2.0, 3.0, 4.0, 5.0})
+
+
+def _condition_problem(condition: object) -> str:
+    if not isinstance(condition, Mapping):
+        return "AttributeCondition must be an object"
+    for key in ("Name", "Value"):
+        value = condition.get(key)
+        if not isinstance(value, str) or not 1 <= len(value) <= 64:
+            return f"AttributeCondition.{key} must be 1..64 characters"
+    try:
+        level = float(condition.get("ProficiencyLevel"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "ProficiencyLevel must be a number"
+    if level not in _PROFICIENCY_LEVELS:
+        return f"ProficiencyLevel {level} is not one of 1.0..5.0"
+    if condition.get("ComparisonOperator") != "NumberGreaterOrEqualTo":
+        return "ComparisonOperator must be NumberGreaterOrEqualTo"
+    return ""
+
+
+def routing_steps_problem(steps: object) -> str:
+    """Why ``steps`` is not a RoutingCriteria ``Steps`` list the flow-language reference allows ("" when it is)."""
+    if not isinstance(steps, list) or not steps:
+        return "Steps must be a non-empty list"
+    for index, item in enumerate(steps):
+        expression = item.get("Expression") if isinstance(item, Mapping) else None
+        if not isinstance(expression, Mapping) or len(expression) != 1:
+            return f"Steps[{index}].Expression must hold exactly one of AttributeCondition, AndExpression"
+        if "AttributeCondition" in expression:
+            problem = _condition_problem(expression["AttributeCondition"])
+        elif isinstance(expression.get("AndExpression"), list) and expression["AndExpression"]:
+            problems = [
+                _condition_problem(e.get("AttributeCondition") if isinstance(e, Mapping) else None)
+                for e in expression["AndExpression"]
+            ]
+            problem = next((p for p in problems if p), "")
+        else:
+            problem = "Expression must be AttributeCondition or a non-empty AndExpression"
+        if problem:
+            return f"Steps[{index}]: {problem}"
+        expiry = item.get("Expiry")
+        if expiry is not None:
+            seconds = expiry.get("DurationInSeconds") if isinstance(expiry, Mapping) else None
+            if not str(seconds).isdigit() or int(str(seconds)) < 1:
+                return f"Steps[{index}].Expiry.DurationInSeconds must be a positive integer"
+    return ""

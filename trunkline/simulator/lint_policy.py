@@ -62,8 +62,10 @@ def check_action(identifier: str, action: Mapping[str, Any], max_invoke_seconds:
 
 def _invoke_lambda(identifier: str, params: Mapping[str, Any], max_seconds: int, out: Findings) -> None:
     validation = params.get("ResponseValidation")
-    if not isinstance(validation, Mapping) or validation.get("ResponseType") != "STRING_MAP":
-        out.policy(identifier, "ResponseValidation.ResponseType must be STRING_MAP (flat string replies)")
+    # Explicit, never the implicit default: STRING_MAP for decisions; JSON only where a nested reply is the point
+    # (the routing-criteria steps; test_flow_static.py pins which call that is).
+    if not isinstance(validation, Mapping) or validation.get("ResponseType") not in ("STRING_MAP", "JSON"):
+        out.policy(identifier, "ResponseValidation.ResponseType must be set: STRING_MAP (or JSON for nested replies)")
     timeout = params.get("InvocationTimeLimitSeconds")
     seconds = static_int(timeout)
     if not is_placeholder(timeout) and (seconds is None or not 1 <= seconds <= max_seconds):

@@ -124,7 +124,8 @@ class Contact:
         """The contact a Connect ``ContactFlowEvent`` describes (e.g. the synthetic events in trunkline.contacts).
 
         ``Details.Parameters`` are not part of a contact: the flow's InvokeLambdaFunction block defines them. Put
-        values a flow reads from attributes (``entry_key``, ``transfer_queue_key``) in ``Attributes``.
+        values a flow reads from attributes (``entry_key``) in ``Attributes``, and a transfer's chosen queue in
+        ``Queue``.
         """
         details = event.get("Details")
         data = details.get("ContactData") if isinstance(details, Mapping) else None
@@ -268,6 +269,8 @@ class SimulationResult:
     invocations: tuple[LambdaInvocation, ...]
     stored_customer_input: str | None
     tags: Mapping[str, str] = field(default_factory=dict)  # user tags TagContact put on the contact
+    routing_criteria: Mapping[str, object] | None = None  # what UpdateContactRoutingCriteria set ({"Steps": […]})
+    voice: str | None = None  # the text-to-speech voice UpdateContactTextToSpeechVoice set (None: Connect's Joanna)
 
     @property
     def transferred(self) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,11 @@ from routing.engine import rule_errors
 
 SCHEMA_VERSION = 1
 SECTIONS = ("defaults", *SECTION_MODELS)
+#: Parameters the deployed flows pass to ``route`` (contact_flows/*.json; a flow test keeps this in step): inbound
+#: passes ``trunkline_flow`` and, for chat/task/email, ``entry_key``; the transfer flow passes ``trunkline_flow``.
+FLOW_PARAMETERS = frozenset({"trunkline_flow", "entry_key"})
+#: The flow's confirm call limit (InvocationTimeLimitSeconds of ConfirmCallback), part of the confirmation time.
+CONFIRM_INVOKE_SECONDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +46,7 @@ class ValidationResult:
     document: dict[str, Any] | None
     issues: list[ConfigIssue] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    warnings: list[ConfigIssue] = field(default_factory=list)  # worth a look, never blocks publishing
 
     @property
     def ok(self) -> bool:
@@ -187,7 +194,50 @@ def load_sources(sources: Iterable[tuple[str, object]]) -> ValidationResult:
     for ruleset_key, err in rule_errors({**document, "queues": {**document["queues"], **placeholders}}):
         file, path = where[("rulesets", ruleset_key)]
         issues.append(ConfigIssue(file, f"{path}.{err.path}", err.message))
-    return ValidationResult(None if issues else document, issues)
+    return ValidationResult(None if issues else document, issues, warnings=_warnings(document, where))
+
+
+def _parameter_fields(spec: object) -> set[str]:
+    """``parameters.<name>`` names a condition tree reads."""
+    if isinstance(spec, Mapping):
+        found = set()
+        name = spec.get("field")
+        if isinstance(name, str) and name.startswith("parameters."):
+            found.add(name.split(".", 1)[1])
+        for value in spec.values():
+            found |= _parameter_fields(value)
+        return found
+    if isinstance(spec, list):
+        return {f for item in spec for f in _parameter_fields(item)}
+    return set()
+
+
+def _warnings(doc: Mapping[str, Any], where: Mapping[tuple[str, str], tuple[str, str]]) -> list[ConfigIssue]:
+    """Valid but suspicious: rules on flow parameters no deployed flow passes, languages with no voice."""
+    warnings: list[ConfigIssue] = []
+    for key, ruleset in doc.get("rulesets", {}).items():
+        for i, rule in enumerate(ruleset.get("rules", [])):
+            for name in sorted(_parameter_fields(rule.get("when")) - FLOW_PARAMETERS):
+                file, path = where[("rulesets", key)]
+                warnings.append(
+                    ConfigIssue(
+                        file,
+                        f"{path}.rules[{i}].when",
+                        f"rule {rule.get('id')!r} reads parameters.{name}, which no deployed flow passes "
+                        f"(they pass {', '.join(sorted(FLOW_PARAMETERS))}): it can only match through `invoke`",
+                    )
+                )
+    languages = doc.get("defaults", {}).get("languages") or {}
+    for key, entry in doc.get("entry_points", {}).items():
+        language = entry.get("language") or ""
+        if language and language not in languages and not language.lower().startswith("en"):
+            file, path = where[("entry_points", key)]
+            warnings.append(
+                ConfigIssue(
+                    file, f"{path}.language", f"{language!r} has no defaults.languages entry: callers hear English"
+                )
+            )
+    return warnings
 
 
 # What an item of each section is called in messages ("lines_of_business".rstrip("s") would say "busine").
@@ -229,6 +279,7 @@ def _reference_issues(
         ref("queues", key, "line_of_business", "lines_of_business", q.get("line_of_business"))
         ref("queues", key, "hours", "schedules", q.get("hours"))
         ref("queues", key, "callback_policy", "callback_policies", q.get("callback_policy"))
+        ref("queues", key, "transfer_queue", "queues", q.get("transfer_queue"))
         if q["queue_id"] in seen_ids:
             file, path = where[("queues", key)]
             issues.append(
@@ -261,4 +312,34 @@ def _reference_issues(
     for key, p in doc["callback_policies"].items():
         ref("callback_policies", key, "schedule", "schedules", p.get("schedule"))
         ref("callback_policies", key, "profile", "callback_profiles", p.get("profile"))
+    issues.extend(_callback_delay_issues(doc, where))
+    return issues
+
+
+def _callback_delay_issues(
+    doc: Mapping[str, Any], where: Mapping[tuple[str, str], tuple[str, str]]
+) -> list[ConfigIssue]:
+    """A callback must not ring while its caller still hears the confirmation: the profile's initial delay
+    covers the confirm call and the longest confirmation prompt of any language."""
+    from routing.prompts import DEFAULT_PROMPTS, speech_seconds
+
+    texts = [DEFAULT_PROMPTS["callback_confirmed"]]
+    texts += [
+        str(lang["prompts"]["callback_confirmed"])
+        for lang in (doc["defaults"].get("languages") or {}).values()
+        if (lang.get("prompts") or {}).get("callback_confirmed")
+    ]
+    needed = math.ceil(CONFIRM_INVOKE_SECONDS + max(speech_seconds(t) for t in texts))
+    issues = []
+    for key, profile in doc["callback_profiles"].items():
+        if profile["initial_delay_seconds"] < needed:
+            file, path = where[("callback_profiles", key)]
+            issues.append(
+                ConfigIssue(
+                    file,
+                    f"{path}.initial_delay_seconds",
+                    f"{profile['initial_delay_seconds']} s is shorter than the confirmation ({needed} s: the confirm "
+                    "call and the longest confirmation prompt); the callback would ring while the caller listens",
+                )
+            )
     return issues

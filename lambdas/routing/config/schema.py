@@ -50,6 +50,23 @@ def _check_zone(value: str) -> str:
     return value
 
 
+class Language(Strict):
+    """What callers of one language hear from the flow: a text-to-speech voice and the fixed prompts."""
+
+    voice: str = Field(pattern=r"^[A-Z][A-Za-z]{1,31}$", description="an Amazon Polly voice, e.g. Joanna, Lupe")
+    prompts: dict[str, Annotated[str, Field(min_length=1, max_length=1000)]] = Field(default_factory=dict)
+
+    @field_validator("prompts")
+    @classmethod
+    def _known(cls, value: dict[str, str]) -> dict[str, str]:
+        from routing.prompts import PROMPT_KEYS
+
+        unknown = sorted(set(value) - set(PROMPT_KEYS))
+        if unknown:
+            raise ValueError(f"unknown prompt(s) {unknown} (known: {', '.join(PROMPT_KEYS)})")
+        return value
+
+
 class Defaults(Strict):
     """Deployment-wide defaults: where every failure lands, and what callers hear."""
 
@@ -64,6 +81,20 @@ class Defaults(Strict):
         default="We are having trouble routing your call. Please hold for the next available agent.",
         max_length=2000,
     )
+    # Entry point language (en-US, es-US…) → voice and prompts. English prompts are built in; any other language
+    # must translate every prompt, or its callers would hear a mix.
+    languages: dict[str, Language] = Field(default_factory=dict)
+
+    @field_validator("languages")
+    @classmethod
+    def _complete(cls, value: dict[str, Language]) -> dict[str, Language]:
+        from routing.prompts import PROMPT_KEYS
+
+        for code, language in value.items():
+            missing = [k for k in PROMPT_KEYS if k not in language.prompts]
+            if missing and not code.lower().startswith("en"):
+                raise ValueError(f"language {code!r} must translate every prompt; missing: {', '.join(missing)}")
+        return value
 
 
 class LineOfBusiness(Strict):
@@ -88,6 +119,8 @@ class Queue(Strict):
     capacity: int | None = Field(default=None, ge=1)
     sla_seconds: int | None = Field(default=None, ge=1)
     callback_policy: Key | None = None
+    # An agent's quick-connect transfer into this queue goes to that queue instead (docs/flows.md, transfer.json).
+    transfer_queue: Key | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
 
     _attrs = field_validator("attributes")(_check_attributes)
@@ -273,7 +306,8 @@ class CallbackPolicy(Strict):
     contacts_in_queue: int | None = Field(default=None, ge=0)
     when_unknown: bool = False
     schedule: Key | None = None
-    channels: list[Channel] = Field(default_factory=lambda: list[Channel](["VOICE"]))
+    # CreateCallbackContact and the callback number are voice-only: a chat or task can never be called back.
+    channels: list[Literal["VOICE"]] = Field(default_factory=lambda: list[Literal["VOICE"]](["VOICE"]))
     max_open_callbacks: int = Field(default=500, ge=1)
     profile: Key
     allowed_countries: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = Field(default_factory=lambda: ["US"])

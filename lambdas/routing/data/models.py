@@ -77,8 +77,9 @@ class QueueMetricsItem(Model):
 
 
 class CallbackItem(Model):
-    """Callback table: ``LOCK#<queue>#<e164>`` (de-duplication lock, TTL = window), ``CONTACT#<id>`` (what a
-    contact was answered: idempotent retries, releasing a replaced number), ``CAP#<queue>#<bucket>`` (count)."""
+    """Callback table (``routing.data.callback_store``): ``LOCK#<queue>#<hmac>`` (the hold on a number, reserved
+    for minutes then confirmed for the de-dup window), ``CONTACT#<id>`` (what a contact holds: idempotent retries,
+    release), ``CAP#<queue>#<bucket>#<shard>`` (count). Numbers only as a keyed hash, never raw."""
 
     class Meta(_BudgetMeta):
         table_name = "trunkline-callbacks"
@@ -88,11 +89,14 @@ class CallbackItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     contact_id = UnicodeAttribute(null=True)
     queue_key = UnicodeAttribute(null=True)
-    number = UnicodeAttribute(null=True)  # E.164; stored (the flow needs it), never logged
+    number_hash = UnicodeAttribute(null=True)  # HMAC-SHA256 of the E.164 number (routing.callback.NumberHasher)
     profile = UnicodeAttribute(null=True)
-    status = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)  # RESERVED | CONFIRMED (lock and contact items)
+    lock_key = UnicodeAttribute(null=True)  # contact item: the LOCK it holds
+    cap_key = UnicodeAttribute(null=True)  # contact item: the CAP shard it counted against
+    window_seconds = NumberAttribute(null=True)  # contact item: the de-dup window a confirm extends the hold to
     created_at = NumberAttribute(null=True)
-    lock_until = NumberAttribute(null=True)  # epoch seconds: the lock is void after this even before TTL deletes it
+    lock_until = NumberAttribute(null=True)  # epoch seconds: the hold is void after this even before TTL deletes it
     open_count = NumberAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
