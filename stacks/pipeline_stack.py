@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 from constructs import Construct
 
@@ -77,10 +78,23 @@ class PipelineStack(cdk.Stack):
             self.pipeline.add_stage(stage, pre=pre)
             self.stages.append(stage)
         self.pipeline.build_pipeline()
+        self._grant_codeconnections(settings.pipeline.connection_arn)
         self._acknowledge_generated_findings(settings)
         # CDK Pipelines writes the deploy actions' role ARNs as Fn::Join with an empty delimiter; cfn-lint 1.x
         # rates that E3703 (style: prefer Fn::Sub). It is generated code we do not control, valid CloudFormation.
         self.template_options.metadata = {"cfn-lint": {"config": {"ignore_checks": ["E3703"]}}}
+
+    def _grant_codeconnections(self, connection_arn: str) -> None:
+        """CDK grants the source action ``codestar-connections:UseConnection`` only; connections created since the
+        service's rename (``arn:aws:codeconnections:…``) are authorized under the new prefix, so grant both."""
+        source = self.pipeline.pipeline.node.find_child("Source")
+        roles = [c for c in source.node.find_all() if isinstance(c, iam.Role)]
+        if not roles:
+            raise ValueError("the source action has no role of its own to grant codeconnections to")
+        for role in roles:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["codeconnections:UseConnection"], resources=[connection_arn])
+            )
 
     def _acknowledge_generated_findings(self, settings: EnvironmentSettings) -> None:
         """cdk-nag findings on what CDK Pipelines generates, acknowledged one by one with the reason.
