@@ -16,6 +16,7 @@ from stacks.constructs.bundling import bake_config, lambda_code
 from stacks.constructs.callback import Callback
 from stacks.constructs.config_publish import ConfigPublish
 from stacks.constructs.connect import ContactFlows, allow_connect
+from stacks.constructs.connect_tests import ConnectTestCases
 from stacks.constructs.data import ConfigTable
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
 from stacks.constructs.live_metrics import LiveMetrics
@@ -50,6 +51,7 @@ class RegionalStack(Stack):
         region: RegionSettings,
         config_dir: Path = ROOT / "config",
         flow_dir: Path = ROOT / "contact_flows",
+        tests_dir: Path = ROOT / "connect_tests",
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, env=Environment(account=settings.account, region=region.region), **kwargs)
@@ -131,6 +133,7 @@ class RegionalStack(Stack):
         self.flow_tokens: dict[str, Any] = {}
         self.flows: ContactFlows | None = None
         self.associations: list[Any] = []
+        self.test_cases: ConnectTestCases | None = None
         self.live_metrics: LiveMetrics | None = None
         self.outcomes: Outcomes | None = None
         if region.has_connect:
@@ -178,6 +181,21 @@ class RegionalStack(Stack):
             ]
             if settings.deploys_flows(region):
                 self.flows = self._flows(settings, region, flow_dir, prefix)
+                if settings.connect_test_cases:
+                    # Where the flows are deployed; a Global Resiliency replica receives the cases with the flows.
+                    self.test_cases = ConnectTestCases(
+                        self,
+                        "TestCases",
+                        instance_arn=region.connect_instance_arn,
+                        directory=tests_dir,
+                        flows=self.flows.flows,
+                        tokens={k: v for k, v in self.flow_tokens.items() if k.endswith("FunctionArn")},
+                        literals={
+                            "InstanceArn": region.connect_instance_arn,
+                            "DefaultQueueId": settings.default_queue_id,
+                        },
+                        name_prefix=prefix,
+                    )
 
         # Last: it wires every alarm created above to its topic.
         self.observability = self._observability(settings, region, table.table_name, flow_dir)

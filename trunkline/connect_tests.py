@@ -31,7 +31,6 @@ VERSION = "2019-10-30"  # the only Version the current docs (D-ex, D-obs) use
 INSTANCE = "%InstanceArn%"
 DEFAULT_QUEUE = "%DefaultQueueId%"
 LITERAL_PLACEHOLDERS = (INSTANCE, DEFAULT_QUEUE)
-E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 MAX_NAME = 100  # CreateTestCase allows 127; leave room for the deployment prefix (``trunkline-prod-``)
 INJECTED = "injected fault"
 # Errors an OverrideSystemBehavior MockResponse can produce, per flow action type (D-ovr).
@@ -193,11 +192,10 @@ def _entry(flow: str, contact: Contact) -> tuple[dict[str, Any], dict[str, Any] 
         raise NotExportableError(f"a test case starts a new inbound contact, not a {contact.initiation_method} one")
     flow_id = f"%FlowArn:{flow}%"
     if contact.channel == "VOICE":
-        voice: dict[str, str] = {"FlowId": flow_id}
-        # FlowId with SourcePhoneNumber is accepted; a DestinationPhoneNumber beside FlowId is refused (3P-FAC).
-        if contact.customer_number and E164.match(contact.customer_number):
-            voice["SourcePhoneNumber"] = contact.customer_number
-        entry: dict[str, Any] = {"Type": "VOICE_CALL", "VoiceCallEntryPointParameters": voice}
+        # FlowId only: a DestinationPhoneNumber beside FlowId is refused (3P-FAC), and the CloudFormation schema's
+        # SourcePhoneNumber pattern is double-escaped (CDK's template validation F3031 rejects every E.164
+        # number). The caller's number matters to the route function, and the case mocks its reply.
+        entry: dict[str, Any] = {"Type": "VOICE_CALL", "VoiceCallEntryPointParameters": {"FlowId": flow_id}}
     elif contact.channel == "CHAT":
         entry = {"Type": "CHAT", "ChatEntryPointParameters": {"FlowId": flow_id}}
     else:

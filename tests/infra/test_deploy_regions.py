@@ -7,42 +7,20 @@ import json
 import re
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from stacks.app_builder import build_app, build_pipeline
 from stacks.settings import EnvironmentSettings, SettingsError
-from tests.infra.conftest import ACTIVE, DEV_ARN, DR, ROOT, cdk_context
+from tests.infra.conftest import ACTIVE, DEV_ARN, DR, DR_INDEPENDENT_ARN, ROOT, cdk_context, raw_with, settings_with
 from tests.infra.queries import alias_of, function
 
 ROUTE = "route.handler.lambda_handler"
 PUBLISHER = "config_publisher.handler.lambda_handler"
-DR_INDEPENDENT_ARN = "arn:aws:connect:us-west-2:111122223333:instance/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 TIMEOUT = re.compile(r'InvocationTimeLimitSeconds\\*"\s*:\s*\\*"(\d+)')
-
-
-def _raw(**changes: Any) -> dict[str, Any]:
-    """cdk.json's environments with an extra one, ``x``: dev with ``changes``."""
-    environments: dict[str, Any] = cdk_context()["environments"]
-    return {**environments, "x": {**environments["dev"], **changes}}
-
-
-def _settings(**changes: Any) -> EnvironmentSettings:
-    return EnvironmentSettings.from_context(_raw(**changes), "x")
 
 
 def _resources(template: Template, kind: str) -> dict[str, Any]:
     return dict(template.find_resources(kind))
-
-
-@pytest.fixture(scope="module")
-def independent() -> dict[str, Template]:
-    """dev with an independent DR instance and a 5 s route budget (both stacks)."""
-    dr = {"region": "us-west-2", "connect_instance_arn": DR_INDEPENDENT_ARN}
-    settings = _settings(dr=dr, dr_model="independent", route_timeout_seconds=5)
-    stacks = build_app(cdk.App(context=cdk_context()), settings)
-    return {s.stack_name.replace("-x-", "-dev-"): Template.from_stack(s) for s in stacks}
 
 
 # Deploy order --------------------------------------------------------------------------------------------------
@@ -84,28 +62,28 @@ def test_independent_dr_deploys_its_own_flows_on_its_own_instance(independent: d
 
 
 def test_dr_model_defaults_to_replica_and_is_validated() -> None:
-    raw = _raw()
+    raw = raw_with()
     del raw["x"]["dr_model"]
     assert EnvironmentSettings.from_context(raw, "x").dr_model == "replica"
     with pytest.raises(SettingsError, match="dr_model must be one of"):
-        _settings(dr_model="active-active")
+        settings_with(dr_model="active-active")
     dr = {"region": "us-west-2", "connect_instance_arn": DR_INDEPENDENT_ARN}
     with pytest.raises(SettingsError, match="replica keeps the primary's instance id"):
-        _settings(dr=dr, dr_model="replica")
+        settings_with(dr=dr, dr_model="replica")
     with pytest.raises(SettingsError, match="is a Global Resiliency replica"):
-        _settings(dr_model="independent")  # dev's DR names the active instance's id
+        settings_with(dr_model="independent")  # dev's DR names the active instance's id
 
 
 def test_only_the_regions_that_own_flows_deploy_them() -> None:
-    replica = _settings()
+    replica = settings_with()
     assert replica.deploys_flows(replica.active)
     assert replica.dr is not None
     assert not replica.deploys_flows(replica.dr)
     dr = {"region": "us-west-2", "connect_instance_arn": DR_INDEPENDENT_ARN}
-    own = _settings(dr=dr, dr_model="independent")
+    own = settings_with(dr=dr, dr_model="independent")
     assert own.dr is not None
     assert own.deploys_flows(own.dr)
-    bare = _settings(active={"region": "us-east-1"}, dr={"region": "us-west-2"})
+    bare = settings_with(active={"region": "us-east-1"}, dr={"region": "us-west-2"})
     assert not any(bare.deploys_flows(r) for r in bare.regions)
 
 
@@ -133,7 +111,7 @@ def test_flow_invoke_timeout_outside_1_to_8_fails_synth(seconds: int) -> None:
     with pytest.raises(FlowTokenError, match="1-8 s"):
         with_invoke_timeout({"Actions": []}, seconds, flow="x.json")
     with pytest.raises(SettingsError, match=r"route_timeout_seconds must be 1\.\.8"):
-        _settings(route_timeout_seconds=seconds)
+        settings_with(route_timeout_seconds=seconds)
 
 
 # Alarms --------------------------------------------------------------------------------------------------------
@@ -192,17 +170,10 @@ def test_config_publisher_errors_alarm_watches_what_the_provider_invokes(dev_sta
 # Pipeline ------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pipeline() -> Template:
-    stack = build_pipeline(cdk.App(context=cdk_context()), _settings(connect_test_cases=True))
-    assert stack is not None
-    return Template.from_stack(stack)
-
-
-def test_source_action_may_use_the_connection_under_both_prefixes(pipeline: Template) -> None:
+def test_source_action_may_use_the_connection_under_both_prefixes(tests_pipeline: Template) -> None:
     connection = cdk_context()["environments"]["dev"]["pipeline"]["connection_arn"]
     granted: set[str] = set()
-    for policy in _resources(pipeline, "AWS::IAM::Policy").values():
+    for policy in _resources(tests_pipeline, "AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             if statement.get("Resource") == connection and statement["Effect"] == "Allow":
                 action = statement["Action"]
