@@ -192,7 +192,7 @@ def cmd_replay_outcomes(args: argparse.Namespace) -> int:
 
 
 def cmd_flows_export_tests(args: argparse.Namespace) -> int:
-    from trunkline.connect_tests import write_cases
+    from trunkline.connect_test_files import write_cases
     from trunkline.scenario_export import export_scenarios
 
     cases, skipped = export_scenarios(Path(args.config))

@@ -21,7 +21,6 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from trunkline.simulator import Contact, EndReason, SimulationResult, TraceStep
@@ -391,49 +390,3 @@ def _description(flow: str, name: str, result: SimulationResult) -> str:
     return f"Simulator scenario {name} ({flow} flow): the contact {outcome}. Written by trunkline flows export-tests."[
         :500
     ]
-
-
-def write_cases(directory: Path, cases: list[ExportedCase], skipped: list[Skipped]) -> None:
-    """One ``<name>.json`` per case, and ``skipped.json`` listing the scenarios only the simulator proves."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for old in directory.glob("*.json"):
-        old.unlink()
-    for case in cases:
-        text = json.dumps(case.document(), indent=1, sort_keys=False) + "\n"
-        (directory / f"{case.name}.json").write_text(text, encoding="utf-8")
-    listing = {s.name: s.reason for s in skipped}
-    (directory / "skipped.json").write_text(json.dumps(listing, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def load_cases(directory: Path) -> dict[str, dict[str, Any]]:
-    """The exported cases of a directory, by name (``skipped.json`` excluded)."""
-    return {
-        p.stem: json.loads(p.read_text(encoding="utf-8"))
-        for p in sorted(directory.glob("*.json"))
-        if p.name != "skipped.json"
-    }
-
-
-def create_request(
-    document: Mapping[str, Any], *, instance_id: str, values: Mapping[str, str], name_prefix: str = ""
-) -> dict[str, Any]:
-    """``CreateTestCase`` parameters for an exported case, every ``%Placeholder%`` replaced from ``values``
-    (``InstanceArn``, ``DefaultQueueId``, ``RouteFunctionArn``, ``FlowArn:inbound``…); an unknown one raises."""
-    text = json.dumps(document)
-    for name, value in values.items():
-        text = text.replace(f"%{name}%", value)
-    left = sorted(set(re.findall(r"%[A-Za-z][A-Za-z0-9]*(?::[A-Za-z0-9_-]+)?%", text)))
-    if left:
-        raise ValueError(f"{document.get('Name')}: no value for {left}")
-    filled = json.loads(text)
-    request: dict[str, Any] = {
-        "InstanceId": instance_id,
-        "Name": f"{name_prefix}{filled['Name']}",
-        "Description": filled["Description"],
-        "EntryPoint": filled["EntryPoint"],
-        "Content": json.dumps(filled["Content"], separators=(",", ":")),
-        "Status": "PUBLISHED",  # only a published case runs; publishing validates the content
-    }
-    if "InitializationData" in filled:
-        request["InitializationData"] = json.dumps(filled["InitializationData"], separators=(",", ":"))
-    return request

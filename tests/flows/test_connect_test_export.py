@@ -14,8 +14,9 @@ import pytest
 from botocore.stub import Stubber
 
 from tests.flows import flow_scenarios as fs
+from trunkline.connect_test_files import create_request, load_cases
 from trunkline.connect_test_schema import content_problems
-from trunkline.connect_tests import ExportedCase, Skipped, create_request, export_case, load_cases
+from trunkline.connect_tests import ExportedCase, Skipped, export_case
 from trunkline.scenario_export import config_queue_ids, export_scenarios
 from trunkline.simulator import ALWAYS_CLOSED, ALWAYS_OPEN, Contact, EndReason, Flow, FlowSimulator
 
