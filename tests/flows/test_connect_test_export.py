@@ -230,3 +230,12 @@ def test_committed_cases_are_what_the_exporter_writes_today() -> None:
     assert load_cases(COMMITTED) == {n: c.document() for n, c in cases.items()}
     listed = json.loads((COMMITTED / "skipped.json").read_text(encoding="utf-8"))
     assert listed == {n: s.reason for n, s in skipped.items()}
+
+
+def test_export_tests_command_writes_one_file_per_case(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from trunkline import cli
+
+    assert cli.main(["flows", "export-tests", str(tmp_path / "out")]) == 0
+    cases, _ = exported()
+    assert load_cases(tmp_path / "out") == {n: c.document() for n, c in cases.items()}
+    assert f"{len(cases)} test cases written" in capsys.readouterr().out
