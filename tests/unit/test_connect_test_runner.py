@@ -196,3 +196,16 @@ def test_the_cli_command_runs_them_and_exits_non_zero_on_failure(
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"PASS {A.name}"
     assert out[1].startswith(f"FAIL {B.name}")
+
+
+def test_the_flows_command_group_is_created_once_and_shared() -> None:
+    """``flows lint`` (another module) and the test commands hang off the same ``flows`` parser."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    first = cli.flows_subparsers(sub)
+    assert cli.flows_subparsers(sub) is first
+    cli.add_flows_test_commands(sub)
+    args = parser.parse_args(["flows", "run-tests", "--instance-id", INSTANCE_ID])
+    assert (args.func, args.prefix, args.region) == (cli.cmd_flows_run_tests, "trunkline-", None)
