@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 from constructs import Construct
 
@@ -74,13 +76,65 @@ class PipelineStack(cdk.Stack):
             pre: list[pipelines.Step] = []
             if region.role == "active" and settings.pipeline.manual_approval:
                 pre.append(pipelines.ManualApprovalStep("ApproveProduction"))
-            self.pipeline.add_stage(stage, pre=pre)
+            post = [self._connect_tests_step(settings, region, source)] if self._runs_tests(settings, region) else []
+            self.pipeline.add_stage(stage, pre=pre, post=post)
             self.stages.append(stage)
         self.pipeline.build_pipeline()
+        self._grant_codeconnections(settings.pipeline.connection_arn)
         self._acknowledge_generated_findings(settings)
         # CDK Pipelines writes the deploy actions' role ARNs as Fn::Join with an empty delimiter; cfn-lint 1.x
         # rates that E3703 (style: prefer Fn::Sub). It is generated code we do not control, valid CloudFormation.
         self.template_options.metadata = {"cfn-lint": {"config": {"ignore_checks": ["E3703"]}}}
+
+    @staticmethod
+    def _runs_tests(settings: EnvironmentSettings, region: RegionSettings) -> bool:
+        """Test cases run wherever flows run: deployed there, or received as a Global Resiliency replica."""
+        return settings.connect_test_cases and region.has_connect
+
+    def _connect_tests_step(
+        self, settings: EnvironmentSettings, region: RegionSettings, source: pipelines.CodePipelineSource
+    ) -> pipelines.CodeBuildStep:
+        """After the region's deploy: run its Connect test cases; a failure fails the stage, so the pipeline never
+        promotes to the next region (CodePipeline runs stages in order and stops at a failed one)."""
+        arn = region.connect_instance_arn
+        command = (
+            f"python -m trunkline flows run-tests --instance-id {region.instance_id} --region {region.region} "
+            f"--prefix trunkline-{settings.name}-"
+        )
+        return pipelines.CodeBuildStep(
+            f"ConnectTests{region.role.capitalize()}",
+            input=source,
+            # run-tests needs boto3 and the trunkline package (whose CLI imports the routing package).
+            install_commands=["pip install -q -r requirements.txt $(grep -E '^boto3==' requirements-dev.txt)"],
+            env={"PYTHONPATH": "lambdas:."},
+            commands=[command],
+            role_policy_statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "connect:ListTestCases",
+                        "connect:StartTestCaseExecution",
+                        "connect:GetTestCaseExecutionSummary",
+                        "connect:ListTestCaseExecutionRecords",
+                        "connect:StopTestCaseExecution",
+                    ],
+                    # Test cases live under the instance (…:instance/<id>/test-case/<id>); the execution ARN form is
+                    # not documented, so the grant covers the instance's sub-resources, nothing outside it.
+                    resources=[arn, f"{arn}/*"],
+                )
+            ],
+        )
+
+    def _grant_codeconnections(self, connection_arn: str) -> None:
+        """CDK grants the source action ``codestar-connections:UseConnection`` only; connections created since the
+        service's rename (``arn:aws:codeconnections:…``) are authorized under the new prefix, so grant both."""
+        source = self.pipeline.pipeline.node.find_child("Source")
+        roles = [c for c in source.node.find_all() if isinstance(c, iam.Role)]
+        if not roles:
+            raise ValueError("the source action has no role of its own to grant codeconnections to")
+        for role in roles:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["codeconnections:UseConnection"], resources=[connection_arn])
+            )
 
     def _acknowledge_generated_findings(self, settings: EnvironmentSettings) -> None:
         """cdk-nag findings on what CDK Pipelines generates, acknowledged one by one with the reason.
@@ -96,6 +150,12 @@ class PipelineStack(cdk.Stack):
         projects = [
             logical(self.pipeline.synth_project.node.default_child),  # type: ignore[arg-type]
             logical(self.pipeline.self_mutation_project.node.default_child),  # type: ignore[arg-type]
+        ]
+        # The projects of the Connect test steps (docs/deployment.md): same generated report/log group grants.
+        projects += [
+            logical(c)
+            for c in self.pipeline.node.find_all()
+            if isinstance(c, codebuild.CfnProject) and "/ConnectTests" in c.node.path
         ]
         findings = [
             "Action::kms:GenerateDataKey*",
@@ -120,10 +180,19 @@ class PipelineStack(cdk.Stack):
             cdk.Validations.of(support.stack).acknowledge(
                 cdk.Acknowledgment(id="AwsSolutions::AwsSolutions-S1", reason=PIPELINE_S1_REASON)
             )
+        tests_reason = (
+            "The Connect test step runs the instance's test cases: ListTestCases and the execution calls on the "
+            "instance's own sub-resources (test cases and their executions, whose ARN form is not documented)."
+        )
+        tested = [r.connect_instance_arn for r in settings.regions if self._runs_tests(settings, r)]
         cdk.Validations.of(self).acknowledge(
             *(
                 cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{f}]", reason=PIPELINE_IAM5_REASON)
                 for f in findings
+            ),
+            *(
+                cdk.Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{arn}/*]", reason=tests_reason)
+                for arn in tested
             ),
             cdk.Acknowledgment(id="AwsSolutions::AwsSolutions-S1", reason=PIPELINE_S1_REASON),
         )

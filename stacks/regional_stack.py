@@ -16,6 +16,7 @@ from stacks.constructs.bundling import bake_config, lambda_code
 from stacks.constructs.callback import Callback
 from stacks.constructs.config_publish import ConfigPublish
 from stacks.constructs.connect import ContactFlows, allow_connect
+from stacks.constructs.connect_tests import ConnectTestCases
 from stacks.constructs.data import ConfigTable
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
 from stacks.constructs.live_metrics import LiveMetrics
@@ -50,6 +51,7 @@ class RegionalStack(Stack):
         region: RegionSettings,
         config_dir: Path = ROOT / "config",
         flow_dir: Path = ROOT / "contact_flows",
+        tests_dir: Path = ROOT / "connect_tests",
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, env=Environment(account=settings.account, region=region.region), **kwargs)
@@ -130,6 +132,8 @@ class RegionalStack(Stack):
 
         self.flow_tokens: dict[str, Any] = {}
         self.flows: ContactFlows | None = None
+        self.associations: list[Any] = []
+        self.test_cases: ConnectTestCases | None = None
         self.live_metrics: LiveMetrics | None = None
         self.outcomes: Outcomes | None = None
         if region.has_connect:
@@ -157,39 +161,72 @@ class RegionalStack(Stack):
                 log_retention_days=settings.log_retention_days,
                 removal_policy=removal,
             )
-            allow_connect(
-                self,
-                "RouteConnectAssociation",
-                alias=self.route.alias,
-                instance_arn=region.connect_instance_arn,
-                account=region.instance_account,
-            )
-            allow_connect(
-                self,
-                "CallbackConnectAssociation",
-                alias=self.callback.function.alias,
-                instance_arn=region.connect_instance_arn,
-                account=region.instance_account,
-            )
-            # The tokens flows may use (docs/deployment.md); ContactFlows fails synth on an unknown or unused one.
-            self.flow_tokens = {
-                "RouteFunctionArn": self.route.alias.function_arn,
-                "CallbackFunctionArn": self.callback.function.alias.function_arn,
-                "DefaultQueueArn": f"{region.connect_instance_arn}/queue/{settings.default_queue_id}",
-            }
-            self.flows = ContactFlows(
-                self,
-                "Flows",
-                instance_arn=region.connect_instance_arn,
-                flow_dir=flow_dir,
-                tokens=self.flow_tokens,
-                name_prefix=prefix,
-            )
+            # Permission and association in every region with an instance: Connect Global Resiliency copies flows
+            # to a replica but not Lambda associations, and the replica's flows call this region's functions.
+            self.associations = [
+                allow_connect(
+                    self,
+                    "RouteConnectAssociation",
+                    alias=self.route.alias,
+                    instance_arn=region.connect_instance_arn,
+                    account=region.instance_account,
+                ),
+                allow_connect(
+                    self,
+                    "CallbackConnectAssociation",
+                    alias=self.callback.function.alias,
+                    instance_arn=region.connect_instance_arn,
+                    account=region.instance_account,
+                ),
+            ]
+            if settings.deploys_flows(region):
+                self.flows = self._flows(settings, region, flow_dir, prefix)
+                if settings.connect_test_cases:
+                    # Where the flows are deployed; a Global Resiliency replica receives the cases with the flows.
+                    self.test_cases = ConnectTestCases(
+                        self,
+                        "TestCases",
+                        instance_arn=region.connect_instance_arn,
+                        directory=tests_dir,
+                        flows=self.flows.flows,
+                        tokens={k: v for k, v in self.flow_tokens.items() if k.endswith("FunctionArn")},
+                        literals={
+                            "InstanceArn": region.connect_instance_arn,
+                            "DefaultQueueId": settings.default_queue_id,
+                        },
+                        name_prefix=prefix,
+                    )
 
         # Last: it wires every alarm created above to its topic.
-        self.observability = self._observability(settings, region, table.table_name)
+        self.observability = self._observability(settings, region, table.table_name, flow_dir)
 
-    def _observability(self, settings: EnvironmentSettings, region: RegionSettings, config_table: str) -> Observability:
+    def _flows(
+        self, settings: EnvironmentSettings, region: RegionSettings, flow_dir: Path, prefix: str
+    ) -> ContactFlows:
+        # The tokens flows may use (docs/deployment.md); ContactFlows fails synth on an unknown or unused one.
+        self.flow_tokens = {
+            "RouteFunctionArn": self.route.alias.function_arn,
+            "CallbackFunctionArn": self.callback.function.alias.function_arn,
+            "DefaultQueueArn": f"{region.connect_instance_arn}/queue/{settings.default_queue_id}",
+        }
+        flows = ContactFlows(
+            self,
+            "Flows",
+            instance_arn=region.connect_instance_arn,
+            flow_dir=flow_dir,
+            tokens=self.flow_tokens,
+            name_prefix=prefix,
+            invoke_timeout_seconds=settings.route_timeout_seconds,
+        )
+        # Connect validates a flow when it is published, including that every function it invokes is associated
+        # with the instance: CloudFormation must create the associations first (nothing else orders them).
+        for association in self.associations:
+            flows.node.add_dependency(association)
+        return flows
+
+    def _observability(
+        self, settings: EnvironmentSettings, region: RegionSettings, config_table: str, flow_dir: Path
+    ) -> Observability:
         functions = {"route": self.route, "callback": self.callback.function}
         tables = {"config": config_table, "callback": self.callback.table.table_name}
         connect: ConnectSignals | None = None
@@ -202,10 +239,11 @@ class RegionalStack(Stack):
         if self.config_publish is not None:
             functions["config-publisher"] = self.config_publish.function
         if region.has_connect:
-            flows = self.flows.flows if self.flows is not None else {}
+            # A replica runs the primary's flows under the same names: alarm on them without deploying them.
+            prefix = f"trunkline-{settings.name}"
             connect = ConnectSignals(
                 instance_id=region.instance_id,
-                flows={stem: flow.name for stem, flow in flows.items()},
+                flows={p.stem: f"{prefix}-{p.stem}" for p in sorted(flow_dir.glob("*.json"))},
                 queues=queue_slas(self.baked_config.document),
             )
         return Observability(

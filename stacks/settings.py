@@ -25,6 +25,11 @@ LOG_RETENTION_DAYS = frozenset(
 )
 # A flow's InvokeLambdaFunction waits at most 8 s (InvocationTimeLimitSeconds 1..8); 3 s is the console default.
 MAX_FLOW_INVOKE_SECONDS = 8
+# How the DR region's Connect instance gets its flows (docs/deployment.md, "DR models"):
+#  replica     - a Connect Global Resiliency replica (ReplicateInstance, same instance id): Connect copies flows
+#                and test cases from the primary; deploying them there too would fork them.
+#  independent - a separate instance: the DR stack deploys its own flows (and test cases).
+DR_MODELS = ("replica", "independent")
 
 
 class SettingsError(ValueError):
@@ -100,6 +105,18 @@ class EnvironmentSettings:
     config_retention_days: int = 90
     gradual_deploy: bool = True
     pipeline: PipelineSettings | None = None
+    dr_model: str = "replica"
+    connect_test_cases: bool = False
+
+    def deploys_flows(self, region: RegionSettings) -> bool:
+        """Whether this region's stack deploys the contact flows (and Connect test cases).
+
+        The active region does when it has an instance; the DR region only with ``dr_model: independent``: a
+        Global Resiliency replica receives the primary's flows from Connect.
+        """
+        if not region.has_connect:
+            return False
+        return region.role == "active" or self.dr_model == "independent"
 
     @property
     def regions(self) -> tuple[RegionSettings, ...]:
@@ -149,6 +166,22 @@ class EnvironmentSettings:
         if retention not in LOG_RETENTION_DAYS:
             raise SettingsError(f"{where}.log_retention_days must be one of {sorted(LOG_RETENTION_DAYS)}")
 
+        dr_model = raw.get("dr_model", "replica")
+        if dr_model not in DR_MODELS:
+            raise SettingsError(f"{where}.dr_model must be one of {list(DR_MODELS)}, got {dr_model!r}")
+        if dr is not None and dr.has_connect and active.has_connect:
+            same = dr.instance_id == active.instance_id
+            if dr_model == "replica" and not same:
+                raise SettingsError(
+                    f"{where}.dr_model is 'replica' but the DR instance id differs from the active one: a Global "
+                    "Resiliency replica keeps the primary's instance id (use 'independent' for a separate instance)"
+                )
+            if dr_model == "independent" and same:
+                raise SettingsError(
+                    f"{where}.dr_model is 'independent' but both regions name the same instance id: that is a "
+                    "Global Resiliency replica (use 'replica')"
+                )
+
         emails = raw.get("alarm_emails", [])
         if not isinstance(emails, list) or not all(isinstance(e, str) and "@" in e for e in emails):
             raise SettingsError(f"{where}.alarm_emails must be a list of e-mail addresses")
@@ -168,6 +201,8 @@ class EnvironmentSettings:
             config_retention_days=_int(raw, "config_retention_days", where, 90, low=1, high=3650),
             gradual_deploy=_bool(raw, "gradual_deploy", where, True),
             pipeline=PipelineSettings.from_context(raw.get("pipeline"), f"{where}.pipeline"),
+            dr_model=dr_model,
+            connect_test_cases=_bool(raw, "connect_test_cases", where, False),
         )
 
 
@@ -186,6 +221,8 @@ _KNOWN = frozenset(
         "config_retention_days",
         "gradual_deploy",
         "pipeline",
+        "dr_model",
+        "connect_test_cases",
     }
 )
 

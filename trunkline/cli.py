@@ -193,6 +193,52 @@ def cmd_replay_outcomes(args: argparse.Namespace) -> int:
     return 0 if not report.failed and not report.unreadable else 1
 
 
+def cmd_flows_export_tests(args: argparse.Namespace) -> int:
+    from trunkline.connect_test_files import write_cases
+    from trunkline.scenario_export import export_scenarios
+
+    cases, skipped = export_scenarios(Path(args.config))
+    write_cases(Path(args.directory), cases, skipped)
+    print(f"{len(cases)} test cases written to {args.directory}/; {len(skipped)} scenarios only the simulator proves")
+    for item in skipped if args.verbose else []:
+        print(f"  simulator only: {item.name}: {item.reason}")
+    return 0
+
+
+def cmd_flows_run_tests(args: argparse.Namespace) -> int:
+    import boto3
+
+    from trunkline.connect_test_runner import run_and_report
+
+    client = boto3.client("connect", region_name=args.region) if args.region else boto3.client("connect")
+    return run_and_report(client, args.instance_id, args.prefix, deadline_seconds=args.timeout)
+
+
+def flows_subparsers(sub: Any) -> Any:
+    """The ``flows`` command's own subparsers, created once (``flows lint`` and the test commands share it)."""
+    flows = sub.choices.get("flows") or sub.add_parser(
+        "flows", help="contact flows (flow-language files): lint, Connect test cases"
+    )
+    if not hasattr(flows, "trunkline_commands"):
+        flows.trunkline_commands = flows.add_subparsers(dest="flows_command", required=True)
+    return flows.trunkline_commands
+
+
+def add_flows_test_commands(sub: Any) -> None:
+    """``flows export-tests`` and ``flows run-tests`` (docs/deployment.md, "Connect test cases")."""
+    commands = flows_subparsers(sub)
+    p = commands.add_parser("export-tests", help="write one Connect test case per simulator scenario path")
+    p.add_argument("directory", help="where to write them (the stack deploys connect_tests/)")
+    p.add_argument("--config", default="config", help="config directory (queue ids by key)")
+    p.set_defaults(func=cmd_flows_export_tests)
+    p = commands.add_parser("run-tests", help="run the instance's Trunkline test cases (AWS credentials)")
+    p.add_argument("--instance-id", required=True, help="the Connect instance id or ARN")
+    p.add_argument("--region", help="the instance's region (default: the AWS settings')")
+    p.add_argument("--prefix", default="trunkline-", help="run the published test cases named PREFIX*")
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds before running cases are stopped")
+    p.set_defaults(func=cmd_flows_run_tests)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (public so tests can drive it)."""
     parser = argparse.ArgumentParser(prog="trunkline", description=__doc__)
@@ -242,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=11)
     p.set_defaults(func=cmd_demo)
     _add_flows_parser(sub)
+    add_flows_test_commands(sub)
     return parser
 
 
@@ -249,9 +296,7 @@ def _add_flows_parser(sub: Any) -> None:
     """``flows …``: commands on contact-flow (flow-language) files."""
     from trunkline.flows_lint import add_lint_parser
 
-    p = sub.add_parser("flows", help="commands on contact-flow (flow-language) files")
-    flows_sub = p.add_subparsers(dest="flows_command", required=True)
-    add_lint_parser(flows_sub)
+    add_lint_parser(flows_subparsers(sub))
 
 
 class _Stderr:

@@ -47,6 +47,7 @@ class ConfigPublish(Construct):
                 memory_mb=1024,
                 environment={"CONFIG_TABLE_NAME": table.table_name},
                 errors_alarm_name=f"{name_prefix}-config-publisher-errors" if name_prefix else None,
+                invoked_as="function",  # the Provider below invokes the function's own ARN, not the alias
             ),
             code=code,
             log_retention_days=log_retention_days,

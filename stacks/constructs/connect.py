@@ -8,6 +8,9 @@ provided mapping that no flow uses fails synth.
 Besides the tokens the stack provides, ``%FlowArn:<name>%`` is the ARN of the flow in ``<name>.json`` of the same
 directory (e.g. a ``TransferToFlow``); flows are created referenced-first, and a reference cycle fails synth
 (CloudFormation could not create either flow).
+
+Every ``InvokeLambdaFunction`` waits ``invoke_timeout_seconds`` (the deployment's ``route_timeout_seconds``,
+1-8 s): the flow and the function share one budget, set in one place, whatever the file says.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ TOKEN = re.compile(rf"^%({_NAME})%$")
 EMBEDDED_TOKEN = re.compile(rf"%{_NAME}%")
 FLOW_ARN = "FlowArn"
 MAX_CONTENT_CHARS = 256_000  # CfnContactFlow Content limit
+INVOKE_SECONDS = range(1, 9)  # InvokeLambdaFunction InvocationTimeLimitSeconds: 1..8
 FLOW_TYPES = {
     "CONTACT_FLOW",
     "CUSTOMER_QUEUE",
@@ -107,6 +111,20 @@ def substitute_tokens(document: Any, tokens: Mapping[str, Any], *, flow: str, us
     return document
 
 
+def with_invoke_timeout(document: dict[str, Any], seconds: int, *, flow: str) -> dict[str, Any]:
+    """A copy of a flow whose every InvokeLambdaFunction waits ``seconds`` (1-8, else ``FlowTokenError``)."""
+    if seconds not in INVOKE_SECONDS:
+        raise FlowTokenError(f"{flow}: a flow waits 1-8 s for a Lambda function, not {seconds}")
+    actions = []
+    for action in document.get("Actions") or []:
+        if isinstance(action, dict) and action.get("Type") == "InvokeLambdaFunction":
+            params = {**(action.get("Parameters") or {}), "InvocationTimeLimitSeconds": str(seconds)}
+            actions.append({**action, "Parameters": params})
+        else:
+            actions.append(action)
+    return {**document, "Actions": actions}
+
+
 def _creation_order(references: Mapping[str, set[str]]) -> list[str]:
     """Flows ordered so that every flow comes after the flows whose ARNs it uses; a cycle raises."""
     order: list[str] = []
@@ -145,6 +163,7 @@ class ContactFlows(Construct):
         flow_dir: Path,
         tokens: Mapping[str, Any],
         name_prefix: str,
+        invoke_timeout_seconds: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.tokens: Mapping[str, Any] = dict(tokens)
@@ -176,6 +195,8 @@ class ContactFlows(Construct):
                 **self.tokens,
                 **{f"{FLOW_ARN}:{name}": flow.attr_contact_flow_arn for name, flow in self.flows.items()},
             }
+            if invoke_timeout_seconds is not None:
+                document = with_invoke_timeout(document, invoke_timeout_seconds, flow=f"{stem}.json")
             content = substitute_tokens(document, available, flow=f"{stem}.json", used=used)
             self.flows[stem] = connect.CfnContactFlow(
                 self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -40,6 +41,10 @@ class FunctionSpec:
     log_level: str = "INFO"
     # The errors alarm's name; default ``<function_name>-errors`` for a named function, else generated.
     errors_alarm_name: str | None = None
+    # What callers invoke, so what the errors alarm watches: the ``live`` alias (flows, schedules, event sources)
+    # or the unqualified function (the custom-resource Provider framework calls the function's own ARN, and the
+    # alias' Errors metric would never see those calls).
+    invoked_as: Literal["alias", "function"] = "alias"
 
 
 class TrunklineFunction(Construct):
@@ -94,14 +99,16 @@ class TrunklineFunction(Construct):
             },
         )
         self.alias = lambda_.Alias(self, "Live", alias_name="live", version=self.function.current_version)
-        # Errors of the live alias: the rollback trigger of gradual deploys (and an alarm in its own right).
+        # Errors of what callers invoke (the live alias, unless ``invoked_as``): the rollback trigger of gradual
+        # deploys (and an alarm in its own right).
+        invoked: lambda_.IFunction = self.alias if spec.invoked_as == "alias" else self.function
         self.errors_alarm = cloudwatch.Alarm(
             self,
             "Errors",
             alarm_name=spec.errors_alarm_name or (f"{spec.function_name}-errors" if spec.function_name else None),
-            alarm_description=f"{spec.service}: the live alias returned errors (a bad build rolls back on this). "
-            "Runbook: docs/runbook.md, 'Function errors'.",
-            metric=self.alias.metric_errors(period=Duration.minutes(1), statistic="Sum"),
+            alarm_description=f"{spec.service}: the {'live alias' if spec.invoked_as == 'alias' else 'function'} "
+            "returned errors (a bad build rolls back on this). Runbook: docs/runbook.md, 'Function errors'.",
+            metric=invoked.metric_errors(period=Duration.minutes(1), statistic="Sum"),
             threshold=1,
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

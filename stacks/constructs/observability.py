@@ -241,6 +241,29 @@ class Observability(Construct):
         return alarm
 
     def _route_alarms(self, route: TrunklineFunction) -> None:
+        one = Duration.minutes(1)
+        logic = self._alarm(
+            "RouteLogicErrors",
+            "route-logic-errors",
+            "The route function answered ERROR_DEFAULT (RouteError: an exception it caught; DecisionErrorDefault: no "
+            "usable config): callers go to the default queue. It never raises, so the Errors alarm cannot see this; "
+            "during a gradual deploy this alarm rolls the new version back. The metrics carry no version, so errors "
+            f"of the old version during a deploy roll back too (the safe side). Runbook: {RUNBOOK}, 'Function errors'.",
+            metric=cloudwatch.MathExpression(
+                expression="FILL(route_errors, 0) + FILL(error_defaults, 0)",
+                using_metrics={
+                    "route_errors": _metric("RouteError", ROUTE_SERVICE, period=one),
+                    "error_defaults": _metric("DecisionErrorDefault", ROUTE_SERVICE, period=one),
+                },
+                label="RouteError + DecisionErrorDefault",
+                period=one,
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        )
+        if route.deployment_group is not None:
+            route.deployment_group.add_alarm(logic)
         five = Duration.minutes(5)
         decisions = {f"d{i}": _metric(name, ROUTE_SERVICE, period=five) for i, name in enumerate(DECISION_METRICS)}
         total = " + ".join(f"FILL({d}, 0)" for d in decisions)

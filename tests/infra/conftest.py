@@ -73,3 +73,37 @@ def prod_stacks() -> dict[str, Template]:
     app = cdk.App(context=cdk_context())
     stacks = build_app(app, environment("prod"))
     return {s.stack_name: Template.from_stack(s) for s in stacks}
+
+
+DR_INDEPENDENT_ARN = "arn:aws:connect:us-west-2:111122223333:instance/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+
+def raw_with(**changes: Any) -> dict[str, Any]:
+    """cdk.json's environments with an extra one, ``x``: dev with ``changes``."""
+    environments: dict[str, Any] = cdk_context()["environments"]
+    return {**environments, "x": {**environments["dev"], **changes}}
+
+
+def settings_with(**changes: Any) -> EnvironmentSettings:
+    """Settings of environment ``x``: dev with ``changes``."""
+    return EnvironmentSettings.from_context(raw_with(**changes), "x")
+
+
+@pytest.fixture(scope="session")
+def independent() -> dict[str, Template]:
+    """Environment ``x``: dev with an independent DR instance, a 5 s route budget and the Connect test cases, by
+    dev stack name."""
+    dr = {"region": "us-west-2", "connect_instance_arn": DR_INDEPENDENT_ARN}
+    settings = settings_with(dr=dr, dr_model="independent", route_timeout_seconds=5, connect_test_cases=True)
+    stacks = build_app(cdk.App(context=cdk_context()), settings)
+    return {s.stack_name.replace("-x-", "-dev-"): Template.from_stack(s) for s in stacks}
+
+
+@pytest.fixture(scope="session")
+def tests_pipeline() -> Template:
+    """The pipeline of environment ``x``: dev (replica DR) with the Connect test cases on."""
+    from stacks.app_builder import build_pipeline
+
+    stack = build_pipeline(cdk.App(context=cdk_context()), settings_with(connect_test_cases=True))
+    assert stack is not None
+    return Template.from_stack(stack)

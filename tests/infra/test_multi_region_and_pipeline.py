@@ -48,9 +48,11 @@ def test_route_deploys_gradually_and_rolls_back_on_its_error_alarm(dev_stacks: d
     props = template.find_resources("AWS::CodeDeploy::DeploymentGroup")[group_id]["Properties"]
     assert props["DeploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
     assert set(props["AutoRollbackConfiguration"]["Events"]) >= {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"}
-    (alarm_ref,) = props["AlarmConfiguration"]["Alarms"]
-    alarm = template.find_resources("AWS::CloudWatch::Alarm")[alarm_ref["Name"]["Ref"]]["Properties"]
-    assert alarm["MetricName"] == "Errors"
+    watched = [
+        template.find_resources("AWS::CloudWatch::Alarm")[ref["Name"]["Ref"]]["Properties"]
+        for ref in props["AlarmConfiguration"]["Alarms"]
+    ]
+    (alarm,) = [a for a in watched if a.get("MetricName") == "Errors"]  # the logic-errors alarm: test_deploy_regions
     assert alarm["Namespace"] == "AWS/Lambda"
     assert {d["Name"] for d in alarm["Dimensions"]} == {"FunctionName", "Resource"}
     assert len(template.find_resources("AWS::CodeDeploy::DeploymentGroup")) == 2  # route and callback
