@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, TimeZone, Validations
+from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
@@ -15,6 +16,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.constructs.bundling import RUNTIME
+from stacks.settings import WarmStart
 
 ARCHITECTURE = lambda_.Architecture.ARM_64
 
@@ -40,6 +42,9 @@ class FunctionSpec:
     log_level: str = "INFO"
     # The errors alarm's name; default ``<function_name>-errors`` for a named function, else generated.
     errors_alarm_name: str | None = None
+    # Call-path functions keep cold starts away from callers (SnapStart or provisioned concurrency); the rest
+    # run on demand.
+    warm_start: WarmStart = field(default_factory=lambda: WarmStart(mode="none"))
 
 
 class TrunklineFunction(Construct):
@@ -90,10 +95,14 @@ class TrunklineFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": spec.service,
                 "POWERTOOLS_METRICS_NAMESPACE": "Trunkline",
                 "POWERTOOLS_LOG_LEVEL": spec.log_level,
+                "TRUNKLINE_WARM_START": spec.warm_start.mode,
                 **spec.environment,
             },
+            # SnapStart snapshots the initialized environment of each published version (the one behind `live`);
+            # the handler's init does the heavy work so a restored environment decides from memory.
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.warm_start.mode == "snapstart" else None,
         )
-        self.alias = lambda_.Alias(self, "Live", alias_name="live", version=self.function.current_version)
+        self.alias = self._live_alias(spec.warm_start)
         # Errors of the live alias: the rollback trigger of gradual deploys (and an alarm in its own right).
         self.errors_alarm = cloudwatch.Alarm(
             self,
@@ -127,6 +136,40 @@ class TrunklineFunction(Construct):
                     "policy for exactly this (update the alias, invoke hooks), maintained with the service.",
                 )
             )
+
+    def _live_alias(self, warm: WarmStart) -> lambda_.Alias:
+        """The ``live`` alias; with provisioned concurrency, kept warm all the time or in business hours only."""
+        hours = warm.business_hours
+        provisioned = None
+        if warm.mode == "provisioned":
+            provisioned = hours.off_hours_count if hours is not None else warm.count
+        alias = lambda_.Alias(
+            self,
+            "Live",
+            alias_name="live",
+            version=self.function.current_version,
+            provisioned_concurrent_executions=provisioned,
+        )
+        if warm.mode == "provisioned" and hours is not None:
+            # Min and max both move, so the capacity really changes at each boundary (a min alone would leave
+            # the environments of the day running all night).
+            scaling = alias.add_auto_scaling(min_capacity=hours.off_hours_count, max_capacity=warm.count)
+            zone = TimeZone.of(hours.time_zone)
+            for name, at, capacity in (
+                ("BusinessHoursStart", hours.start, warm.count),
+                ("BusinessHoursEnd", hours.end, hours.off_hours_count),
+            ):
+                hour, minute = at.split(":")
+                scaling.scale_on_schedule(
+                    name,
+                    schedule=appscaling.Schedule.cron(
+                        minute=str(int(minute)), hour=str(int(hour)), week_day=hours.days
+                    ),
+                    min_capacity=capacity,
+                    max_capacity=capacity,
+                    time_zone=zone,
+                )
+        return alias
 
 
 RETENTION = {
