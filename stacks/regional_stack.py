@@ -87,6 +87,7 @@ class RegionalStack(Stack):
                 description="Per-call routing decision for Amazon Connect flows",
                 timeout_seconds=settings.route_timeout_seconds,
                 memory_mb=settings.route_memory_mb,
+                warm_start=settings.warm_start["route"],
                 environment={
                     "CONFIG_TABLE_NAME": config_table_name(settings),
                     "CONFIG_REFRESH_SECONDS": str(settings.config_refresh_seconds),
@@ -109,6 +110,7 @@ class RegionalStack(Stack):
             production=settings.production,
             gradual_deploy=settings.gradual_deploy,
             timeout_seconds=settings.route_timeout_seconds,
+            warm_start=settings.warm_start["callback"],
             code=code,
             log_retention_days=settings.log_retention_days,
             removal_policy=removal,

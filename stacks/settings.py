@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_cdk import RemovalPolicy
@@ -30,6 +30,14 @@ MAX_FLOW_INVOKE_SECONDS = 8
 #                and test cases from the primary; deploying them there too would fork them.
 #  independent - a separate instance: the DR stack deploys its own flows (and test cases).
 DR_MODELS = ("replica", "independent")
+
+
+WARM_START_MODES = ("snapstart", "provisioned", "none")
+CALL_PATH_FUNCTIONS = ("route", "callback")  # the functions a caller waits on in silence
+HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+WEEK_DAYS = re.compile(
+    r"^(MON|TUE|WED|THU|FRI|SAT|SUN)(-(MON|TUE|WED|THU|FRI|SAT|SUN))?(,(MON|TUE|WED|THU|FRI|SAT|SUN))*$"
+)
 
 
 class SettingsError(ValueError):
@@ -88,6 +96,86 @@ class PipelineSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BusinessHours:
+    """When provisioned concurrency scales up (``count``) and back down (``off_hours_count``), in a time zone."""
+
+    time_zone: str
+    start: str  # HH:MM
+    end: str  # HH:MM
+    days: str = "MON-FRI"
+    off_hours_count: int = 1
+
+    @classmethod
+    def from_context(cls, raw: Any, where: str) -> BusinessHours:
+        """Parse ``warm_start.<function>.business_hours``."""
+        if not isinstance(raw, Mapping):
+            raise SettingsError(f"{where} must be a mapping with time_zone, start, end (and days, off_hours_count)")
+        _reject_unknown(raw, {"time_zone", "start", "end", "days", "off_hours_count"}, where)
+        zone = raw.get("time_zone")
+        if not isinstance(zone, str) or "/" not in zone:
+            raise SettingsError(f"{where}.time_zone must be an IANA zone such as America/New_York, got {zone!r}")
+        times = []
+        for key in ("start", "end"):
+            value = raw.get(key)
+            if not isinstance(value, str) or not HHMM.match(value):
+                raise SettingsError(f"{where}.{key} must be HH:MM (00:00..23:59), got {value!r}")
+            times.append(value)
+        if times[0] >= times[1]:
+            raise SettingsError(f"{where}: start {times[0]} must be before end {times[1]}")
+        days = raw.get("days", "MON-FRI")
+        if not isinstance(days, str) or not WEEK_DAYS.match(days):
+            raise SettingsError(f"{where}.days must be a cron day list such as MON-FRI or MON,WED,FRI, got {days!r}")
+        off = _int(raw, "off_hours_count", where, 1, low=1, high=3000)
+        return cls(time_zone=zone, start=times[0], end=times[1], days=days, off_hours_count=off)
+
+
+@dataclass(frozen=True, slots=True)
+class WarmStart:
+    """How a call-path function avoids cold starts reaching a caller (docs/deployment.md, "Cold starts").
+
+    ``snapstart``: Lambda SnapStart on the published version behind ``live`` (init runs at publish time, each new
+    environment restores the snapshot). ``provisioned``: ``count`` environments kept initialized on ``live``,
+    optionally only in ``business_hours`` (Application Auto Scaling scheduled actions). ``none``: on-demand.
+    SnapStart and provisioned concurrency cannot be combined (Lambda refuses it), hence one mode.
+    """
+
+    mode: str = "snapstart"
+    count: int = 0
+    business_hours: BusinessHours | None = None
+
+    @classmethod
+    def from_context(cls, raw: Any, where: str) -> WarmStart:
+        """Parse ``warm_start.<function>``: a mode name, or a mapping with mode, count, business_hours."""
+        if isinstance(raw, str):
+            raw = {"mode": raw}
+        if not isinstance(raw, Mapping):
+            raise SettingsError(f"{where} must be one of {list(WARM_START_MODES)} or a mapping with 'mode'")
+        _reject_unknown(raw, {"mode", "count", "business_hours"}, where)
+        mode = raw.get("mode")
+        if mode not in WARM_START_MODES:
+            raise SettingsError(f"{where}.mode must be one of {list(WARM_START_MODES)}, got {mode!r}")
+        if mode != "provisioned":
+            if "count" in raw or "business_hours" in raw:
+                raise SettingsError(f"{where}: count and business_hours apply to mode 'provisioned' only")
+            return cls(mode=mode)
+        count = _int(raw, "count", where, 0, low=1, high=3000)
+        hours = raw.get("business_hours")
+        business_hours = None if hours is None else BusinessHours.from_context(hours, f"{where}.business_hours")
+        if business_hours is not None and business_hours.off_hours_count > count:
+            raise SettingsError(f"{where}.business_hours.off_hours_count must not exceed count ({count})")
+        return cls(mode=mode, count=count, business_hours=business_hours)
+
+
+def _warm_start(raw: Mapping[str, Any], where: str) -> dict[str, WarmStart]:
+    spec = raw.get("warm_start", {})
+    here = f"{where}.warm_start"
+    if not isinstance(spec, Mapping):
+        raise SettingsError(f"{here} must be a mapping of {list(CALL_PATH_FUNCTIONS)} to a warm-start mode")
+    _reject_unknown(spec, set(CALL_PATH_FUNCTIONS), here)
+    return {name: WarmStart.from_context(spec.get(name, "snapstart"), f"{here}.{name}") for name in CALL_PATH_FUNCTIONS}
+
+
+@dataclass(frozen=True, slots=True)
 class EnvironmentSettings:
     """Everything the stacks need for one environment (dev, prod…)."""
 
@@ -107,6 +195,10 @@ class EnvironmentSettings:
     pipeline: PipelineSettings | None = None
     dr_model: str = "replica"
     connect_test_cases: bool = False
+    # Per call-path function (route, callback); snapstart unless cdk.json says otherwise.
+    warm_start: Mapping[str, WarmStart] = field(
+        default_factory=lambda: {name: WarmStart() for name in CALL_PATH_FUNCTIONS}
+    )
 
     def deploys_flows(self, region: RegionSettings) -> bool:
         """Whether this region's stack deploys the contact flows (and Connect test cases).
@@ -203,6 +295,7 @@ class EnvironmentSettings:
             pipeline=PipelineSettings.from_context(raw.get("pipeline"), f"{where}.pipeline"),
             dr_model=dr_model,
             connect_test_cases=_bool(raw, "connect_test_cases", where, False),
+            warm_start=_warm_start(raw, where),
         )
 
 
@@ -223,6 +316,7 @@ _KNOWN = frozenset(
         "pipeline",
         "dr_model",
         "connect_test_cases",
+        "warm_start",
     }
 )
 

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from stacks.constructs.data import trunkline_table
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+from stacks.settings import WarmStart
 
 
 class Callback(Construct):
@@ -26,6 +27,7 @@ class Callback(Construct):
         production: bool,
         gradual_deploy: bool,
         timeout_seconds: int,
+        warm_start: WarmStart,
         code: lambda_.Code,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
@@ -43,6 +45,7 @@ class Callback(Construct):
                 gradual_deploy=gradual_deploy,
                 timeout_seconds=timeout_seconds,
                 memory_mb=1024,
+                warm_start=warm_start,
                 environment={"CONFIG_TABLE_NAME": config_table_name, "CALLBACK_TABLE_NAME": self.table.table_name},
             ),
             code=code,

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, TimeZone, Validations
+from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
@@ -16,6 +17,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.constructs.bundling import RUNTIME
+from stacks.settings import WarmStart
 
 ARCHITECTURE = lambda_.Architecture.ARM_64
 
@@ -45,6 +47,9 @@ class FunctionSpec:
     # or the unqualified function (the custom-resource Provider framework calls the function's own ARN, and the
     # alias' Errors metric would never see those calls).
     invoked_as: Literal["alias", "function"] = "alias"
+    # Call-path functions keep cold starts away from callers (SnapStart or provisioned concurrency); the rest
+    # run on demand.
+    warm_start: WarmStart = field(default_factory=lambda: WarmStart(mode="none"))
 
 
 class TrunklineFunction(Construct):
@@ -95,10 +100,14 @@ class TrunklineFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": spec.service,
                 "POWERTOOLS_METRICS_NAMESPACE": "Trunkline",
                 "POWERTOOLS_LOG_LEVEL": spec.log_level,
+                "TRUNKLINE_WARM_START": spec.warm_start.mode,
                 **spec.environment,
             },
+            # SnapStart snapshots the initialized environment of each published version (the one behind `live`);
+            # the handler's init does the heavy work so a restored environment decides from memory.
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.warm_start.mode == "snapstart" else None,
         )
-        self.alias = lambda_.Alias(self, "Live", alias_name="live", version=self.function.current_version)
+        self.alias = self._live_alias(spec.warm_start)
         # Errors of what callers invoke (the live alias, unless ``invoked_as``): the rollback trigger of gradual
         # deploys (and an alarm in its own right).
         invoked: lambda_.IFunction = self.alias if spec.invoked_as == "alias" else self.function
@@ -134,6 +143,40 @@ class TrunklineFunction(Construct):
                     "policy for exactly this (update the alias, invoke hooks), maintained with the service.",
                 )
             )
+
+    def _live_alias(self, warm: WarmStart) -> lambda_.Alias:
+        """The ``live`` alias; with provisioned concurrency, kept warm all the time or in business hours only."""
+        hours = warm.business_hours
+        provisioned = None
+        if warm.mode == "provisioned":
+            provisioned = hours.off_hours_count if hours is not None else warm.count
+        alias = lambda_.Alias(
+            self,
+            "Live",
+            alias_name="live",
+            version=self.function.current_version,
+            provisioned_concurrent_executions=provisioned,
+        )
+        if warm.mode == "provisioned" and hours is not None:
+            # Min and max both move, so the capacity really changes at each boundary (a min alone would leave
+            # the environments of the day running all night).
+            scaling = alias.add_auto_scaling(min_capacity=hours.off_hours_count, max_capacity=warm.count)
+            zone = TimeZone.of(hours.time_zone)
+            for name, at, capacity in (
+                ("BusinessHoursStart", hours.start, warm.count),
+                ("BusinessHoursEnd", hours.end, hours.off_hours_count),
+            ):
+                hour, minute = at.split(":")
+                scaling.scale_on_schedule(
+                    name,
+                    schedule=appscaling.Schedule.cron(
+                        minute=str(int(minute)), hour=str(int(hour)), week_day=hours.days
+                    ),
+                    min_capacity=capacity,
+                    max_capacity=capacity,
+                    time_zone=zone,
+                )
+        return alias
 
 
 RETENTION = {
