@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Acknowledgment, RemovalPolicy, SecretValue, Validations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from stacks.constructs.data import trunkline_table
@@ -34,6 +35,27 @@ class Callback(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.table = trunkline_table(self, "Table", production=production, removal_policy=removal_policy)
+        # The HMAC key the table's keys are derived from (docs/design/callback.md, "Hashed keys"). One per region,
+        # like the table it protects (the callback table is regional, not global). Handed to the function as a
+        # CloudFormation dynamic reference: resolved at deploy, no Secrets Manager call at init or per call. The
+        # value is visible to whoever may read the function's configuration; that is the accepted trade-off.
+        self.number_key = secretsmanager.Secret(
+            self,
+            "NumberKey",
+            description="Trunkline callback: HMAC key for the phone numbers in the callback table's keys",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True, include_space=False
+            ),
+            removal_policy=removal_policy,
+        )
+        Validations.of(self.number_key).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SMG4",
+                reason="Not rotated automatically: a new key makes every held lock unrecognisable, so a rotation "
+                "allows one duplicate callback per number within the de-dup window; rotate by hand in a quiet hour "
+                "(docs/runbook.md).",
+            )
+        )
         self.function = TrunklineFunction(
             self,
             "Function",
@@ -46,7 +68,11 @@ class Callback(Construct):
                 timeout_seconds=timeout_seconds,
                 memory_mb=1024,
                 warm_start=warm_start,
-                environment={"CONFIG_TABLE_NAME": config_table_name, "CALLBACK_TABLE_NAME": self.table.table_name},
+                environment={
+                    "CONFIG_TABLE_NAME": config_table_name,
+                    "CALLBACK_TABLE_NAME": self.table.table_name,
+                    "CALLBACK_NUMBER_KEY": SecretValue.secrets_manager(self.number_key.secret_arn).unsafe_unwrap(),
+                },
             ),
             code=code,
             log_retention_days=log_retention_days,
