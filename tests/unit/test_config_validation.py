@@ -87,11 +87,18 @@ BASE: dict[str, dict[str, Any]] = {
 }
 
 
+class NoAliases(yaml.SafeDumper):
+    """Writes a shared object twice instead of an anchor and an alias (which config loading refuses)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_config(root: Path, files: dict[str, Any]) -> Path:
     for name, content in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False))
+        path.write_text(content if isinstance(content, str) else yaml.dump(content, Dumper=NoAliases, sort_keys=False))
     return root
 
 
