@@ -484,12 +484,13 @@ def decide(
     if transfer_key:
         queue = cfg.queues.get(transfer_key)
         if queue is None:
-            return _default(cfg, ctx, f"unknown_transfer_queue:{transfer_key}", config_source)
+            # Echoed from the event: cut to what a queue key can be (KEY_PATTERN), so the reason stays small.
+            return _default(cfg, ctx, f"unknown_transfer_queue:{transfer_key[:64]}", config_source)
         return RoutingDecision(
             status=RouteStatus.ROUTED,
             reason="transfer",
             queue=queue.profile,
-            classification=contact.attributes.get("classification", ""),
+            classification=contact.attributes.get("classification", "")[:64],  # the schema's classification cap
             rule_id=f"transfer:{transfer_key}",
             entry_point=ctx.entry_point,
             line_of_business=ctx.line_of_business,

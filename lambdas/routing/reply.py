@@ -7,8 +7,14 @@ import math
 import re
 
 from routing.decision import RoutingDecision
+from routing.text import clean_text, encodable
 
 MAX_REPLY_BYTES = 32_000  # Connect: "must be less than 32 KB of UTF-8 data"
+# The last-resort reply (an oversized reply whose reserved values alone are still too big: only an unvalidated
+# document or a bug can get there) cuts every value to this (a queue ARN is ~127 characters). 23 keys x 160 chars
+# x 6 bytes (a control character is \u00XX in JSON) + a 1,000-character message x 6 is under 29 KB: it always fits.
+BOUNDED_VALUE_CHARS = 160
+BOUNDED_MESSAGE_CHARS = 1_000
 _KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 
@@ -36,7 +42,7 @@ def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
     if queue is not None:
         reply.update(queue.attributes)
     reply.update(decision.attributes)
-    reply = {k: v for k, v in reply.items() if _KEY.fullmatch(k) and isinstance(v, str)}
+    reply = {k: encodable(v) for k, v in reply.items() if _KEY.fullmatch(k) and isinstance(v, str)}
     reply.update(
         {
             "status": decision.status.value,
@@ -64,12 +70,27 @@ def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
             "metrics_age_s": _whole_seconds(decision.metrics_age_s),
         }
     )
-    if reply_size(reply) > MAX_REPLY_BYTES:
-        # Config validation keeps attributes far below this; if it ever happens, routing data beats extras.
-        reserved = {k: reply[k] for k in RESERVED_ORDER}
-        reserved["attributes_dropped"] = "true"
+    for key in RESERVED_ORDER:  # values echoed from the event were cleaned when parsed; config text is checked here
+        reply[key] = encodable(reply[key])
+    if reply_size(reply) < MAX_REPLY_BYTES:
+        return reply
+    # Config validation keeps attributes far below this; if it ever happens, routing data beats extras.
+    reserved = {k: reply[k] for k in RESERVED_ORDER}
+    reserved["attributes_dropped"] = "true"
+    if reply_size(reserved) < MAX_REPLY_BYTES:
         return reserved
-    return reply
+    return bounded_reply(reserved)
+
+
+def bounded_reply(reply: dict[str, str]) -> dict[str, str]:
+    """Only the contract keys, each value cut short: always well under the size limit. ``routing_criteria`` is
+    emptied rather than cut (half a JSON document is worse than none: the flow routes without criteria)."""
+    out = {k: clean_text(reply.get(k, ""), BOUNDED_VALUE_CHARS) for k in RESERVED_ORDER}
+    out["message"] = clean_text(reply.get("message", ""), BOUNDED_MESSAGE_CHARS)
+    if len(reply.get("routing_criteria", "")) > BOUNDED_VALUE_CHARS:
+        out["routing_criteria"] = ""
+    out["attributes_dropped"] = "true"
+    return out
 
 
 RESERVED_ORDER = (
