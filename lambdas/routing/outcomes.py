@@ -130,7 +130,9 @@ def _text(value: object) -> str:
 
 
 def _shown(value: object) -> str:
-    """A value for a rejection message: repr (escapes surrogates), cut short."""
+    """A value for a rejection message: repr (escapes surrogates), cut short; the type alone for a huge int."""
+    if isinstance(value, int) and value.bit_length() > 256:  # repr raises past 4,300 digits, and is long before
+        return "<int>"
     return repr(value)[:80]
 
 
