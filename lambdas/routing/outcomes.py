@@ -130,10 +130,11 @@ def _text(value: object) -> str:
 
 
 def _shown(value: object) -> str:
-    """A value for a rejection message: repr (escapes surrogates), cut short; the type alone for a huge int."""
-    if isinstance(value, int) and value.bit_length() > 256:  # repr raises past 4,300 digits, and is long before
-        return "<int>"
-    return repr(value)[:80]
+    """A value for a rejection message: a string's repr (escapes surrogates) cut short, else None or the type name
+    (the repr of anything else can be huge, or raise: an int of more than 4,300 digits has none)."""
+    if value is None or isinstance(value, str):
+        return repr(value)[:80]
+    return f"<{type(value).__name__}>"
 
 
 def epoch_ms(value: object) -> int | None:

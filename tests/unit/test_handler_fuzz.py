@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -159,7 +160,10 @@ def route_handler(_sample_document_once: dict[str, Any]) -> Iterator[Any]:
 
     store = InMemoryConfigStore()
     publish_document(store, _sample_document_once, actor="t", summary="s")
-    handler.set_service(RouteService(ConfigCache(store, refresh_seconds=3600), default_queue_id="dq"))
+    # Tuesday morning: every sample line is open, so events reach the rules, fallbacks and callbacks
+    open_hours = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
+    cache = ConfigCache(store, refresh_seconds=3600)
+    handler.set_service(RouteService(cache, default_queue_id="dq", clock=lambda: open_hours))
     yield handler
     handler.set_service(None)
 
