@@ -66,6 +66,14 @@ def main() -> int:
         results["metrics"] = run_metrics_bench()
         print("\n== live metrics ==")
         print(json.dumps(results["metrics"], indent=2))
+    from bench.compile_bench import run_compile_bench
+
+    results["compile"] = run_compile_bench()
+    print("\n== compile a version, every ruleset (best of 3; target < 0.3 s each) ==")
+    for label, row in results["compile"].items():
+        if "seconds" in row:
+            print(f"{label:<26} {row['seconds']:>6} s, cpu {row['cpu_seconds']} s  ({row['us_per_rule']} µs per rule)")
+    print(f"config load, 600 queues / 5,000 rules: {results['compile']['config_load_600_queues_5000_rules']}")
     from bench.outcomes_bench import run_outcomes_bench
 
     results["outcomes"] = run_outcomes_bench()

@@ -10,6 +10,7 @@ from typing import Any
 
 from routing.observability import logger, metrics
 from routing.outcome_service import OutcomeService
+from routing.text import clean_text
 
 _service: OutcomeService | None = None
 
@@ -48,5 +49,5 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:  # no
         _service = build_service()
     detail = event.get("detail") if isinstance(event, dict) else None
     contact_id = detail.get("contactId") if isinstance(detail, dict) else None
-    logger.set_correlation_id(contact_id if isinstance(contact_id, str) else None)
+    logger.set_correlation_id(clean_text(contact_id, 128) if isinstance(contact_id, str) else None)
     return {"result": _service.handle(event).value}

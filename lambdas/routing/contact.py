@@ -11,32 +11,49 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from routing.text import clean_text
+
 KNOWN_CHANNELS = frozenset({"VOICE", "CHAT", "TASK", "EMAIL"})
+# Caps on what is kept of each event value (characters). Generous for real values (a UUID is 36, an ARN ~130, an
+# E.164 number 16, a Connect attribute value is rarely over a few hundred), small enough that nothing echoed from the
+# event can make a reply or a log line large.
+MAX_ID_CHARS = 128  # contact id, channel, initiation method, language
+MAX_ADDRESS_CHARS = 256  # ARNs and endpoint addresses
+MAX_NAME_CHARS = 128  # attribute and parameter names
+MAX_VALUE_CHARS = 4096  # attribute and parameter values
 
 
 def _as_mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _as_str(value: object) -> str:
-    """Connect sends strings, but flow authors can pass numbers/booleans in Parameters: keep them usable."""
+def _as_str(value: object, limit: int = MAX_ID_CHARS) -> str:
+    """Connect sends strings, but flow authors can pass numbers/booleans in Parameters: keep them usable.
+    Always encodable text of at most ``limit`` characters (``routing.text.clean_text``)."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return clean_text(value, limit)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return str(value)
+        try:
+            return str(value)[:limit]
+        except ValueError:  # an int of more than 4,300 digits has no str
+            return ""
     return ""  # nested JSON values are not routable data
 
 
 def _string_map(value: object) -> dict[str, str]:
-    return {str(k): _as_str(v) for k, v in _as_mapping(value).items() if v is not None}
+    return {
+        clean_text(str(k), MAX_NAME_CHARS): _as_str(v, MAX_VALUE_CHARS)
+        for k, v in _as_mapping(value).items()
+        if v is not None
+    }
 
 
 def _endpoint_address(value: object) -> str:
-    return _as_str(_as_mapping(value).get("Address")).strip()
+    return _as_str(_as_mapping(value).get("Address"), MAX_ADDRESS_CHARS).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +81,10 @@ class ContactRequest:
             contact_id=_as_str(data.get("ContactId")),
             channel=channel,
             initiation_method=_as_str(data.get("InitiationMethod")).upper(),
-            instance_arn=_as_str(data.get("InstanceARN")),
+            instance_arn=_as_str(data.get("InstanceARN"), MAX_ADDRESS_CHARS),
             customer_number=_endpoint_address(data.get("CustomerEndpoint")),
             dialed_number=_endpoint_address(data.get("SystemEndpoint")),
-            queue_arn=_as_str(_as_mapping(data.get("Queue")).get("ARN")),
+            queue_arn=_as_str(_as_mapping(data.get("Queue")).get("ARN"), MAX_ADDRESS_CHARS),
             attributes=_string_map(data.get("Attributes")),
             parameters=_string_map(details.get("Parameters")),
             language=_as_str(data.get("LanguageCode")),

@@ -7,16 +7,17 @@ closures once per version; ``decide`` is then a handful of dictionary lookups an
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from routing.callback_policy import CallbackPolicy, evaluate_offer
 from routing.contact import ContactRequest
 from routing.decision import QueueProfile, RouteStatus, RoutingDecision
 from routing.rules import (
     DAY_NAMES,
+    MAX_RULES_PER_RULESET,
     Comparison,
     EvalContext,
     MetricsView,
@@ -24,9 +25,9 @@ from routing.rules import (
     RuleError,
     choose_index_field,
     compile_condition,
-    metric_queue_keys,
     resolve_field,
 )
+from routing.ruleset_index import LazyRulesets, RuleIndex
 from routing.schedule import CompiledSchedule
 
 FALLBACK_CONDITIONS = frozenset(
@@ -86,9 +87,8 @@ class Target:
     fallbacks: tuple[Fallback, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledRule:
-    """A rule's order, predicate and target."""
+class CompiledRule(NamedTuple):
+    """A rule's order, predicate and target (a NamedTuple: cheap to build, one per rule)."""
 
     order: int
     predicate: Predicate
@@ -97,12 +97,12 @@ class CompiledRule:
 
 @dataclass(frozen=True, slots=True)
 class CompiledRuleset:
-    """First-match rules with an equality index and a presence index.
+    """First-match rules with an equality index and a presence index (``routing.ruleset_index.RuleIndex``).
 
-    ``buckets[(value, present)]`` holds, in rule order, every rule that can still match when the index field has
-    ``value`` (None: no value) and the presence field has a value (``present``) or not. A rule is left out of a
-    bucket only when one of its top-level AND-ed comparisons is certain to be false there, so first-match over a
-    bucket returns exactly what a linear scan returns.
+    ``candidates(value, present)`` is, in rule order, every rule that can still match when the index field has
+    ``value`` (None: no value) and the presence field has a value (``present``) or not. A rule is left out only when
+    one of its top-level AND-ed comparisons is certain to be false there, so first-match over the candidates returns
+    exactly what a linear scan returns.
     """
 
     key: str
@@ -112,22 +112,26 @@ class CompiledRuleset:
     index_get: Any  # accessor of the equality-index field, None when not indexed
     presence_field: str | None
     presence_get: Any  # accessor of the presence-index field, None when not indexed
-    buckets: Mapping[tuple[str | None, bool], tuple[CompiledRule, ...]]
+    index: RuleIndex[CompiledRule] | None  # None when neither field is indexed: a linear scan
     metric_queue_ids: frozenset[str] = frozenset()  # every queue whose metrics a decision here may read
+
+    def _keys(self, ctx: EvalContext) -> tuple[str | None, bool]:
+        value = self.index_get(ctx) if self.index_get is not None else None
+        return value, self.presence_get is None or self.presence_get(ctx) is not None
+
+    def candidates(self, value: str | None, present: bool) -> tuple[CompiledRule, ...]:
+        """The rules a decision scans for these index keys (explanations, tests)."""
+        return self.rules if self.index is None else self.index.candidates(value, present)
 
     def match(self, ctx: EvalContext) -> Target:
         """The first rule whose condition holds, else the default."""
-        if self.index_get is None and self.presence_get is None:
-            candidates: Sequence[CompiledRule] = self.rules
-        else:
-            value = self.index_get(ctx) if self.index_get is not None else None
-            present = self.presence_get is None or self.presence_get(ctx) is not None
-            found = self.buckets.get((value, present))
-            candidates = found if found is not None else self.buckets[(None, present)]
-        for rule in candidates:
-            if rule.predicate(ctx):
-                return rule.target
-        return self.default
+        if self.index is None:
+            for rule in self.rules:
+                if rule.predicate(ctx):
+                    return rule.target
+            return self.default
+        found = self.index.first_match(*self._keys(ctx), ctx)
+        return found.target if found is not None else self.default
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +174,19 @@ class CompiledConfig:
 
     @classmethod
     def compile(
-        cls, document: Mapping[str, Any], *, version: str = "", content_hash: str = "", published_at: str = ""
+        cls,
+        document: Mapping[str, Any],
+        *,
+        version: str = "",
+        content_hash: str = "",
+        published_at: str = "",
+        eager: bool = False,
     ) -> CompiledConfig:
-        """Compile a normalized document. Raises ``RuleError``/``KeyError``/``ValueError`` if it is not valid."""
+        """Compile a normalized document. Raises ``RuleError``/``KeyError``/``ValueError`` if it is not valid.
+
+        Rulesets compile on first use (a decision pays only for the ruleset it needs); ``eager=True`` compiles
+        them all now, as init and SnapStart want, and raises if one does not compile.
+        """
         defaults = document["defaults"]
         queue_docs: Mapping[str, Mapping[str, Any]] = document.get("queues") or {}
         queue_ids = {k: q["queue_id"] for k, q in queue_docs.items()}
@@ -208,12 +222,16 @@ class CompiledConfig:
             if e.get("entry_key"):
                 by_key[e["entry_key"]] = entry
             by_key.setdefault(key, entry)
-        rulesets = {
-            k: _compile_ruleset(k, r, queue_ids, f"rulesets.{k}") for k, r in (document.get("rulesets") or {}).items()
-        }
+        ruleset_docs: Mapping[str, Mapping[str, Any]] = document.get("rulesets") or {}
+        for k, r in ruleset_docs.items():
+            _check_rule_count(k, r)  # cheap, and refuses the version before any decision uses it
+        rulesets: LazyRulesets[CompiledRuleset] = LazyRulesets(
+            ruleset_docs,
+            lambda k, r: _compile_ruleset(k, r, queue_ids, f"rulesets.{k}"),
+        )
         if defaults["default_queue"] not in queues:
             raise KeyError(f"defaults.default_queue {defaults['default_queue']!r} is not a queue")
-        return cls(
+        compiled = cls(
             version=version,
             content_hash=content_hash,
             published_at=published_at,
@@ -235,7 +253,7 @@ class CompiledConfig:
             lob_country={k: lob.get("country") or defaults.get("country") or "US" for k, lob in lobs.items()},
             lob_default_queue={k: lob.get("default_queue") or defaults["default_queue"] for k, lob in lobs.items()},
             rulesets=rulesets,
-            rule_count=sum(len(r.rules) for r in rulesets.values()),
+            rule_count=sum(len(r.get("rules") or ()) for r in ruleset_docs.values()),
             callback_policies={
                 k: CallbackPolicy.compile(p) for k, p in (document.get("callback_policies") or {}).items()
             },
@@ -251,6 +269,14 @@ class CompiledConfig:
                 )
             },
         )
+        if eager:
+            compiled.precompile()
+        return compiled
+
+    def precompile(self) -> None:
+        """Compile every ruleset not compiled yet (init, SnapStart); raises ``RulesetUnusableError`` if one fails."""
+        if isinstance(self.rulesets, LazyRulesets):
+            self.rulesets.precompile()
 
     def find_entry(self, contact: ContactRequest) -> EntryPoint | None:
         """Entry point by explicit ``entry_key`` parameter, then dialed number, then ``entry_key`` attribute."""
@@ -286,11 +312,22 @@ def _compile_target(spec: Mapping[str, Any], rule_id: str) -> Target:
     )
 
 
+def _check_rule_count(key: str, spec: Mapping[str, Any]) -> None:
+    count = len(spec.get("rules") or ())
+    if count > MAX_RULES_PER_RULESET:
+        raise RuleError(
+            f"rulesets.{key}.rules",
+            f"ruleset {key!r} has {count} rules, above the cap of {MAX_RULES_PER_RULESET} per ruleset",
+        )
+
+
 def _compile_ruleset(key: str, spec: Mapping[str, Any], queue_ids: Mapping[str, str], path: str) -> CompiledRuleset:
+    _check_rule_count(key, spec)
     rules: list[CompiledRule] = []
     leaves_per_rule: list[list[Comparison]] = []
+    metric_keys: set[str] = set()  # queues named by metrics.<queue>.<metric> fields, collected while compiling
     for i, r in enumerate(spec.get("rules") or ()):
-        predicate, leaves = compile_condition(r.get("when"), f"{path}.rules[{i}].when", queue_ids)
+        predicate, leaves = compile_condition(r.get("when"), f"{path}.rules[{i}].when", queue_ids, metric_keys)
         rules.append(CompiledRule(i, predicate, _compile_target(r["then"], r["id"])))
         leaves_per_rule.append(leaves)
     default = _compile_target(spec["default"], f"{key}:default")
@@ -306,17 +343,8 @@ def _compile_ruleset(key: str, spec: Mapping[str, Any], queue_ids: Mapping[str, 
     needs_presence = [
         any(c.requires_presence and c.field == presence_field for c in leaves) for leaves in leaves_per_rule
     ]
-    buckets: dict[tuple[str | None, bool], tuple[CompiledRule, ...]] = {}
-    if index_field is not None or presence_field is not None:
-        values: set[str | None] = {v for a in allowed if a for v in a} | {None}
-        for value in values:
-            for present in (True, False):
-                buckets[(value, present)] = tuple(
-                    r
-                    for r, a, need in zip(rules, allowed, needs_presence, strict=True)
-                    if (a is None or (value is not None and value in a)) and (present or not need)
-                )
-    metric_keys = {k for r in spec.get("rules") or () for k in metric_queue_keys(r.get("when"))}
+    indexed = index_field is not None or presence_field is not None
+    index = RuleIndex.build(rules, allowed, needs_presence) if indexed else None
     for target in [*(r.target for r in rules), default]:
         # Fallbacks test the target's metrics, and the decision reports the chosen queue's snapshot age.
         metric_keys.add(target.queue)
@@ -330,7 +358,7 @@ def _compile_ruleset(key: str, spec: Mapping[str, Any], queue_ids: Mapping[str, 
         index_get=resolve_field(index_field, path, queue_ids).accessor if index_field else None,
         presence_field=presence_field,
         presence_get=resolve_field(presence_field, path, queue_ids).accessor if presence_field else None,
-        buckets=buckets,
+        index=index,
     )
 
 
@@ -563,9 +591,10 @@ def _transfer(cfg: CompiledConfig, ctx: DecisionContext, key: str, config_source
     ``transfer_queue``; the queue the agent chose (the contact's current queue, ``$.Queue``); else the default.
     """
     contact = ctx.contact
-    chosen_id = contact.queue_arn.rsplit("/queue/", 1)[-1] if "/queue/" in contact.queue_arn else ""
+    # Echoed from the event: cut to what a queue id / key can be, so reasons and replies stay small.
+    chosen_id = contact.queue_arn.rsplit("/queue/", 1)[-1][:64] if "/queue/" in contact.queue_arn else ""
     chosen = cfg.queue_by_id.get(chosen_id) if chosen_id else None
-    fallback_reason = f"unknown_transfer_queue:{key}" if key and key not in cfg.queues else ""
+    fallback_reason = f"unknown_transfer_queue:{key[:64]}" if key and key not in cfg.queues else ""
     if key in cfg.queues:
         queue, reason, rule_id = cfg.queues[key].profile, "transfer", f"transfer:{key}"
     elif chosen is not None and chosen.transfer_queue in cfg.queues:
@@ -585,7 +614,7 @@ def _transfer(cfg: CompiledConfig, ctx: DecisionContext, key: str, config_source
         status=RouteStatus.ROUTED,
         reason=reason,
         queue=queue,
-        classification=contact.attributes.get("classification", ""),
+        classification=contact.attributes.get("classification", "")[:64],  # the schema's classification cap
         rule_id=rule_id,
         entry_point=ctx.entry_point,
         line_of_business=ctx.line_of_business,

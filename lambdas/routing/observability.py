@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
+from routing.text import clean_text
+
 # The service name (the `service` dimension and log key) comes from POWERTOOLS_SERVICE_NAME, set per function by
 # the CDK (trunkline-route, trunkline-metrics-poller, …), so alarms can tell the functions apart.
 NAMESPACE = "Trunkline"
@@ -38,7 +40,8 @@ def correlate(event: object) -> None:
     details = event.get("Details") if isinstance(event, dict) else None
     data = details.get("ContactData") if isinstance(details, dict) else None
     contact_id = data.get("ContactId") if isinstance(data, dict) else None
-    logger.set_correlation_id(contact_id if isinstance(contact_id, str) else None)
+    # Echoed into every log line of the call: cleaned and cut like every other event value (routing.text).
+    logger.set_correlation_id(clean_text(contact_id, 128) if isinstance(contact_id, str) else None)
 
 
 def mask_phone(number: str | None) -> str:

@@ -116,7 +116,25 @@ def _get(mapping: Mapping[str, Any] | None, key: str) -> Any:
 
 
 def _text(value: object) -> str:
-    return value.strip()[:MAX_FIELD_CHARS] if isinstance(value, str) else ""
+    """A kept text field: stripped, capped, and valid Unicode — a lone surrogate (``"\ud800"`` in the JSON) cannot
+    be written to DynamoDB or a log, so the event is rejected here rather than raising in the store on every retry."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()[:MAX_FIELD_CHARS]
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise EventRejectedError("the event has text that is not valid Unicode (a lone surrogate)") from None
+    return text
+
+
+def _shown(value: object) -> str:
+    """A value for a rejection message: a string's repr (escapes surrogates) cut short, else None or the type name
+    (the repr of anything else can be huge, or raise: an int of more than 4,300 digits has none)."""
+    if value is None or isinstance(value, str):
+        return repr(value)[:80]
+    return f"<{type(value).__name__}>"
 
 
 def epoch_ms(value: object) -> int | None:
@@ -147,8 +165,8 @@ def parse_event(envelope: object) -> ContactEvent:
         raise EventRejectedError("the event is not a JSON object")
     if envelope.get("source") != "aws.connect" or envelope.get("detail-type") != "Amazon Connect Contact Event":
         raise EventRejectedError(
-            f"not an Amazon Connect contact event: source={envelope.get('source')!r}, "
-            f"detail-type={envelope.get('detail-type')!r}"
+            f"not an Amazon Connect contact event: source={_shown(envelope.get('source'))}, "
+            f"detail-type={_shown(envelope.get('detail-type'))}"
         )
     detail = envelope.get("detail")
     if not isinstance(detail, Mapping):

@@ -8,11 +8,19 @@ import re
 
 from routing.decision import RoutingDecision
 from routing.prompts import PROMPT_KEYS, reply_prompts
+from routing.text import clean_text, encodable
 
 MAX_REPLY_BYTES = 32_000  # Connect: "must be less than 32 KB of UTF-8 data"
 # The flow sets QueuePriority with one static block per value 1..10; anything else is Connect's default, 5
 # (botocore UpdateContactRoutingData.QueuePriority), never the lowest precedence.
 MIN_PRIORITY, MAX_PRIORITY, DEFAULT_PRIORITY = 1, 10, 5
+# The last-resort reply (an oversized reply whose reserved values alone are still too big: only an unvalidated
+# document or a bug can get there) cuts every value to this. Worst case, every character a control character (six
+# bytes as \u00XX in JSON): 29 keys x 120 x 6 + a queue ARN (~127 characters) of 200 x 6 + a 1,000-character
+# message x 6 + the keys themselves is under 29 KB: it always fits (test_reply.py checks the worst case).
+BOUNDED_VALUE_CHARS = 120
+BOUNDED_ARN_CHARS = 200
+BOUNDED_MESSAGE_CHARS = 1_000
 _KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 
@@ -39,7 +47,7 @@ def _step_count(criteria: str) -> int:
         return 0
     try:
         steps = json.loads(criteria)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: deeply nested text from an unvalidated document
         return 0
     return len(steps) if isinstance(steps, list) else 0
 
@@ -51,7 +59,7 @@ def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
     if queue is not None:
         reply.update(queue.attributes)
     reply.update(decision.attributes)
-    reply = {k: v for k, v in reply.items() if _KEY.fullmatch(k) and isinstance(v, str)}
+    reply = {k: encodable(v) for k, v in reply.items() if _KEY.fullmatch(k) and isinstance(v, str)}
     reply.update(
         {
             "status": decision.status.value,
@@ -83,12 +91,28 @@ def to_reply(decision: RoutingDecision, *, instance_arn: str) -> dict[str, str]:
             **reply_prompts(decision.voice, decision.prompts),
         }
     )
-    if reply_size(reply) > MAX_REPLY_BYTES:
-        # Config validation keeps attributes far below this; if it ever happens, routing data beats extras.
-        reserved = {k: reply[k] for k in RESERVED_ORDER}
-        reserved["attributes_dropped"] = "true"
+    for key in RESERVED_ORDER:  # values echoed from the event were cleaned when parsed; config text is checked here
+        reply[key] = encodable(reply[key])
+    if reply_size(reply) < MAX_REPLY_BYTES:
+        return reply
+    # Config validation keeps attributes far below this; if it ever happens, routing data beats extras.
+    reserved = {k: reply[k] for k in RESERVED_ORDER}
+    reserved["attributes_dropped"] = "true"
+    if reply_size(reserved) < MAX_REPLY_BYTES:
         return reserved
-    return reply
+    return bounded_reply(reserved)
+
+
+def bounded_reply(reply: dict[str, str]) -> dict[str, str]:
+    """Only the contract keys, each value cut short: always well under the size limit. ``routing_criteria`` is
+    emptied rather than cut (half a JSON document is worse than none: the flow routes without criteria)."""
+    out = {k: clean_text(reply.get(k, ""), BOUNDED_VALUE_CHARS) for k in RESERVED_ORDER}
+    out["message"] = clean_text(reply.get("message", ""), BOUNDED_MESSAGE_CHARS)
+    out["queue_arn"] = clean_text(reply.get("queue_arn", ""), BOUNDED_ARN_CHARS)
+    if len(reply.get("routing_criteria", "")) > BOUNDED_VALUE_CHARS:
+        out["routing_criteria"] = ""
+    out["attributes_dropped"] = "true"
+    return out
 
 
 RESERVED_ORDER = (

@@ -9,10 +9,12 @@ comparison's ``when_unknown`` (default ``False``): never a silent guess such as 
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from routing.contact import ContactRequest
@@ -47,6 +49,9 @@ SIMPLE_FIELDS = frozenset(
         "local_date",
     }
 )
+# Rules per ruleset: compile is linear, and 10,000 rules compile in well under the flow's 3 s invoke budget
+# (bench/compile_bench.py); beyond that a ruleset is better split by line of business or entry point.
+MAX_RULES_PER_RULESET = 10_000
 _TIME_RE = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$")  # 00:00 … 23:59, and 24:00 (end of day)
 
 
@@ -122,10 +127,10 @@ def _nonempty(value: str) -> str | None:
     return value or None
 
 
-def resolve_field(field: str, path: str, queue_ids: Mapping[str, str]) -> FieldSpec:
-    """Turn a field name from config into an accessor, or raise ``RuleError``."""
-    if not isinstance(field, str) or not field:
-        raise RuleError(path, "field must be a non-empty string")
+@lru_cache(maxsize=4096)
+def _plain_field(field: str) -> FieldSpec | None:
+    """The accessor of a field that does not depend on the config, shared by every rule naming it (compile time
+    is per rule: building one closure per field name instead of per comparison matters at 10,000 rules)."""
     if field == "channel":
         return FieldSpec(lambda c: c.contact.channel or None, numeric=False, indexable=True)
     if field == "initiation_method":
@@ -151,14 +156,24 @@ def resolve_field(field: str, path: str, queue_ids: Mapping[str, str]) -> FieldS
         return FieldSpec(lambda c: c.local_day(), numeric=False)
     if field == "local_date":
         return FieldSpec(lambda c: c.local_date(), numeric=False)
+    prefix, _, name = field.partition(".")
+    if prefix == "attributes" and name:
+        return FieldSpec(lambda c: c.contact.attributes.get(name) or None, numeric=False, indexable=True)
+    if prefix == "parameters" and name:
+        return FieldSpec(lambda c: c.contact.parameters.get(name) or None, numeric=False, indexable=True)
+    return None
+
+
+def resolve_field(field: str, path: str, queue_ids: Mapping[str, str]) -> FieldSpec:
+    """Turn a field name from config into an accessor, or raise ``RuleError``."""
+    if not isinstance(field, str) or not field:
+        raise RuleError(path, "field must be a non-empty string")
+    plain = _plain_field(field)
+    if plain is not None:
+        return plain
     prefix, _, rest = field.partition(".")
     if prefix in ("attributes", "parameters"):
-        if not rest:
-            raise RuleError(path, f"field {field!r} needs a name after '{prefix}.'")
-        name = rest
-        if prefix == "attributes":
-            return FieldSpec(lambda c: c.contact.attributes.get(name) or None, numeric=False, indexable=True)
-        return FieldSpec(lambda c: c.contact.parameters.get(name) or None, numeric=False, indexable=True)
+        raise RuleError(path, f"field {field!r} needs a name after '{prefix}.'")
     if prefix == "metrics":
         queue_key, _, metric = rest.partition(".")
         if queue_key not in queue_ids:
@@ -188,11 +203,14 @@ def _number(value: object, spec: FieldSpec, path: str) -> float:
         raise RuleError(path, f"expected a number, got {value!r}") from exc
 
 
+_SCALAR_TYPES = (str, int, float)  # a tuple: isinstance with an X | Y union is slower, and this runs per leaf
+
+
 def _strings(value: object, path: str, *, allow_single: bool = True) -> tuple[str, ...]:
-    if isinstance(value, str | int | float) and not isinstance(value, bool) and allow_single:
+    if isinstance(value, _SCALAR_TYPES) and not isinstance(value, bool) and allow_single:
         return (str(value),)
-    if isinstance(value, list) and value and all(isinstance(v, str | int | float) for v in value):
-        return tuple(str(v) for v in value)
+    if isinstance(value, list) and value and all(isinstance(v, _SCALAR_TYPES) for v in value):
+        return tuple(v if type(v) is str else str(v) for v in value)
     raise RuleError(path, f"expected a string or a non-empty list of strings, got {value!r}")
 
 
@@ -205,9 +223,9 @@ def _to_float(raw: Any) -> float | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    """A compiled leaf comparison, kept for indexing and explanations."""
+class Comparison(NamedTuple):
+    """A compiled leaf comparison, kept for indexing and explanations (a NamedTuple: built once per leaf, and a
+    frozen dataclass costs 7x more to construct — it adds up at 10,000 rules)."""
 
     field: str
     op: str
@@ -218,13 +236,28 @@ class Comparison:
     requires_presence: bool = False  # cheap field that must have a value for this comparison to hold
 
 
-def compile_comparison(spec: Mapping[str, Any], path: str, queue_ids: Mapping[str, str]) -> Comparison:
-    """Compile ``{field, op, value, when_unknown}`` into a ``Comparison``."""
-    unknown_keys = set(spec) - {"field", "op", "value", "when_unknown"}
-    if unknown_keys:
-        raise RuleError(path, f"unknown keys {sorted(unknown_keys)} in a comparison")
+_COMPARISON_KEYS = frozenset({"field", "op", "value", "when_unknown"})
+_NUMERIC_CMP: dict[str, Callable[[float, float], bool]] = {
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "equals": operator.eq,
+    "not_equals": operator.ne,
+}
+
+
+def compile_comparison(
+    spec: Mapping[str, Any], path: str, queue_ids: Mapping[str, str], metric_queues: set[str] | None = None
+) -> Comparison:
+    """Compile ``{field, op, value, when_unknown}`` into a ``Comparison``; adds the queue key of a
+    ``metrics.<queue>.<metric>`` field to ``metric_queues`` when given."""
+    if not _COMPARISON_KEYS.issuperset(spec):
+        raise RuleError(path, f"unknown keys {sorted(set(spec) - _COMPARISON_KEYS)} in a comparison")
     field_name = spec.get("field")
-    fs = resolve_field(field_name, f"{path}.field", queue_ids)  # type: ignore[arg-type]
+    fs = resolve_field(field_name, path + ".field", queue_ids)  # type: ignore[arg-type]
+    if metric_queues is not None and field_name.startswith("metrics."):  # type: ignore[union-attr]
+        metric_queues.add(field_name.split(".")[1])  # type: ignore[union-attr]
     op = spec.get("op", "equals")
     if op not in ALL_OPS:
         raise RuleError(f"{path}.op", f"unknown operator {op!r} (one of {sorted(ALL_OPS)})")
@@ -262,18 +295,11 @@ def compile_comparison(spec: Mapping[str, Any], path: str, queue_ids: Mapping[st
 
         else:
             n = _number(value, fs, vpath)
-            cmp: Callable[[float], bool] = {
-                "gt": lambda x: x > n,
-                "gte": lambda x: x >= n,
-                "lt": lambda x: x < n,
-                "lte": lambda x: x <= n,
-                "equals": lambda x: x == n,
-                "not_equals": lambda x: x != n,
-            }[op]
+            cmp = _NUMERIC_CMP[op]
 
             def pred(c: EvalContext) -> bool:
                 x = _to_float(get(c))
-                return unknown if x is None else cmp(x)
+                return unknown if x is None else cmp(x, n)
 
         return Comparison(str(field_name), op, (), when_unknown, False, pred, fs.indexable and not when_unknown)
 
@@ -346,26 +372,29 @@ def _always(_: EvalContext) -> bool:
     return True
 
 
-def compile_condition(spec: object, path: str, queue_ids: Mapping[str, str]) -> tuple[Predicate, list[Comparison]]:
-    """Compile a condition tree. Returns the predicate and the top-level AND-ed comparisons (for indexing)."""
+def compile_condition(
+    spec: object, path: str, queue_ids: Mapping[str, str], metric_queues: set[str] | None = None
+) -> tuple[Predicate, list[Comparison]]:
+    """Compile a condition tree. Returns the predicate and the top-level AND-ed comparisons (for indexing); adds the
+    queue keys its metric fields name to ``metric_queues`` when given."""
     if spec is None:
         return _always, []
-    if not isinstance(spec, Mapping):
+    # dict first: documents are parsed JSON, and an ABC isinstance check costs more than the rest of a leaf
+    if not isinstance(spec, dict) and not isinstance(spec, Mapping):
         raise RuleError(path, "a condition is a mapping with one of: all, any, not, field")
-    keys = set(spec)
-    if "field" in keys:
-        comparison = compile_comparison(spec, path, queue_ids)
+    if "field" in spec:
+        comparison = compile_comparison(spec, path, queue_ids, metric_queues)
         return comparison.predicate, [comparison]
-    if len(keys) != 1 or not keys <= {"all", "any", "not"}:
-        raise RuleError(path, f"a condition has exactly one of all/any/not/field, got {sorted(keys)}")
-    (kind,) = keys
+    kind = next(iter(spec), None)
+    if len(spec) != 1 or kind not in ("all", "any", "not"):
+        raise RuleError(path, f"a condition has exactly one of all/any/not/field, got {sorted(map(str, spec))}")
     body = spec[kind]
     if kind == "not":
-        inner, _ = compile_condition(body, f"{path}.not", queue_ids)
+        inner, _ = compile_condition(body, f"{path}.not", queue_ids, metric_queues)
         return (lambda c: not inner(c)), []
     if not isinstance(body, list) or not body:
         raise RuleError(f"{path}.{kind}", f"{kind} takes a non-empty list of conditions")
-    compiled = [compile_condition(sub, f"{path}.{kind}[{i}]", queue_ids) for i, sub in enumerate(body)]
+    compiled = [compile_condition(sub, f"{path}.{kind}[{i}]", queue_ids, metric_queues) for i, sub in enumerate(body)]
     preds = tuple(p for p, _ in compiled)
     if kind == "any":
         if len(preds) == 1:
@@ -378,21 +407,6 @@ def compile_condition(spec: object, path: str, queue_ids: Mapping[str, str]) -> 
         p0, p1 = preds
         return (lambda c: p0(c) and p1(c)), leaves
     return (lambda c: all(p(c) for p in preds)), leaves
-
-
-def metric_queue_keys(spec: object) -> set[str]:
-    """Queue keys named by ``metrics.<queue>.<metric>`` fields anywhere in a condition tree."""
-    if isinstance(spec, Mapping):
-        found = set()
-        field_name = spec.get("field")
-        if isinstance(field_name, str) and field_name.startswith("metrics."):
-            found.add(field_name.split(".")[1])
-        for value in spec.values():
-            found |= metric_queue_keys(value)
-        return found
-    if isinstance(spec, list):
-        return {k for item in spec for k in metric_queue_keys(item)}
-    return set()
 
 
 def choose_index_field(rule_leaves: Sequence[Iterable[Comparison]], *, presence: bool = False) -> str | None:

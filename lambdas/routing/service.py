@@ -11,8 +11,9 @@ from routing.contact import ContactRequest
 from routing.decision import QueueProfile, RouteStatus, RoutingDecision
 from routing.engine import NO_METRICS, decide
 from routing.observability import MetricUnit, dimensioned_metric, logger, mask_phone, metrics
-from routing.reply import to_reply
+from routing.reply import bounded_reply, to_reply
 from routing.rules import MetricsView
+from routing.text import clean_text
 
 STATUS_METRIC = {
     RouteStatus.ROUTED: "DecisionRouted",
@@ -43,7 +44,7 @@ class RouteService:
         self._published: tuple[str, float | None] = ("", None)  # (version, epoch seconds it was published)
 
     def route(self, event: object) -> dict[str, str]:
-        """The whole per-call path. Returns the reply; logs one decision line; adds EMF metrics."""
+        """The whole per-call path. Returns the reply; logs one decision line; adds EMF metrics. Never raises."""
         started = time.perf_counter()
         contact = ContactRequest()
         try:
@@ -55,17 +56,35 @@ class RouteService:
                 decision = decide(
                     contact, compiled, now=self._clock(), metrics=self._metrics_view, config_source=source
                 )
+            # Inside the guard: building and sizing the reply encodes every value.
+            reply = to_reply(decision, instance_arn=contact.instance_arn or self._instance_arn)
         except Exception as exc:  # noqa: BLE001 — a routing decision must never crash a call
-            logger.exception("route failed; answering ERROR_DEFAULT", extra={"error": repr(exc)})
+            logger.exception("route failed; answering ERROR_DEFAULT", extra={"error": clean_text(repr(exc), 500)})
             metrics.add_metric(name="RouteError", unit=MetricUnit.Count, value=1)
             decision = self._error_default("exception", "none")
-        reply = to_reply(decision, instance_arn=contact.instance_arn or self._instance_arn)
-        if not reply["queue_arn"] and decision.queue is not None and not (contact.instance_arn or self._instance_arn):
-            logger.warning("no instance ARN in the event or settings: queue_arn is empty")
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        self._observe(contact, decision, reply, elapsed_ms)
-        self._observe_freshness(decision, reply)
+            reply = self._error_reply(decision, contact.instance_arn or self._instance_arn)
+        try:
+            if (
+                not reply["queue_arn"]
+                and decision.queue is not None
+                and not (contact.instance_arn or self._instance_arn)
+            ):
+                logger.warning("no instance ARN in the event or settings: queue_arn is empty")
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self._observe(contact, decision, reply, elapsed_ms)
+            self._observe_freshness(decision, reply)
+        except Exception:  # noqa: BLE001 — the reply is ready: a logging or metrics failure must not lose it
+            logger.exception("route observability failed")
         return reply
+
+    def _error_reply(self, decision: RoutingDecision, instance_arn: str) -> dict[str, str]:
+        """The reply for ``decision``; a fixed reply if even that cannot be built."""
+        try:
+            return to_reply(decision, instance_arn=instance_arn)
+        except Exception:  # noqa: BLE001
+            logger.exception("error reply failed; answering the fixed reply")
+            fixed = {"status": decision.status.value, "reason": decision.reason, "rule_id": decision.rule_id}
+            return bounded_reply({**fixed, "priority": "5", "config_source": "none", "callback_offer": "false"})
 
     def _observe_freshness(self, decision: RoutingDecision, reply: dict[str, str]) -> None:
         """How old the config and the live metrics this decision used are (the staleness alarms watch these)."""

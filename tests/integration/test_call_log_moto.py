@@ -154,3 +154,34 @@ def test_the_handler_refuses_to_start_without_its_table(monkeypatch: pytest.Monk
     with pytest.raises(SettingsError, match="CALL_LOG_TABLE_NAME"):
         module.lambda_handler(contact_event("INITIATED"), None)
     module.set_service(None)
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["contactId", "eventType", "channel", "disconnectReason", "tag", "id"],
+)
+def test_an_event_with_a_lone_surrogate_is_logged_and_dropped_not_retried_forever(
+    handler: Any, lambda_logs: Any, where: str
+) -> None:
+    # Given an event with half a surrogate pair ("\ud800" in its JSON) in a field the call log keeps
+    event = contact_event("DISCONNECTED", f"sur-{where}", at=40, disconnected_at=40, tags=dict(DECISION_TAGS))
+    bad = "x\ud800y"
+    if where == "tag":
+        event["detail"]["tags"]["trunkline:rule"] = bad
+    elif where == "id":
+        event["id"] = bad
+    else:
+        event["detail"][where] = bad
+    # When the outcomes function gets it (on moto: before the fix the table write raised, and Lambda retried it
+    # into the dead-letter queue, from which a replay failed again)
+    result = handler.lambda_handler(event, None)
+    # Then it is rejected, logged as such, and the log is valid UTF-8 JSON with no raw surrogate
+    assert result == {"result": "rejected"}
+    lines = lambda_logs.getvalue().splitlines()
+    rejected = [json.loads(x) for x in lines if '"contact event rejected"' in x]
+    assert rejected
+    assert "not valid Unicode" in rejected[-1]["reason"]
+    lambda_logs.getvalue().encode("utf-8")
+    # and a well-formed event still lands
+    good = contact_event("DISCONNECTED", f"ok-{where}", at=40, disconnected_at=40, tags=dict(DECISION_TAGS))
+    assert handler.lambda_handler(good, None) == {"result": "applied"}

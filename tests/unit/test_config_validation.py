@@ -89,11 +89,18 @@ BASE: dict[str, dict[str, Any]] = {
 }
 
 
+class NoAliases(yaml.SafeDumper):
+    """Writes a shared object twice instead of an anchor and an alias (which config loading refuses)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_config(root: Path, files: dict[str, Any]) -> Path:
     for name, content in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False))
+        path.write_text(content if isinstance(content, str) else yaml.dump(content, Dumper=NoAliases, sort_keys=False))
     return root
 
 
@@ -651,6 +658,21 @@ def test_rule_problems_are_located_in_their_file(tmp_path: Path, edit: Any, path
     issue = only_issue(config_with(tmp_path, rulesets_SLASH_cards__yaml=rules))
     assert issue.file.endswith("rulesets/cards.yaml")
     assert (issue.path, reason in issue.message) == (path, True), str(issue)
+
+
+def test_a_ruleset_over_the_rule_cap_is_refused_naming_it_its_count_and_the_cap(tmp_path: Path) -> None:
+    from routing.rules import MAX_RULES_PER_RULESET
+
+    # Given a ruleset with one rule more than the cap (JSON: fast to write and read)
+    rule = {"id": "", "then": {"classification": "c", "queue": "general"}}
+    rules = [{**rule, "id": f"r{i}"} for i in range(MAX_RULES_PER_RULESET + 1)]
+    ruleset = {"rulesets": [{"key": "cards", "rules": rules, "default": {"classification": "g", "queue": "general"}}]}
+    # When the directory is validated
+    issue = only_issue(config_with(tmp_path, rulesets_SLASH_cards__yaml=None, big__json=json.dumps(ruleset)))
+    # Then one issue names the file, the ruleset, its count and the cap
+    assert (issue.file.endswith("big.json"), issue.path) == (True, "rulesets[0]")
+    assert f"ruleset 'cards' has {MAX_RULES_PER_RULESET + 1} rules" in issue.message
+    assert f"above the cap of {MAX_RULES_PER_RULESET} per ruleset" in issue.message
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 
 from routing.decision import QueueProfile, RouteStatus, RoutingDecision
 from routing.engine import CompiledConfig, decide
-from routing.reply import RESERVED_KEYS, queue_arn, to_reply
+from routing.reply import RESERVED_KEYS, RESERVED_ORDER, bounded_reply, queue_arn, to_reply
 from tests.conftest import ALWAYS_PRESENT, assert_reply_contract
 from trunkline.contacts import DR_INSTANCE_ARN, INSTANCE_ARN
 
@@ -183,3 +183,35 @@ def test_the_reply_counts_the_routing_steps_for_the_flow() -> None:
     assert to_reply(decision(routing_criteria=steps), instance_arn=INSTANCE_ARN)["routing_criteria_steps"] == "2"
     assert to_reply(decision(), instance_arn=INSTANCE_ARN)["routing_criteria_steps"] == "0"
     assert to_reply(decision(routing_criteria="{not json"), instance_arn=INSTANCE_ARN)["routing_criteria_steps"] == "0"
+
+
+# --- hostile values (an unvalidated document, text echoed from the event) ----------------------------------
+
+
+def test_a_lone_surrogate_in_any_value_is_replaced_not_raised() -> None:
+    # "\ud800" cannot be encoded as UTF-8: before the fix, sizing the reply raised outside the never-raise guard
+    queue = QueueProfile("q", "qid", "Q\ud800", {"greeting": "hi\udfff"})
+    reply = assert_reply_contract(
+        to_reply(decision(queue=queue, reason="unknown_transfer_queue:x\ud800", language="en\ud800"), instance_arn="")
+    )
+    assert (reply["queue_name"], reply["greeting"], reply["language"]) == ("Q\ufffd", "hi\ufffd", "en\ufffd")
+    assert reply["reason"] == "unknown_transfer_queue:x\ufffd"
+
+
+def test_oversized_reserved_values_fall_back_to_bounded_contract_keys() -> None:
+    # Given reserved values far over the limit (a baked document nobody validated)
+    queue = QueueProfile("q", "qid-1", "N" * 40_000, {"extra": "x"})
+    reply = to_reply(decision(queue=queue, message="m" * 40_000, routing_criteria="[" * 40_000), instance_arn="arn")
+    # Then the reply keeps only the contract keys, bounded, and still routes to the queue
+    assert_reply_contract(reply)
+    assert set(reply) == set(RESERVED_ORDER) | {"attributes_dropped"}
+    assert (reply["status"], reply["queue_id"], reply["queue_arn"]) == ("ROUTED", "qid-1", "arn/queue/qid-1")
+    assert reply["routing_criteria"] == ""  # emptied, never cut into invalid JSON
+    assert len(reply["queue_name"]) <= 120
+
+
+def test_the_bounded_reply_fits_whatever_the_values() -> None:
+    # Worst case: every value is control characters, six bytes each once JSON-escaped
+    huge = dict.fromkeys(RESERVED_ORDER, "\x01" * 50000)
+    assert json_bytes(bounded_reply(huge)) < 32_000
+    assert json_bytes(bounded_reply({})) < 32_000

@@ -381,3 +381,75 @@ def test_the_reply_contract_holds_for_any_event(
     hypothesis_event(f"status={reply['status']}")
     assert reply["config_source"] == "active"
     assert reply["status"] != "ERROR_DEFAULT", reply  # a valid config routes every event, whatever its shape
+
+
+# --- values echoed from the event: cleaned and bounded before any reply key or log line -------------------------
+
+HOSTILE = {
+    "surrogate": "x\ud800y",
+    "huge": "z" * 100_000,
+    "huge surrogates": "\udc00" * 50_000,
+}
+
+
+def hostile_event(value: str) -> dict[str, Any]:
+    """Every echoed field of a transfer event (the path that echoes most) carries ``value``."""
+    event = connect_event(
+        dialed="+18005550100",
+        caller="+12125550187",
+        attributes={"classification": value, value[:64]: value},
+        parameters={"transfer_queue_key": value},
+        contact_id=value,
+    )
+    data = event["Details"]["ContactData"]
+    data.update(InstanceARN=value, LanguageCode=value, InitiationMethod=value, Channel=value)
+    return event
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_values_echoed_from_the_event_are_cleaned_and_bounded(
+    sample_compiled: CompiledConfig, lambda_logs: Any, kind: str
+) -> None:
+    # Given an event whose every echoed value is a lone surrogate or 100,000 characters
+    service = service_with(StaticCache(sample_compiled))
+    # When it is routed (before the fix: a surrogate raised outside the guard; huge values made a reply over 32 KB
+    # that the oversize fallback kept)
+    reply = assert_reply_contract(service.route(hostile_event(HOSTILE[kind])))
+    # Then the reply holds the contract, every value encodable and the echoed ones short
+    assert reply["status"] == "DEFAULT"
+    assert reply["reason"].startswith("unknown_transfer_queue:")
+    assert all(len(v) <= 400 for k, v in reply.items() if k != "message")  # queue_arn: a 256-char ARN + queue id
+    "".join(reply.values()).encode("utf-8")
+    # And the decision log line is valid UTF-8 JSON with a bounded contact id and correlation
+    line = next(json.loads(x) for x in lambda_logs.getvalue().splitlines() if '"decision"' in x)
+    lambda_logs.getvalue().encode("utf-8")
+    assert len(line["contact_id"]) <= 128
+    assert len(lambda_logs.getvalue()) < 10_000
+
+
+def test_an_exception_while_building_the_reply_is_inside_the_guard(
+    sample_compiled: CompiledConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a reply builder that fails once (a bug, or a value nobody foresaw)
+    import routing.service
+
+    real = routing.service.to_reply
+    calls = iter([RuntimeError("boom")])
+
+    def flaky(decision: Any, *, instance_arn: str) -> dict[str, str]:
+        error = next(calls, None)
+        if error is not None:
+            raise error
+        return real(decision, instance_arn=instance_arn)
+
+    monkeypatch.setattr(routing.service, "to_reply", flaky)
+    reply = assert_reply_contract(service_with(StaticCache(sample_compiled)).route(connect_event(dialed="+1800")))
+    assert (reply["status"], reply["reason"]) == ("ERROR_DEFAULT", "exception")
+
+    # and if even the error reply fails, a fixed reply still keeps the contract
+    def always_fails(decision: Any, *, instance_arn: str) -> dict[str, str]:
+        raise RuntimeError("x")
+
+    monkeypatch.setattr(routing.service, "to_reply", always_fails)
+    fixed = assert_reply_contract(service_with(StaticCache(sample_compiled)).route({}))
+    assert (fixed["status"], fixed["reason"], fixed["config_source"]) == ("ERROR_DEFAULT", "exception", "none")

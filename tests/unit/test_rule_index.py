@@ -269,9 +269,9 @@ def test_a_typical_ruleset_is_indexed_and_prunes_candidates() -> None:
     # Then the compiler indexes intent (equality) and vip (presence)
     assert (ruleset.index_field, ruleset.presence_field) == ("attributes.intent", "attributes.vip")
     # And a contact with intent i7 and no vip attribute only scans the one rule that can match
-    assert [r.target.rule_id for r in ruleset.buckets[("i7", False)]] == ["r7"]
-    assert [r.target.rule_id for r in ruleset.buckets[("i7", True)]] == ["r7", "r40", "r41"]
-    assert [r.target.rule_id for r in ruleset.buckets[(None, False)]] == []
+    assert [r.target.rule_id for r in ruleset.candidates("i7", False)] == ["r7"]
+    assert [r.target.rule_id for r in ruleset.candidates("i7", True)] == ["r7", "r40", "r41"]
+    assert [r.target.rule_id for r in ruleset.candidates(None, False)] == []
     ctx = decision_context(
         {"channel": "VOICE", "attributes": {"intent": "i7"}, "parameters": {}, "agents_available": None}
     )

@@ -80,25 +80,26 @@ def _loc(loc: Iterable[int | str]) -> str:
 
 
 def load_directory(path: str | Path) -> ValidationResult:
-    """Read every ``*.yaml``/``*.yml``/``*.json`` below ``path`` and validate them together."""
-    import yaml
+    """Read every ``*.yaml``/``*.yml``/``*.json`` below ``path`` and validate them together.
 
+    Files are read through ``routing.config.safe_yaml``: size and nesting capped, anchors, aliases and duplicate
+    keys refused, each as ``file: line N: reason`` (docs/configuration.md, "Loading limits").
+    """
     root = Path(path)
     sources: list[tuple[str, object]] = []
     issues: list[ConfigIssue] = []
     if not root.is_dir():
         return ValidationResult(None, [ConfigIssue(str(root), "", "config directory not found")])
     files = sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml", ".json"} and p.is_file())
+    total = 0
     for file in files:
-        name = str(file)
-        try:
-            text = file.read_text(encoding="utf-8")
-            content = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-            issues.append(ConfigIssue(name, "", f"cannot parse: {exc}"))
+        content, issue = _read_file(file, total)
+        total += file.stat().st_size
+        if issue is not None:
+            issues.append(issue)
             continue
-        sources.append((name, content))
-    result = load_sources(sources)
+        sources.append((str(file), content))
+    result = load_sources(sources, check_references=not issues)
     result.issues[:0] = issues
     result.files = [str(f) for f in files]
     if not files:
@@ -106,6 +107,27 @@ def load_directory(path: str | Path) -> ValidationResult:
     if result.issues:
         result.document = None
     return result
+
+
+def _read_file(file: Path, read_so_far: int) -> tuple[object, ConfigIssue | None]:
+    """One file's content, or the issue that refuses it (checked before reading where it can be)."""
+    import yaml
+
+    from routing.config.safe_yaml import MAX_FILE_BYTES, MAX_TOTAL_BYTES, ConfigSyntaxError, load_json, load_yaml
+
+    name = str(file)
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, ConfigIssue(name, "", f"file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte cap")
+        if read_so_far + size > MAX_TOTAL_BYTES:
+            return None, ConfigIssue(name, "", f"config files total above the {MAX_TOTAL_BYTES:,}-byte cap")
+        text = file.read_text(encoding="utf-8")
+        return (load_json(text) if file.suffix == ".json" else load_yaml(text)), None
+    except ConfigSyntaxError as exc:
+        return None, ConfigIssue(name, f"line {exc.line}" if exc.line else "", exc.message)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, yaml.YAMLError) as exc:
+        return None, ConfigIssue(name, "", f"cannot parse: {exc}")
 
 
 def document_to_sources(document: Mapping[str, Any], name: str = "<document>") -> list[tuple[str, object]]:
@@ -121,8 +143,9 @@ def validate_document(document: Mapping[str, Any]) -> ValidationResult:
     return load_sources(document_to_sources(document))
 
 
-def load_sources(sources: Iterable[tuple[str, object]]) -> ValidationResult:
-    """Validate parsed files: ``(file name, content)`` pairs."""
+def load_sources(sources: Iterable[tuple[str, object]], *, check_references: bool = True) -> ValidationResult:
+    """Validate parsed files: ``(file name, content)`` pairs. ``check_references=False`` when some file could not
+    be read: every "unknown queue/ruleset/…" would then be noise about the items that file holds."""
     issues: list[ConfigIssue] = []
     defaults: list[tuple[str, Defaults]] = []
     defaults_files: list[str] = []  # every file with a defaults section, valid or not
@@ -188,7 +211,8 @@ def load_sources(sources: Iterable[tuple[str, object]]) -> ValidationResult:
     for section in SECTION_MODELS:
         document[section] = {k: v.model_dump(mode="json", exclude_none=True) for k, v in sorted(items[section].items())}
 
-    issues.extend(_reference_issues(document, where, defaults[0][0] if defaults else "<config>", invalid))
+    if check_references:
+        issues.extend(_reference_issues(document, where, defaults[0][0] if defaults else "<config>", invalid))
     # Rule errors too, even when other problems were found: every problem is reported in one pass.
     placeholders = {k: {"queue_id": ""} for k in invalid["queues"] - set(document["queues"])}
     for ruleset_key, err in rule_errors({**document, "queues": {**document["queues"], **placeholders}}):

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from routing.reply import RESERVED_KEYS
+from routing.rules import MAX_RULES_PER_RULESET
 from routing.schedule import parse_interval
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
@@ -276,6 +277,18 @@ class Ruleset(Strict):
     key: Key
     rules: list[Rule] = Field(default_factory=list)
     default: Target
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rule_cap(cls, data: Any) -> Any:
+        # Before the rules are validated one by one: an oversized ruleset is refused without paying for it.
+        rules = data.get("rules") if isinstance(data, dict) else None
+        if isinstance(rules, list) and len(rules) > MAX_RULES_PER_RULESET:
+            raise ValueError(
+                f"ruleset {data.get('key')!r} has {len(rules)} rules, above the cap of {MAX_RULES_PER_RULESET} "
+                "per ruleset (split it by line of business or entry point)"
+            )
+        return data
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Ruleset:
