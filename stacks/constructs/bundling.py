@@ -25,6 +25,7 @@ from aws_cdk import aws_lambda as lambda_
 from stacks.constructs.bundle_build import (
     BAKED_CONFIG,
     DEPS_CACHE,
+    INTERPRETER_ENV,
     LAMBDAS,
     REQUIREMENTS,
     ROOT,
@@ -36,7 +37,15 @@ from stacks.constructs.bundle_build import (
     source_files,
 )
 
-__all__ = ["BAKED_CONFIG", "BundlingError", "LocalPythonBundler", "bake_config", "lambda_code", "package_hash"]
+__all__ = [
+    "BAKED_CONFIG",
+    "INTERPRETER_ENV",
+    "BundlingError",
+    "LocalPythonBundler",
+    "bake_config",
+    "lambda_code",
+    "package_hash",
+]
 
 CONFIG = ROOT / "config"
 
