@@ -19,6 +19,7 @@ import pytest
 from bench.coldstart_bench import isolated_env, run_isolated, runtime_dir
 from stacks.constructs import bundling
 from stacks.constructs.bundle_build import (
+    INTERPRETER_ENV,
     BundleTarget,
     BundlingError,
     build_bundle,
@@ -145,9 +146,13 @@ def test_the_first_route_decision_comes_from_the_bundle_with_no_store_and_no_con
     assert (source, heavy) == ("baked", [])
 
 
-def test_no_interpreter_of_another_version_is_ever_used_for_bytecode(tmp_path: Path) -> None:
+def test_no_interpreter_of_another_version_is_ever_used_for_bytecode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(INTERPRETER_ENV, sys.executable)  # a wrong version named explicitly is refused too
     elsewhere = BundleTarget("3.99", ("manylinux2014_x86_64",))
     assert find_interpreter(elsewhere) is None
+    monkeypatch.delenv(INTERPRETER_ENV)
     assert find_interpreter(host_target()) == sys.executable
     with pytest.raises(BundlingError, match="refusing pycs of another version"):
         build_bundle(tmp_path / "out", {}, target=elsewhere, interpreter=sys.executable)
