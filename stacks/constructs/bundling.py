@@ -139,7 +139,8 @@ class LocalPythonBundler:
     def try_bundle(self, output_dir: str, options: Any) -> bool:  # noqa: ARG002 — jsii passes one options struct
         """Called by the CDK during synth when bundling is on for the stack; always bundles (never Docker)."""
         if self._interpreter is None:
-            print(no_bytecode_warning(), file=sys.stderr)
+            rule = "!" * 100
+            print(f"{rule}\n{no_bytecode_warning()}\n{rule}", file=sys.stderr)
         build_bundle(
             Path(output_dir),
             self._baked.payload(),
