@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+import marshal
 import sys
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,9 @@ def test_every_shipped_module_has_unchecked_hash_bytecode_of_this_version_and_so
         # PEP 552 flags: bit 0 hash-based, bit 1 check_source. Unchecked hash: 0b01.
         assert int.from_bytes(header[4:8], "little") == 0b01, pyc
         assert header[8:16] == importlib.util.source_hash(module.read_bytes()), f"stale bytecode: {pyc}"
+        # Tracebacks name the path on Lambda, and the bytes do not depend on where the bundle was built.
+        code = marshal.loads(pyc.read_bytes()[16:])
+        assert code.co_filename == f"/var/task/{module.relative_to(bundle).as_posix()}"
     stray = [p for p in bundle.rglob("*.pyc") if not p.name.endswith(f".{tag}.pyc")]
     assert stray == []
 
