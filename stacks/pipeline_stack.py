@@ -15,8 +15,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 from constructs import Construct
 
+from stacks.constructs.bundling import INTERPRETER_ENV, PYTHON_VERSION
 from stacks.regional_stack import RegionalStack
 from stacks.settings import EnvironmentSettings, RegionSettings
+
+# Installs the runtime's interpreter in the synth step (pip cannot; uv downloads a standalone CPython build).
+UV_PIN = "uv==0.13.9"
 
 
 class RegionStage(cdk.Stage):
@@ -64,9 +68,13 @@ class PipelineStack(cdk.Stack):
             synth=pipelines.ShellStep(
                 "Synth",
                 input=source,
-                install_commands=["npm ci"],
+                # The Lambda runtime's Python, so synth ships bytecode compiled by that version (docs/deployment.md).
+                install_commands=["npm ci", f"python3 -m pip install {UV_PIN}", f"uv python install {PYTHON_VERSION}"],
                 # The same two commands a developer runs: tests gate every deploy; synth is offline.
-                commands=["make test", f"npx cdk synth -c env={settings.name}"],
+                commands=[
+                    "make test",
+                    f'{INTERPRETER_ENV}="$(uv python find {PYTHON_VERSION})" npx cdk synth -c env={settings.name}',
+                ],
                 primary_output_directory="cdk.out",
             ),
         )

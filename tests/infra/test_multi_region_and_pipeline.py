@@ -86,6 +86,9 @@ def test_pipeline_stages_in_order(pipeline: Template) -> None:
     ]
     spec = synth["Properties"]["Source"]["BuildSpec"]
     assert spec.index("make test") < spec.index("npx cdk synth -c env=dev")
+    # Synth has the Lambda runtime's Python, so the package ships bytecode of that version (test_bundling.py).
+    assert spec.index("uv python install 3.14") < spec.index("TRUNKLINE_LAMBDA_PYTHON=") < spec.index("cdk synth")
+    assert "$(uv python find 3.14)" in spec
     source = pipe["Properties"]["Stages"][0]["Actions"][0]
     assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
     assert source["Configuration"]["FullRepositoryId"] == "northwind/trunkline"
