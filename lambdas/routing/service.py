@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 
 from routing.config_cache import ConfigCache
 from routing.contact import ContactRequest
+from routing.deadline import StoreGate
 from routing.decision import QueueProfile, RouteStatus, RoutingDecision
 from routing.engine import NO_METRICS, decide
 from routing.observability import MetricUnit, dimensioned_metric, logger, mask_phone, metrics
@@ -34,8 +36,10 @@ class RouteService:
         instance_arn: str = "",
         metrics_view: MetricsView = NO_METRICS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        store_gate: StoreGate | None = None,
     ) -> None:
         self._cache = cache
+        self.store_gate = store_gate  # the per-call deadline over every store read of ``route`` (None: unbounded)
         self._default_queue_id = default_queue_id
         self._instance_arn = instance_arn
         self._metrics_view = metrics_view
@@ -46,15 +50,19 @@ class RouteService:
         """The whole per-call path. Returns the reply; logs one decision line; adds EMF metrics."""
         started = time.perf_counter()
         contact = ContactRequest()
+        gate = self.store_gate
+        expired_before = gate.stats.deadline_exceeded if gate is not None else 0
+        budget: AbstractContextManager[None] = gate.call() if gate is not None else nullcontext()
         try:
-            contact = ContactRequest.from_event(event)
-            compiled, source = self._cache.current()
-            if compiled is None:
-                decision = self._error_default("no_config", source)
-            else:
-                decision = decide(
-                    contact, compiled, now=self._clock(), metrics=self._metrics_view, config_source=source
-                )
+            with budget:  # one deadline for the config check and the metrics read of this call
+                contact = ContactRequest.from_event(event)
+                compiled, source = self._cache.current()
+                if compiled is None:
+                    decision = self._error_default("no_config", source)
+                else:
+                    decision = decide(
+                        contact, compiled, now=self._clock(), metrics=self._metrics_view, config_source=source
+                    )
         except Exception as exc:  # noqa: BLE001 — a routing decision must never crash a call
             logger.exception("route failed; answering ERROR_DEFAULT", extra={"error": repr(exc)})
             metrics.add_metric(name="RouteError", unit=MetricUnit.Count, value=1)
@@ -63,6 +71,8 @@ class RouteService:
         if not reply["queue_arn"] and decision.queue is not None and not (contact.instance_arn or self._instance_arn):
             logger.warning("no instance ARN in the event or settings: queue_arn is empty")
         elapsed_ms = (time.perf_counter() - started) * 1000
+        if gate is not None and gate.stats.deadline_exceeded != expired_before:
+            metrics.add_metric(name="StoreDeadlineExceeded", unit=MetricUnit.Count, value=1)
         self._observe(contact, decision, reply, elapsed_ms)
         self._observe_freshness(decision, reply)
         return reply
@@ -144,6 +154,7 @@ class RouteService:
                 "config_version": decision.config_version,
                 "config_source": decision.config_source,
                 "metrics_age_s": reply["metrics_age_s"],
+                "store_gate": self.store_gate.state if self.store_gate is not None else "",
                 "elapsed_ms": round(elapsed_ms, 3),
             },
         )
