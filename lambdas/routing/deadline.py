@@ -152,12 +152,9 @@ class StoreGate:
             raise job.error
         return job.value  # type: ignore[no-any-return]
 
-    def warm_up(self, fn: Callable[[], object] | None = None) -> None:
-        """Start the worker now (init phase) and optionally run ``fn`` on it without waiting (e.g. build the SDK
-        client, so the first call does not pay it inside its budget). Never raises."""
+    def warm_up(self) -> None:
+        """Start the worker thread now (init phase) rather than inside the first call's budget."""
         self._ensure_worker()
-        if fn is not None:
-            self._jobs.put(_Job(fn))
 
     def _ensure_worker(self) -> None:
         if self._worker is None or not self._worker.is_alive():
