@@ -17,6 +17,7 @@ some sandboxes answer it). Nothing here talks to AWS.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import socket
 import threading
@@ -52,6 +53,7 @@ class FakeDynamo:
         self._count = 0
         self._lock = threading.Lock()
         self._release = threading.Event()
+        self.connections: list[socket.socket] = []  # accepted, so ``stop`` can drop kept-alive ones too
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-dynamo", daemon=True)
@@ -67,10 +69,13 @@ class FakeDynamo:
         return self
 
     def stop(self) -> None:
-        """Release every hung request and stop serving."""
+        """Release every hung request, stop serving and drop every open connection (then: connection refused)."""
         self._release.set()
         self._server.shutdown()
         self._server.server_close()
+        for conn in self.connections:
+            with contextlib.suppress(OSError):  # already closed by its client
+                conn.shutdown(socket.SHUT_RDWR)
 
     def publish(self, document: Mapping[str, Any], version_id: str = "v000001") -> None:
         """Hold ``document`` as version ``version_id`` and point at it (items as ``DynamoConfigStore`` writes)."""
@@ -154,6 +159,10 @@ class FakeDynamo:
 def _handler_for(fake: FakeDynamo) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            fake.connections.append(self.connection)
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

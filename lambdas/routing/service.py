@@ -11,7 +11,7 @@ from routing.config_cache import ConfigCache
 from routing.contact import ContactRequest
 from routing.deadline import StoreGate
 from routing.decision import QueueProfile, RouteStatus, RoutingDecision
-from routing.engine import NO_METRICS, decide
+from routing.engine import NO_METRICS, CompiledConfig, decide
 from routing.observability import MetricUnit, dimensioned_metric, logger, mask_phone, metrics
 from routing.reply import to_reply
 from routing.rules import MetricsView
@@ -50,6 +50,7 @@ class RouteService:
         """The whole per-call path. Returns the reply; logs one decision line; adds EMF metrics."""
         started = time.perf_counter()
         contact = ContactRequest()
+        compiled: CompiledConfig | None = None
         gate = self.store_gate
         expired_before = gate.stats.deadline_exceeded if gate is not None else 0
         budget: AbstractContextManager[None] = gate.call() if gate is not None else nullcontext()
@@ -74,15 +75,17 @@ class RouteService:
         if gate is not None and gate.stats.deadline_exceeded != expired_before:
             metrics.add_metric(name="StoreDeadlineExceeded", unit=MetricUnit.Count, value=1)
         self._observe(contact, decision, reply, elapsed_ms)
-        self._observe_freshness(decision, reply)
+        self._observe_freshness(decision, reply, compiled)
         return reply
 
-    def _observe_freshness(self, decision: RoutingDecision, reply: dict[str, str]) -> None:
+    def _observe_freshness(
+        self, decision: RoutingDecision, reply: dict[str, str], compiled: CompiledConfig | None
+    ) -> None:
         """How old the config and the live metrics this decision used are (the staleness alarms watch these)."""
         value = self._cache.staleness_seconds()
         if value is not None:
             metrics.add_metric(name="ConfigStalenessSeconds", unit=MetricUnit.Seconds, value=round(value, 3))
-        published = self._published_epoch(decision)
+        published = self._published_epoch(decision, compiled)
         if published is not None:
             age = max(0.0, self._clock().timestamp() - published)
             metrics.add_metric(name="ConfigVersionAgeSeconds", unit=MetricUnit.Seconds, value=round(age, 3))
@@ -94,12 +97,12 @@ class RouteService:
                 return
             metrics.add_metric(name="MetricsSnapshotAgeSeconds", unit=MetricUnit.Seconds, value=seconds)
 
-    def _published_epoch(self, decision: RoutingDecision) -> float | None:
-        """When the decision's version was published, parsed once per version."""
+    def _published_epoch(self, decision: RoutingDecision, compiled: CompiledConfig | None) -> float | None:
+        """When the decision's version was published, parsed once per version. From the version this call decided
+        with — never a second cache check, which could reach the store again after the call's budget."""
         if not decision.config_version:
             return None
         if self._published[0] != decision.config_version:
-            compiled, _ = self._cache.current()
             raw = compiled.published_at if compiled is not None and compiled.version == decision.config_version else ""
             try:
                 epoch = datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() if raw else None

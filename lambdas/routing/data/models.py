@@ -35,11 +35,13 @@ class StoreTimeouts:
     def for_budget(cls, budget_seconds: float) -> StoreTimeouts:
         """A call-path client under a per-call budget: no retry (one more attempt cannot fit after a timeout and
         botocore's backoff; the cache retries after its interval instead), connect within a quarter of the
-        budget (a healthy connect takes milliseconds), and a read no longer than the budget, so an abandoned
-        request frees the gate's worker soon after its caller left."""
+        budget (a healthy connect takes milliseconds), and a read timeout of 1.5 budgets: the gate's deadline is
+        always what cuts a hung call (one cause to reason about), and the socket timeout then frees the gate's
+        worker soon after its caller left. (A trickling answer can outlast any read timeout: the gate stays
+        busy meanwhile and calls decide without the store.)"""
         return cls(
             connect_seconds=round(min(0.25, budget_seconds / 4), 3),
-            read_seconds=round(budget_seconds, 3),
+            read_seconds=round(budget_seconds * 1.5, 3),
             max_retry_attempts=0,
         )
 
