@@ -54,7 +54,7 @@ class FakeDynamo:
         self._lock = threading.Lock()
         self._release = threading.Event()
         self.connections: list[socket.socket] = []  # accepted, so ``stop`` can drop kept-alive ones too
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-dynamo", daemon=True)
 
@@ -154,6 +154,16 @@ class FakeDynamo:
     def hang(self) -> None:
         """Hold a request open until ``stop``."""
         self._release.wait()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that give up (the gate's deadline, a socket timeout) reset their connection: expected, not news."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _handler_for(fake: FakeDynamo) -> type[BaseHTTPRequestHandler]:

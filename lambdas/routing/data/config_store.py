@@ -248,7 +248,9 @@ class DynamoConfigStore:
 
     def warm_up(self) -> None:
         """Build the botocore client now (init phase) instead of inside the first call's budget. No request."""
-        _ = self._model._get_connection().connection.client
+        from routing.data.models import build_client
+
+        build_client(self._model)
 
     def get_pointer(self) -> Pointer | None:
         try:

@@ -69,7 +69,9 @@ class DynamoMetricsStore:
 
     def warm_up(self) -> None:
         """Build the botocore client now (init phase) instead of inside the first call's budget. No request."""
-        _ = self._model._get_connection().connection.client
+        from routing.data.models import build_client
+
+        build_client(self._model)
 
     def get_many(self, queue_ids: Iterable[str]) -> dict[str, QueueSnapshot]:
         keys = sorted(set(queue_ids))

@@ -165,6 +165,25 @@ _DEFAULT_TIMEOUTS = {
 }
 
 
+_shared_session: Any = None
+
+
+def build_client(model: type[Model]) -> None:
+    """Build ``model``'s botocore client now (no request). Every model warmed here shares one botocore session,
+    so the SDK's data files (endpoints, the DynamoDB service model) load once per container instead of once per
+    model: PynamoDB otherwise gives each model's connection a session of its own (measured: two clients 350-650 ms
+    on separate sessions, 160-200 ms on one, on the loaded dev machine)."""
+    global _shared_session  # noqa: PLW0603
+    from botocore.session import get_session
+
+    connection: Any = model._get_connection().connection
+    if getattr(connection._local, "session", None) is None:  # PynamoDB keeps its session per thread
+        if _shared_session is None:
+            _shared_session = get_session()
+        connection._local.session = _shared_session
+    _ = connection.client
+
+
 def bind_model(
     model: type[Model],
     *,
