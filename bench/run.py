@@ -80,6 +80,10 @@ def main() -> int:
         f"DynamoDB requests per contact {o['dynamodb_requests_per_contact']} "
         f"(writes {o['dynamodb_writes_per_contact']}): {o['dynamodb_requests']}"
     )
+    from bench.fault_bench import print_fault, run_fault_bench
+
+    results["faults"] = run_fault_bench()
+    print_fault(results["faults"])
     results["seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {RESULTS} in {results['seconds']} s")
