@@ -22,7 +22,8 @@ from trunkline.fault_endpoints import FakeDynamo, dynamo_endpoint
 
 BUDGET_MS = 300
 SANITY_SECONDS = 5 * BUDGET_MS / 1000  # loose: a regression to socket timeouts x retries would still be caught
-LOST_STOLEN = {"dialed": "+18005550100", "attributes": {"ivr_choice": "1"}}
+GENERAL: dict[str, Any] = dict(CARDS_GENERAL)
+LOST_STOLEN: dict[str, Any] = {"dialed": "+18005550100", "attributes": {"ivr_choice": "1"}}
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ def test_a_cold_container_answers_from_the_baked_version_or_the_default_queue(
         monkeypatch.setenv("BAKED_CONFIG_PATH", str(write_baked(fault_env / "baked.json", sample_document)))
     with dynamo_endpoint(kind, sample_document) as (endpoint, fake):
         service = cold_container(monkeypatch, endpoint)
-        reply, elapsed = timed_invoke(connect_event(**CARDS_GENERAL))
+        reply, elapsed = timed_invoke(connect_event(**GENERAL))
         gate = service.store_gate
         assert gate is not None
         if kind == "blackhole":
@@ -88,7 +89,7 @@ def test_a_cold_container_answers_from_the_baked_version_or_the_default_queue(
             assert gate.stats.deadline_exceeded == 1
             assert gate.state in (BUSY, OPEN)
             # … and the next calls do not ask the store again before the retry interval.
-            again = [timed_invoke(connect_event(**CARDS_GENERAL))[0] for _ in range(3)]
+            again = [timed_invoke(connect_event(**GENERAL))[0] for _ in range(3)]
             assert gate.stats.requests == 1
             assert {r["config_source"] for r in again} == {reply["config_source"]}
         else:
@@ -111,13 +112,13 @@ def test_a_warm_container_keeps_its_last_known_good(
     fake.publish(sample_document)
     try:
         service = cold_container(monkeypatch, fake.endpoint)
-        healthy, _ = timed_invoke(connect_event(**CARDS_GENERAL))
+        healthy, _ = timed_invoke(connect_event(**GENERAL))
         assert (healthy["config_source"], healthy["config_version"]) == ("active", "v000001")
         if kind == "refused":
             fake.stop()  # the port closes: connections are refused
         else:
             fake.mode = kind
-        reply, elapsed = timed_invoke(connect_event(**CARDS_GENERAL))
+        reply, elapsed = timed_invoke(connect_event(**GENERAL))
         gate = service.store_gate
         assert gate is not None
         assert gate.stats.deadline_exceeded == (1 if kind == "blackhole" else 0)

@@ -3,6 +3,8 @@ own timeouts back when rebound (PynamoDB keeps them on the class: one test's bin
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from routing.data.models import CallLogItem, ConfigItem, StoreTimeouts, bind_model
@@ -20,7 +22,7 @@ def test_the_botocore_client_has_total_max_attempts_1(monkeypatch: pytest.Monkey
     bind_model(ConfigItem, table_name="t", region="us-east-1", timeouts=StoreTimeouts.for_budget(1.0))
     try:
         connection = ConfigItem._get_connection().connection
-        config = connection.client.meta.config
+        config: Any = connection.client.meta.config
         assert config.retries["total_max_attempts"] == 1
         assert (config.connect_timeout, config.read_timeout) == (0.25, 1.5)
     finally:
