@@ -92,6 +92,11 @@ def main() -> int:
 
     results["coldstart"] = run_coldstart_bench()
     print_coldstart(results["coldstart"])
+
+    from bench.fault_bench import print_fault, run_fault_bench
+
+    results["faults"] = run_fault_bench()
+    print_fault(results["faults"])
     results["seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {RESULTS} in {results['seconds']} s")

@@ -91,6 +91,7 @@ class RegionalStack(Stack):
                 environment={
                     "CONFIG_TABLE_NAME": config_table_name(settings),
                     "CONFIG_REFRESH_SECONDS": str(settings.config_refresh_seconds),
+                    "STORE_BUDGET_MS": str(settings.store_budget_ms),
                     "DEFAULT_QUEUE_ID": settings.default_queue_id,
                     **({"CONNECT_INSTANCE_ARN": region.connect_instance_arn} if region.has_connect else {}),
                 },

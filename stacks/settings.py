@@ -190,6 +190,7 @@ class EnvironmentSettings:
     config_refresh_seconds: int = 30
     route_timeout_seconds: int = 3
     route_memory_mb: int = 1024
+    store_budget_ms: int = 1000  # the route function's per-call budget for all store I/O (routing.deadline)
     config_retention_days: int = 90
     gradual_deploy: bool = True
     pipeline: PipelineSettings | None = None
@@ -290,6 +291,7 @@ class EnvironmentSettings:
             config_refresh_seconds=_int(raw, "config_refresh_seconds", where, 30, low=1, high=3600),
             route_timeout_seconds=_int(raw, "route_timeout_seconds", where, 3, low=1, high=MAX_FLOW_INVOKE_SECONDS),
             route_memory_mb=_int(raw, "route_memory_mb", where, 1024, low=128, high=10240),
+            store_budget_ms=_store_budget_ms(raw, where),
             config_retention_days=_int(raw, "config_retention_days", where, 90, low=1, high=3650),
             gradual_deploy=_bool(raw, "gradual_deploy", where, True),
             pipeline=PipelineSettings.from_context(raw.get("pipeline"), f"{where}.pipeline"),
@@ -311,6 +313,7 @@ _KNOWN = frozenset(
         "config_refresh_seconds",
         "route_timeout_seconds",
         "route_memory_mb",
+        "store_budget_ms",
         "config_retention_days",
         "gradual_deploy",
         "pipeline",
@@ -319,6 +322,14 @@ _KNOWN = frozenset(
         "warm_start",
     }
 )
+
+
+def _store_budget_ms(raw: Mapping[str, Any], where: str) -> int:
+    """The store budget must leave the decision room inside the function's timeout (a cold start also imports,
+    compiles the baked version and replies): at most the timeout minus one second."""
+    timeout_s = raw.get("route_timeout_seconds", 3)
+    high = max(100, int(timeout_s) * 1000 - 1000) if isinstance(timeout_s, int) else 2000
+    return _int(raw, "store_budget_ms", where, 1000, low=100, high=high)
 
 
 def _reject_unknown(raw: Mapping[str, Any], known: frozenset[str] | set[str], where: str) -> None:

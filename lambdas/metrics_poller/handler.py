@@ -28,20 +28,28 @@ def _queue_ids(settings: Any) -> list[str]:
     return ids
 
 
-def build_poller() -> Any:
-    """Connect client with short timeouts (our own backoff replaces botocore's retries) and the metrics store."""
+def connect_client() -> Any:
+    """The Connect client: short timeouts and exactly one attempt per request. The poller's own backoff is the
+    only retry policy, so every request spends a token of its bucket and is counted. (botocore's ``max_attempts``
+    counts *retries*: ``{"max_attempts": 1}`` still retried once, outside the bucket; ``total_max_attempts``
+    counts the first attempt too.)"""
     import boto3
     from botocore.config import Config
 
+    return boto3.client(
+        "connect",
+        config=Config(connect_timeout=1, read_timeout=3, retries={"total_max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def build_poller() -> Any:
+    """Connect client (``connect_client``) and the metrics store."""
     from routing.data.metrics_store import DynamoMetricsStore
     from routing.metrics_poller import MetricsPoller
     from routing.settings import Settings
 
     settings = Settings.from_env()
-    client = boto3.client(
-        "connect",
-        config=Config(connect_timeout=1, read_timeout=3, retries={"max_attempts": 1, "mode": "standard"}),
-    )
+    client = connect_client()
     instance_id = settings.connect_instance_arn.rsplit("/", 1)[-1]
     store = DynamoMetricsStore(settings.metrics_table_name, region=settings.aws_region or None)
     poller = MetricsPoller(

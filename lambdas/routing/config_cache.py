@@ -3,7 +3,8 @@
 Degradation order when the store misbehaves: the version already in memory (``last_known_good``) → the version
 baked into the deployment package (``baked``) → nothing (the caller routes to the deployment's default queue).
 A failed check is retried after ``retry_seconds``, never on every call, so an outage costs one timeout per
-interval per container, not one per call.
+interval per container, not one per call. With a ``StoreGate`` every store read runs under the call's deadline:
+when the budget is spent (or an earlier read still hangs) the check fails like any other store error.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from routing.data.config_store import ConfigStore
+from routing.data.config_store import ConfigStore, Pointer
+from routing.deadline import StoreGate
 from routing.engine import CompiledConfig
 from routing.observability import MetricUnit, logger, metrics
 
@@ -30,8 +32,10 @@ class ConfigCache:
         retry_seconds: float = 5.0,
         baked_path: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
+        gate: StoreGate | None = None,
     ) -> None:
         self._store = store
+        self._gate = gate
         self._refresh = refresh_seconds
         self._retry = retry_seconds
         self._baked_path = baked_path
@@ -70,8 +74,9 @@ class ConfigCache:
             self._use_baked()
             self._next_check = now + self._refresh
             return
+        store = self._store
         try:
-            pointer = self._store.get_pointer()
+            pointer: Pointer | None = self._read(store.get_pointer)
         except Exception as exc:  # noqa: BLE001 — any store failure degrades, it never reaches the caller
             self._degrade(now, "pointer_read_failed", exc)
             return
@@ -86,7 +91,8 @@ class ConfigCache:
             self._next_check = now + self._refresh
             return
         try:
-            document = self._store.load_document(pointer.version_id)
+            version_id = pointer.version_id
+            document = self._read(lambda: store.load_document(version_id))
             compiled = CompiledConfig.compile(
                 document, version=pointer.version_id, content_hash="", published_at=pointer.updated_at
             )
@@ -106,6 +112,10 @@ class ConfigCache:
                 "rules": compiled.rule_count,
             },
         )
+
+    def _read(self, fn: Callable[[], Any]) -> Any:
+        """A store read, bounded by the call's deadline when there is a gate."""
+        return fn() if self._gate is None else self._gate.run(fn)
 
     def _degrade(self, now: float, what: str, exc: Exception, **extra: Any) -> None:
         logger.warning(f"config refresh failed: {what}", extra={"error": repr(exc), **extra})

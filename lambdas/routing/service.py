@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 
 from routing.config_cache import ConfigCache
 from routing.contact import ContactRequest
+from routing.deadline import StoreGate
 from routing.decision import QueueProfile, RouteStatus, RoutingDecision
-from routing.engine import NO_METRICS, decide
+from routing.engine import NO_METRICS, CompiledConfig, decide
 from routing.observability import MetricUnit, dimensioned_metric, logger, mask_phone, metrics
 from routing.reply import bounded_reply, to_reply
 from routing.rules import MetricsView
@@ -35,8 +37,10 @@ class RouteService:
         instance_arn: str = "",
         metrics_view: MetricsView = NO_METRICS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        store_gate: StoreGate | None = None,
     ) -> None:
         self._cache = cache
+        self.store_gate = store_gate  # the per-call deadline over every store read of ``route`` (None: unbounded)
         self._default_queue_id = default_queue_id
         self._instance_arn = instance_arn
         self._metrics_view = metrics_view
@@ -47,15 +51,20 @@ class RouteService:
         """The whole per-call path. Returns the reply; logs one decision line; adds EMF metrics. Never raises."""
         started = time.perf_counter()
         contact = ContactRequest()
+        compiled: CompiledConfig | None = None
+        gate = self.store_gate
+        expired_before = gate.stats.deadline_exceeded if gate is not None else 0
+        budget: AbstractContextManager[None] = gate.call() if gate is not None else nullcontext()
         try:
-            contact = ContactRequest.from_event(event)
-            compiled, source = self._cache.current()
-            if compiled is None:
-                decision = self._error_default("no_config", source)
-            else:
-                decision = decide(
-                    contact, compiled, now=self._clock(), metrics=self._metrics_view, config_source=source
-                )
+            with budget:  # one deadline for the config check and the metrics read of this call
+                contact = ContactRequest.from_event(event)
+                compiled, source = self._cache.current()
+                if compiled is None:
+                    decision = self._error_default("no_config", source)
+                else:
+                    decision = decide(
+                        contact, compiled, now=self._clock(), metrics=self._metrics_view, config_source=source
+                    )
             # Inside the guard: building and sizing the reply encodes every value.
             reply = to_reply(decision, instance_arn=contact.instance_arn or self._instance_arn)
         except Exception as exc:  # noqa: BLE001 — a routing decision must never crash a call
@@ -71,8 +80,10 @@ class RouteService:
             ):
                 logger.warning("no instance ARN in the event or settings: queue_arn is empty")
             elapsed_ms = (time.perf_counter() - started) * 1000
+            if gate is not None and gate.stats.deadline_exceeded != expired_before:
+                metrics.add_metric(name="StoreDeadlineExceeded", unit=MetricUnit.Count, value=1)
             self._observe(contact, decision, reply, elapsed_ms)
-            self._observe_freshness(decision, reply)
+            self._observe_freshness(decision, reply, compiled)
         except Exception:  # noqa: BLE001 — the reply is ready: a logging or metrics failure must not lose it
             logger.exception("route observability failed")
         return reply
@@ -86,12 +97,14 @@ class RouteService:
             fixed = {"status": decision.status.value, "reason": decision.reason, "rule_id": decision.rule_id}
             return bounded_reply({**fixed, "priority": "5", "config_source": "none", "callback_offer": "false"})
 
-    def _observe_freshness(self, decision: RoutingDecision, reply: dict[str, str]) -> None:
+    def _observe_freshness(
+        self, decision: RoutingDecision, reply: dict[str, str], compiled: CompiledConfig | None
+    ) -> None:
         """How old the config and the live metrics this decision used are (the staleness alarms watch these)."""
         value = self._cache.staleness_seconds()
         if value is not None:
             metrics.add_metric(name="ConfigStalenessSeconds", unit=MetricUnit.Seconds, value=round(value, 3))
-        published = self._published_epoch(decision)
+        published = self._published_epoch(decision, compiled)
         if published is not None:
             age = max(0.0, self._clock().timestamp() - published)
             metrics.add_metric(name="ConfigVersionAgeSeconds", unit=MetricUnit.Seconds, value=round(age, 3))
@@ -103,12 +116,12 @@ class RouteService:
                 return
             metrics.add_metric(name="MetricsSnapshotAgeSeconds", unit=MetricUnit.Seconds, value=seconds)
 
-    def _published_epoch(self, decision: RoutingDecision) -> float | None:
-        """When the decision's version was published, parsed once per version."""
+    def _published_epoch(self, decision: RoutingDecision, compiled: CompiledConfig | None) -> float | None:
+        """When the decision's version was published, parsed once per version. From the version this call decided
+        with — never a second cache check, which could reach the store again after the call's budget."""
         if not decision.config_version:
             return None
         if self._published[0] != decision.config_version:
-            compiled, _ = self._cache.current()
             raw = compiled.published_at if compiled is not None and compiled.version == decision.config_version else ""
             try:
                 epoch = datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() if raw else None
@@ -163,6 +176,7 @@ class RouteService:
                 "config_version": decision.config_version,
                 "config_source": decision.config_source,
                 "metrics_age_s": reply["metrics_age_s"],
+                "store_gate": self.store_gate.state if self.store_gate is not None else "",
                 "elapsed_ms": round(elapsed_ms, 3),
             },
         )

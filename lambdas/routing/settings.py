@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BAKED_CONFIG_DEFAULT = Path(__file__).parent / "baked" / "config.json"
+DEFAULT_STORE_BUDGET_MS = 1000.0
 
 
 class SettingsError(ValueError):
@@ -38,7 +39,7 @@ class Settings:
     config_retry_seconds: float = 5.0
     baked_config_path: Path = BAKED_CONFIG_DEFAULT
     metrics_table_name: str = ""
-    metrics_cache_seconds: float = 5.0
+    metrics_cache_seconds: float = 15.0  # how often the route re-reads a snapshot: never below the poll interval
     metrics_stale_seconds: float = 60.0
     metrics_requests_per_second: float = 2.0
     metrics_samples_per_invocation: int = 4
@@ -52,11 +53,15 @@ class Settings:
     call_log_table_name: str = ""
     call_log_ttl_days: float = 90.0
     aws_region: str = ""
+    store_budget_seconds: float = DEFAULT_STORE_BUDGET_MS / 1000  # one call's whole store I/O (routing.deadline)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``env`` (default: the process environment)."""
         env = os.environ if env is None else env
+        # Reading a snapshot more often than the poller writes it re-reads the same item: the poll interval is the
+        # floor (and the default) of the route's read interval.
+        sample_interval = _float(env, "METRICS_SAMPLE_INTERVAL_SECONDS", 15.0)
         return cls(
             config_table_name=env.get("CONFIG_TABLE_NAME", ""),
             default_queue_id=env.get("DEFAULT_QUEUE_ID", ""),
@@ -65,11 +70,11 @@ class Settings:
             config_retry_seconds=_float(env, "CONFIG_RETRY_SECONDS", 5.0),
             baked_config_path=Path(env.get("BAKED_CONFIG_PATH") or BAKED_CONFIG_DEFAULT),
             metrics_table_name=env.get("METRICS_TABLE_NAME", ""),
-            metrics_cache_seconds=_float(env, "METRICS_CACHE_SECONDS", 5.0),
+            metrics_cache_seconds=max(_float(env, "METRICS_CACHE_SECONDS", sample_interval), sample_interval),
             metrics_stale_seconds=_float(env, "METRICS_STALE_SECONDS", 60.0),
             metrics_requests_per_second=_float(env, "METRICS_REQUESTS_PER_SECOND", 2.0) or 2.0,
             metrics_samples_per_invocation=int(_float(env, "METRICS_SAMPLES_PER_INVOCATION", 4)) or 1,
-            metrics_sample_interval_seconds=_float(env, "METRICS_SAMPLE_INTERVAL_SECONDS", 15.0),
+            metrics_sample_interval_seconds=sample_interval,
             callback_table_name=env.get("CALLBACK_TABLE_NAME", ""),
             callback_number_key=env.get("CALLBACK_NUMBER_KEY", ""),
             callback_reservation_seconds=_float(env, "CALLBACK_RESERVATION_SECONDS", 300.0) or 300.0,
@@ -77,4 +82,6 @@ class Settings:
             call_log_table_name=env.get("CALL_LOG_TABLE_NAME", ""),
             call_log_ttl_days=_float(env, "CALL_LOG_TTL_DAYS", 90.0) or 90.0,
             aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "")),
+            store_budget_seconds=(_float(env, "STORE_BUDGET_MS", DEFAULT_STORE_BUDGET_MS) or DEFAULT_STORE_BUDGET_MS)
+            / 1000,
         )

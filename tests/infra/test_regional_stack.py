@@ -41,6 +41,7 @@ def test_route_function_fits_the_flow_budget(dev_stacks: dict[str, Template], st
     env = props["Environment"]["Variables"]
     assert env["CONFIG_TABLE_NAME"] == "trunkline-config-dev"
     assert env["CONFIG_REFRESH_SECONDS"] == "30"
+    assert env["STORE_BUDGET_MS"] == "1000"  # one deadline for every store read of a call (routing.deadline)
     assert env["CONNECT_INSTANCE_ARN"] == DEV_ARN[stack]
     assert env["DEFAULT_QUEUE_ID"] == cdk_context()["environments"]["dev"]["default_queue_id"]
     assert env["POWERTOOLS_SERVICE_NAME"] == "trunkline-route"
@@ -268,3 +269,15 @@ def test_cfn_lint_reports_no_errors(app_py_out: tuple[subprocess.CompletedProces
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_store_budget_is_a_setting_bounded_by_the_route_timeout() -> None:
+    from stacks.settings import EnvironmentSettings, SettingsError
+
+    base = cdk_context()["environments"]["dev"]
+    assert EnvironmentSettings.from_context({"x": base}, "x").store_budget_ms == 1000
+    assert EnvironmentSettings.from_context({"x": {**base, "store_budget_ms": 600}}, "x").store_budget_ms == 600
+    with pytest.raises(SettingsError, match=r"store_budget_ms must be 100\.\.2000"):
+        EnvironmentSettings.from_context({"x": {**base, "store_budget_ms": 2500}}, "x")
+    roomy = {**base, "route_timeout_seconds": 5, "store_budget_ms": 2500}
+    assert EnvironmentSettings.from_context({"x": roomy}, "x").store_budget_ms == 2500

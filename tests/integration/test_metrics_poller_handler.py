@@ -119,3 +119,49 @@ def test_polls_the_published_queues_and_keeps_polling_when_config_is_unreadable(
     # Then the same queues are sampled: metrics stay fresh through a config-table outage
     assert (summary["queues"], summary["snapshots"]) == (len(queue_ids), 1)
     assert store.get_many([CARDS_GENERAL])[CARDS_GENERAL].values == {"VOICE": {"agents_staffed": 2.0}}
+
+
+def test_a_throttled_connect_request_is_sent_once_and_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The poller's backoff is the one retry policy: botocore must not retry behind the token bucket's back."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import metrics_poller.handler as handler
+    from botocore.exceptions import ClientError
+
+    from routing.data.metrics_store import InMemoryMetricsStore
+    from routing.metrics_poller import CycleResult, MetricsPoller
+
+    seen: list[str] = []
+
+    class Throttling(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append(self.path)
+            body = b'{"message": "Rate exceeded"}'
+            self.send_response(429)
+            self.send_header("x-amzn-ErrorType", "TooManyRequestsException")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Throttling)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with fake_aws_env():
+            monkeypatch.setenv("AWS_ENDPOINT_URL_CONNECT", f"http://127.0.0.1:{server.server_address[1]}")
+            poller = MetricsPoller(
+                handler.connect_client(), InMemoryMetricsStore(), instance_id="i", max_retries=2, sleep=lambda _: None
+            )
+            result = CycleResult()
+            with pytest.raises(ClientError):
+                poller._call({"Filters": {"Queues": ["q"]}, "CurrentMetrics": []}, result)
+    finally:
+        server.shutdown()
+        server.server_close()
+    # 1 attempt + 2 of the poller's retries, each through the bucket and in the count; none from botocore.
+    assert (len(seen), result.requests, result.throttled) == (3, 3, 2)

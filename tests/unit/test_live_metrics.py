@@ -12,7 +12,7 @@ from routing.data.metrics_store import InMemoryMetricsStore, QueueSnapshot
 from routing.live_metrics import LiveMetrics
 from routing.publishing import publish_document
 from routing.service import RouteService
-from trunkline.contacts import connect_event
+from trunkline.contacts import connect_event, sample_contacts
 
 ROOT = Path(__file__).resolve().parents[2]
 LOST_STOLEN = "63074fc7-3a89-51c0-b5e8-b35afcfc15ec"
@@ -137,3 +137,78 @@ def test_gold_customers_move_to_priority_only_while_general_breaches_its_sla() -
     metrics_store.items[general] = QueueSnapshot(general, clock.now, {"VOICE": {"oldest_contact_age": 20}})
     clock.now += 6
     assert service.route(event)["rule_id"] == "cards:default"
+
+
+# --- read cadence (issue 12): never more often than the poller writes, one batch per call ------------------------
+
+
+def test_the_read_interval_is_never_shorter_than_the_poll_interval() -> None:
+    from routing.settings import Settings
+
+    assert Settings.from_env({}).metrics_cache_seconds == 15.0  # follows the default poll interval
+    assert Settings.from_env({"METRICS_CACHE_SECONDS": "5"}).metrics_cache_seconds == 15.0
+    assert Settings.from_env({"METRICS_SAMPLE_INTERVAL_SECONDS": "20"}).metrics_cache_seconds == 20.0
+    assert Settings.from_env({"METRICS_CACHE_SECONDS": "30"}).metrics_cache_seconds == 30.0
+
+
+def test_the_queues_of_every_ruleset_converge_on_one_read_per_interval() -> None:
+    store, clock = InMemoryMetricsStore(), Clock()
+    view = LiveMetrics(store, cache_seconds=15, stale_seconds=60, wall_clock=clock, monotonic=clock)
+    for queues in ({"a"}, {"b", "c"}, {"d"}):  # three rulesets, first use: one read each
+        view.prefetch(frozenset(queues))
+        clock.now += 1
+    assert store.reads == 3
+    for _ in range(20):  # 20 intervals, calls of every ruleset in each
+        clock.now += 15
+        for queues in ({"a"}, {"b", "c"}, {"d"}):
+            view.prefetch(frozenset(queues))
+    assert store.reads == 3 + 20  # one batch per interval covers every ruleset's queues
+
+
+def test_a_failed_read_keeps_the_snapshot_held_until_it_is_stale() -> None:
+    class Flaky(InMemoryMetricsStore):
+        failing = False
+
+        def get_many(self, queue_ids: Any) -> dict[str, QueueSnapshot]:
+            if self.failing:
+                self.reads += 1
+                raise TimeoutError("deadline")
+            return super().get_many(queue_ids)
+
+    store, clock = Flaky(), Clock()
+    store.items["q1"] = QueueSnapshot("q1", clock.now, {"VOICE": {"agents_staffed": 4}})
+    view = LiveMetrics(store, cache_seconds=15, stale_seconds=60, wall_clock=clock, monotonic=clock)
+    view.prefetch(frozenset({"q1"}))
+    store.failing = True
+    clock.now += 15
+    view.prefetch(frozenset({"q1"}))  # fails: still 15 s old, fresh enough
+    assert view.metric("q1", "agents_staffed") == 4.0
+    clock.now += 46  # 61 s old: unknown — never "empty queue"
+    assert view.metric("q1", "agents_staffed") is None
+    assert store.reads == 2
+
+
+def test_requests_per_1000_warm_calls_at_10_per_second_with_live_metrics_on() -> None:
+    from datetime import UTC, datetime
+
+    doc = load_directory(ROOT / "config").document
+    assert doc is not None
+    config = InMemoryConfigStore()
+    publish_document(config, doc, actor="t", summary="t")
+    metrics_store, clock = InMemoryMetricsStore(), Clock()
+    for queue in doc["queues"].values():
+        metrics_store.items[queue["queue_id"]] = QueueSnapshot(queue["queue_id"], clock.now, {"VOICE": {}})
+    view = LiveMetrics(metrics_store, cache_seconds=15, stale_seconds=60, wall_clock=clock, monotonic=clock)
+    cache = ConfigCache(config, refresh_seconds=30, clock=clock)
+    service = RouteService(
+        cache, default_queue_id="d", metrics_view=view, clock=lambda: datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
+    )
+    events = [c.event() for c in sample_contacts(200, seed=4)]
+    for event in events:  # warm: every ruleset has been used once
+        service.route(event)
+    config.reads, metrics_store.reads = 0, 0
+    for n in range(1000):  # 100 s at 10 calls/s
+        clock.now += 0.1
+        service.route(events[n % len(events)])
+    assert config.reads <= 4  # one pointer check per 30 s
+    assert metrics_store.reads <= 8  # one batch per 15 s poll interval (100 s / 15 s ≈ 7)

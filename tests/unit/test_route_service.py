@@ -453,3 +453,42 @@ def test_an_exception_while_building_the_reply_is_inside_the_guard(
     monkeypatch.setattr(routing.service, "to_reply", always_fails)
     fixed = assert_reply_contract(service_with(StaticCache(sample_compiled)).route({}))
     assert (fixed["status"], fixed["reason"], fixed["config_source"]) == ("ERROR_DEFAULT", "exception", "none")
+
+
+def test_a_call_checks_the_store_once_even_when_the_first_version_is_loaded(sample_document: dict[str, Any]) -> None:
+    """The freshness metrics read the version the call decided with: a second cache check after the decision
+    would reach the store again, outside the call's budget (found by the fault tests of issue 12)."""
+    store = InMemoryConfigStore()
+    publish_document(store, sample_document, actor="t", summary="t")
+    service = service_with(ConfigCache(store, refresh_seconds=0, retry_seconds=0))
+    store.reads = 0
+    service.route(connect_event(dialed="+18005550100"))
+    assert store.reads == 2  # the pointer, then the version: no second pointer read
+    service.route(connect_event(dialed="+18005550100"))
+    assert store.reads == 3  # refresh 0: one pointer check per call
+
+
+def test_every_store_read_of_a_call_runs_under_one_deadline(sample_document: dict[str, Any]) -> None:
+    from routing.deadline import StoreGate
+
+    class GateSpy(StoreGate):
+        deadlines: list[float | None] = []
+
+        def run(self, fn: Any) -> Any:
+            self.deadlines.append(self._deadline)
+            return super().run(fn)
+
+    store = InMemoryConfigStore()
+    publish_document(store, sample_document, actor="t", summary="t")
+    gate = GateSpy(budget_seconds=5.0)
+    service = RouteService(
+        ConfigCache(store, refresh_seconds=0, gate=gate),
+        default_queue_id="dq",
+        clock=lambda: TUESDAY_MORNING,
+        store_gate=gate,
+    )
+    service.route(connect_event(dialed="+18005550100"))
+    assert len(gate.deadlines) == 2
+    assert gate.deadlines[0] is not None
+    assert gate.deadlines[0] == gate.deadlines[1]  # the pointer and the version share the call's deadline
+    assert gate.remaining() == 5.0  # and the deadline ends with the call

@@ -11,7 +11,10 @@ import json
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from routing.data.models import StoreTimeouts
 
 CHUNK_BYTES = 350_000  # below DynamoDB's 400 KB item limit with room for the key and attributes
 POINTER_PK, POINTER_SK = "POINTER", "ACTIVE"
@@ -230,11 +233,24 @@ class InMemoryConfigStore:
 class DynamoConfigStore:
     """The config table through PynamoDB (``routing.data.models.ConfigItem``)."""
 
-    def __init__(self, table_name: str, *, region: str | None = None, host: str | None = None) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        region: str | None = None,
+        host: str | None = None,
+        timeouts: StoreTimeouts | None = None,
+    ) -> None:
         from routing.data.models import ConfigItem, bind_model
 
-        bind_model(ConfigItem, table_name=table_name, region=region, host=host)
+        bind_model(ConfigItem, table_name=table_name, region=region, host=host, timeouts=timeouts)
         self._model = ConfigItem
+
+    def warm_up(self) -> None:
+        """Build the botocore client now (init phase) instead of inside the first call's budget. No request."""
+        from routing.data.models import build_client
+
+        build_client(self._model)
 
     def get_pointer(self) -> Pointer | None:
         try:

@@ -6,7 +6,10 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+if TYPE_CHECKING:
+    from routing.data.models import StoreTimeouts
 
 BATCH_GET_KEYS = 100  # DynamoDB's BatchGetItem limit
 
@@ -51,11 +54,24 @@ class InMemoryMetricsStore:
 class DynamoMetricsStore:
     """The metrics table through PynamoDB (``routing.data.models.QueueMetricsItem``)."""
 
-    def __init__(self, table_name: str, *, region: str | None = None, host: str | None = None) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        region: str | None = None,
+        host: str | None = None,
+        timeouts: StoreTimeouts | None = None,
+    ) -> None:
         from routing.data.models import QueueMetricsItem, bind_model
 
-        bind_model(QueueMetricsItem, table_name=table_name, region=region, host=host)
+        bind_model(QueueMetricsItem, table_name=table_name, region=region, host=host, timeouts=timeouts)
         self._model = QueueMetricsItem
+
+    def warm_up(self) -> None:
+        """Build the botocore client now (init phase) instead of inside the first call's budget. No request."""
+        from routing.data.models import build_client
+
+        build_client(self._model)
 
     def get_many(self, queue_ids: Iterable[str]) -> dict[str, QueueSnapshot]:
         keys = sorted(set(queue_ids))

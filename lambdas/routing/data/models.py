@@ -1,14 +1,18 @@
 """All PynamoDB models, in one module.
 
 Timeouts and retries fit inside a flow's 3 s invoke budget (PynamoDB's defaults — 15 s connect, 30 s read,
-3 retries — would let one slow call outlive the flow's whole timeout). Worst case per request: 2 attempts x
-0.6 s + backoff ≈ 1.25 s, so a cold start's pointer read plus version load stays under 2.5 s even when both hang;
-after a failure the cache serves last-known-good/baked and retries only after ``CONFIG_RETRY_SECONDS``.
+3 retries — would let one slow call outlive the flow's whole timeout). The defaults below (0.3 s connect, 0.6 s
+read, 2 attempts) serve the tools and background functions; the route function binds its models with
+``StoreTimeouts.for_budget`` (one attempt, timeouts inside its per-call budget), and its ``StoreGate``
+(``routing.deadline``) is what actually bounds a call — socket timeouts cannot bound a slow trickle.
+PynamoDB 6 passes ``max_retry_attempts`` to botocore as ``total_max_attempts = 1 + max_retry_attempts`` with
+botocore's own backoff (there is no ``base_backoff_ms`` any more).
 Table names come from ``bind_model`` (called once with typed settings), never from the environment at import time.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import BinaryAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
@@ -17,14 +21,35 @@ from pynamodb.models import Model
 CONNECT_TIMEOUT_S = 0.3
 READ_TIMEOUT_S = 0.6
 MAX_RETRIES = 1
-BASE_BACKOFF_MS = 25
+
+
+@dataclass(frozen=True, slots=True)
+class StoreTimeouts:
+    """Socket timeouts and retries of one model's botocore client."""
+
+    connect_seconds: float
+    read_seconds: float
+    max_retry_attempts: int  # PynamoDB 6: botocore total_max_attempts = 1 + this
+
+    @classmethod
+    def for_budget(cls, budget_seconds: float) -> StoreTimeouts:
+        """A call-path client under a per-call budget: no retry (one more attempt cannot fit after a timeout and
+        botocore's backoff; the cache retries after its interval instead), connect within a quarter of the
+        budget (a healthy connect takes milliseconds), and a read timeout of 1.5 budgets: the gate's deadline is
+        always what cuts a hung call (one cause to reason about), and the socket timeout then frees the gate's
+        worker soon after its caller left. (A trickling answer can outlast any read timeout: the gate stays
+        busy meanwhile and calls decide without the store.)"""
+        return cls(
+            connect_seconds=round(min(0.25, budget_seconds / 4), 3),
+            read_seconds=round(budget_seconds * 1.5, 3),
+            max_retry_attempts=0,
+        )
 
 
 class _BudgetMeta:
     connect_timeout_seconds = CONNECT_TIMEOUT_S
     read_timeout_seconds = READ_TIMEOUT_S
     max_retry_attempts = MAX_RETRIES
-    base_backoff_ms = BASE_BACKOFF_MS
     billing_mode = "PAY_PER_REQUEST"
 
 
@@ -107,7 +132,6 @@ class _AsyncMeta:
     connect_timeout_seconds = 1.0
     read_timeout_seconds = 2.0
     max_retry_attempts = 3
-    base_backoff_ms = 50
     billing_mode = "PAY_PER_REQUEST"
 
 
@@ -138,14 +162,51 @@ class CallLogItem(Model):
 
 
 ALL_MODELS: tuple[type[Model], ...] = (ConfigItem, QueueMetricsItem, CallbackItem, CallLogItem)
+# Each model's own timeouts, restored by a ``bind_model`` without ``timeouts`` (Meta is class-level state).
+_DEFAULT_TIMEOUTS = {
+    m: StoreTimeouts(m.Meta.connect_timeout_seconds, m.Meta.read_timeout_seconds, m.Meta.max_retry_attempts)
+    for m in ALL_MODELS
+}
 
 
-def bind_model(model: type[Model], *, table_name: str, region: str | None = None, host: str | None = None) -> None:
-    """Point ``model`` at a table (name, region, optional endpoint) once per cold start or test."""
+_shared_session: Any = None
+
+
+def build_client(model: type[Model]) -> None:
+    """Build ``model``'s botocore client now (no request). Every model warmed here shares one botocore session,
+    so the SDK's data files (endpoints, the DynamoDB service model) load once per container instead of once per
+    model: PynamoDB otherwise gives each model's connection a session of its own (measured: two clients 350-650 ms
+    on separate sessions, 160-200 ms on one, on the loaded dev machine)."""
+    global _shared_session  # noqa: PLW0603
+    from botocore.session import get_session
+
+    connection: Any = model._get_connection().connection
+    if getattr(connection._local, "session", None) is None:  # PynamoDB keeps its session per thread
+        if _shared_session is None:
+            _shared_session = get_session()
+        connection._local.session = _shared_session
+    _ = connection.client
+
+
+def bind_model(
+    model: type[Model],
+    *,
+    table_name: str,
+    region: str | None = None,
+    host: str | None = None,
+    timeouts: StoreTimeouts | None = None,
+) -> None:
+    """Point ``model`` at a table (name, region, optional endpoint) once per cold start or test, with
+    ``timeouts`` (default: the model's own)."""
     meta: Any = model.Meta
     meta.table_name = table_name
     if region:
         meta.region = region
     meta.host = host
+    timeouts = timeouts or _DEFAULT_TIMEOUTS.get(model)
+    if timeouts is not None:
+        meta.connect_timeout_seconds = timeouts.connect_seconds
+        meta.read_timeout_seconds = timeouts.read_seconds
+        meta.max_retry_attempts = timeouts.max_retry_attempts
     # PynamoDB caches its connection on the class: drop it so the new table/region/endpoint takes effect.
     model._connection = None
