@@ -6,8 +6,9 @@ Nothing here is autouse: other suites (flows, infra) share this directory and mu
 from __future__ import annotations
 
 import copy
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -203,3 +204,24 @@ def lambda_logs() -> Any:
         for handler, stream in zip(handlers, saved_streams, strict=True):
             handler.stream = sys.stdout if getattr(stream, "closed", False) else stream
         logger.setLevel(saved_level)
+
+
+@pytest.fixture(autouse=True)
+def _lambda_logging_restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Whatever a test does to the shared Lambda logger and EMF switch (an in-process CLI call quiets both for its
+    own output) is undone after it: a later test must see the logger as Lambda configures it."""
+    import logging
+
+    from routing.observability import logger
+
+    current = os.environ.get("POWERTOOLS_METRICS_DISABLED")
+    if current is None:  # either call registers the variable's state for monkeypatch to put back
+        monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    else:
+        monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", current)
+    handlers = [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
+    saved = (logger.log_level, [h.stream for h in handlers])
+    yield
+    logger.setLevel(saved[0])
+    for handler, stream in zip(handlers, saved[1], strict=True):
+        handler.stream = stream
