@@ -110,7 +110,7 @@ def _init_budget(env: Mapping[str, str] | None) -> float:
     from routing.settings import DEFAULT_INIT_STORE_BUDGET_MS, Settings, SettingsError
 
     try:
-        return Settings.from_env(env).init_store_budget_seconds
+        return Settings.from_env(env).init_budget_seconds
     except SettingsError:
         return DEFAULT_INIT_STORE_BUDGET_MS / 1000
 

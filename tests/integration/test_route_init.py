@@ -15,7 +15,7 @@ import pytest
 
 import route.handler as handler
 from routing.data.models import ConfigItem
-from routing.deadline import CLOSED
+from routing.deadline import CLOSED, StoreGate
 from routing.observability import logger
 from routing.publishing import publish_document
 from routing.service import RouteService
@@ -197,6 +197,15 @@ def test_a_request_hung_across_the_snapshot_does_not_keep_the_restored_environme
     offline_env: Path, sample_document: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BAKED_CONFIG_PATH", str(write_baked(offline_env / "baked.json", sample_document)))
+    monkeypatch.setenv("INIT_STORE_BUDGET_MS", "5000")  # on demand (no AWS_LAMBDA_INITIALIZATION_TYPE): capped
+    budgets: list[float | None] = []
+    real_call = StoreGate.call
+
+    def spy(gate: StoreGate, budget: float | None = None) -> Any:
+        budgets.append(budget)
+        return real_call(gate, budget)
+
+    monkeypatch.setattr(StoreGate, "call", spy)
     fake = FakeDynamo(mode="blackhole").start()
     try:
         fake.publish(sample_document)
@@ -205,6 +214,7 @@ def test_a_request_hung_across_the_snapshot_does_not_keep_the_restored_environme
         service = handler.initialize()
         assert service.config_source == "baked"
         assert gate_of(service).state != CLOSED
+        assert budgets == [0.3]  # an on-demand init waits no longer than a call would
         # When the environment is restored where the store answers
         fake.mode = "ok"
         handler.simulate_restore()

@@ -118,3 +118,15 @@ def test_the_init_budget_is_a_setting_of_its_own() -> None:
     assert Settings.from_env({}).init_store_budget_seconds == 2.0
     settings = Settings.from_env({"INIT_STORE_BUDGET_MS": "0", "STORE_BUDGET_MS": "300"})
     assert (settings.init_store_budget_seconds, settings.store_budget_seconds) == (0.0, 0.3)  # 0: no read at init
+
+
+@pytest.mark.parametrize(
+    ("init_type", "expected"),
+    [("snap-start", 2.0), ("provisioned-concurrency", 2.0), ("on-demand", 0.3), ("", 0.3)],
+)
+def test_an_on_demand_init_spends_no_more_than_a_calls_budget(init_type: str, expected: float) -> None:
+    # An on-demand init runs inside the caller's first call; a snapshot's or a provisioned one's does not.
+    from routing.settings import Settings
+
+    env = {"STORE_BUDGET_MS": "300", "AWS_LAMBDA_INITIALIZATION_TYPE": init_type}
+    assert Settings.from_env(env).init_budget_seconds == expected
