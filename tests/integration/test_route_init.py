@@ -238,3 +238,47 @@ def test_the_first_decision_after_a_restore_records_it(
     assert [line["restored"] for line in lines] == [False, True, False]
     assert lines[1]["restores"] == lines[2]["restores"] >= 1
     assert lines[2]["since_restore_s"] >= lines[1]["since_restore_s"] >= 0
+
+
+FIRST_CALL_IMPORTS = """
+import json, sys
+from datetime import UTC, datetime
+import route.handler as h
+import routing.service
+
+class Open(datetime):  # a Tuesday morning: the line is open, so the call takes the ROUTED path
+    @classmethod
+    def now(cls, tz=None):
+        return datetime(2026, 11, 24, 15, 30, tzinfo=UTC).astimezone(tz)
+
+routing.service.datetime = Open
+before = set(sys.modules)
+reply = h.lambda_handler(json.loads(sys.argv[1]), None)
+print(json.dumps([reply["status"], reply["config_source"], sorted(set(sys.modules) - before)]))
+"""
+
+
+def test_init_imports_everything_the_first_decision_needs(tmp_path: Path, sample_document: dict[str, Any]) -> None:
+    import subprocess
+
+    baked = write_baked(tmp_path / "baked.json", sample_document)
+    root = Path(handler.__file__).resolve().parents[2]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": f"{root / 'lambdas'}:{root}",
+        "BAKED_CONFIG_PATH": str(baked),
+        "DEFAULT_QUEUE_ID": DEPLOY_DEFAULT,
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", FIRST_CALL_IMPORTS, json.dumps(EVENT)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=60,
+    )
+    status, source, imported = json.loads(run.stdout.strip().splitlines()[-1])
+    assert (status, source) == ("ROUTED", "baked")
+    assert imported == []  # nothing left for the caller's first call to import
