@@ -93,6 +93,11 @@ def main() -> int:
     results["coldstart"] = run_coldstart_bench()
     print_coldstart(results["coldstart"])
 
+    from bench.init_bench import print_init, run_init_bench
+
+    results["init"] = run_init_bench()
+    print_init(results["init"])
+
     from bench.fault_bench import print_fault, run_fault_bench
 
     results["faults"] = run_fault_bench()

@@ -1,22 +1,30 @@
 """The ``route`` Lambda: Connect flow event → flat routing reply. Thin by design (logic in ``routing.service``).
 
-The service is built at module load — Lambda's init phase — so the first call does not pay for reading settings,
-importing PynamoDB or building the botocore client inside its store budget. Building reads the environment but
-sends no request; it never raises (a bad setting serves the baked version).
+Module load is Lambda's init phase (and what SnapStart snapshots): ``initialize()`` builds the service (settings,
+PynamoDB, the botocore clients), compiles the baked version with every ruleset and, when the store answers within
+the init budget (``INIT_STORE_BUDGET_MS``, 2 s), the active version too — so a restored, provisioned or plain cold
+environment decides its first call from memory. It never raises (a bad setting or an unreachable store serves the
+baked version). The restore hooks (``routing.lifecycle``) build new clients and make the config due for a check on
+the next call, inside that call's deadline. ``initialize(env)`` and ``simulate_restore()`` run the same path
+locally (tests, ``bench/init_bench.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from routing.criteria import REQUEST as CRITERIA_REQUEST
 from routing.criteria import criteria_reply
+from routing.lifecycle import Lifecycle
 from routing.observability import MetricUnit, correlate, logger, metrics
 from routing.service import RouteService
 
+LIFECYCLE = Lifecycle("route")
 
-def build_service() -> RouteService:
+
+def build_service(env: Mapping[str, str] | None = None) -> RouteService:
     """Default dependencies, built once per cold start: settings, one ``StoreGate`` (the per-call deadline) over
     the DynamoDB stores (call-path timeouts, no retries), the config cache, the live-metrics view."""
     from routing.config_cache import ConfigCache
@@ -25,11 +33,12 @@ def build_service() -> RouteService:
     from routing.rules import MetricsView
     from routing.settings import Settings
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(env)
     gate = StoreGate(
         budget_seconds=settings.store_budget_seconds, retry_seconds=settings.config_retry_seconds, name="route-store"
     )
     warm_ups: list[Callable[[], None]] = []
+    reconnects: list[Callable[[], None]] = []
     store = None
     if settings.config_table_name:
         from routing.data.config_store import DynamoConfigStore
@@ -38,6 +47,7 @@ def build_service() -> RouteService:
         timeouts = StoreTimeouts.for_budget(settings.store_budget_seconds)
         store = DynamoConfigStore(settings.config_table_name, region=settings.aws_region or None, timeouts=timeouts)
         warm_ups.append(store.warm_up)
+        reconnects.append(store.reconnect)
     cache = ConfigCache(
         store,
         refresh_seconds=settings.config_refresh_seconds,
@@ -57,6 +67,7 @@ def build_service() -> RouteService:
             timeouts=StoreTimeouts.for_budget(settings.store_budget_seconds),
         )
         warm_ups.append(metrics_store.warm_up)
+        reconnects.append(metrics_store.reconnect)
         metrics_view = LiveMetrics(
             metrics_store,
             cache_seconds=settings.metrics_cache_seconds,
@@ -77,21 +88,72 @@ def build_service() -> RouteService:
         instance_arn=settings.connect_instance_arn,
         metrics_view=metrics_view,
         store_gate=gate,
+        lifecycle=LIFECYCLE,
+        reconnect=reconnects,
     )
 
 
-def _build_or_fallback() -> RouteService:
+def _build_or_fallback(env: Mapping[str, str] | None = None) -> RouteService:
     try:
-        return build_service()
+        return build_service(env)
     except Exception:  # noqa: BLE001 — a bad setting must not crash calls: serve the baked version / default queue
         logger.exception("could not build the route service from settings; using the baked config only")
         from routing.config_cache import ConfigCache
         from routing.settings import BAKED_CONFIG_DEFAULT
 
-        return RouteService(ConfigCache(None, baked_path=BAKED_CONFIG_DEFAULT), default_queue_id="")
+        return RouteService(
+            ConfigCache(None, baked_path=BAKED_CONFIG_DEFAULT), default_queue_id="", lifecycle=LIFECYCLE
+        )
 
 
-_service: RouteService | None = _build_or_fallback()
+def _init_budget(env: Mapping[str, str] | None) -> float:
+    from routing.settings import DEFAULT_INIT_STORE_BUDGET_MS, Settings, SettingsError
+
+    try:
+        return Settings.from_env(env).init_budget_seconds
+    except SettingsError:
+        return DEFAULT_INIT_STORE_BUDGET_MS / 1000
+
+
+def initialize(env: Mapping[str, str] | None = None) -> RouteService:
+    """What Lambda's init runs (once per environment; once per published version with SnapStart): build the
+    service, compile the baked and, within the init budget, the active version; register the runtime hooks.
+    Installs and returns the service. Never raises. Creates nothing unique (no correlation id, uuid or seed)."""
+    global _service  # noqa: PLW0603
+    started = time.perf_counter()
+    service = _build_or_fallback(env)
+    try:
+        service.prime(_init_budget(env))
+    except Exception:  # noqa: BLE001 — the first call loads the config under its own deadline instead
+        logger.exception("could not load the config at init")
+    LIFECYCLE.register_with_runtime()
+    _service = service
+    logger.info(
+        "route initialized",
+        extra={"config_source": service.config_source, "init_ms": round((time.perf_counter() - started) * 1000, 1)},
+    )
+    return service
+
+
+def _after_restore() -> None:
+    if _service is not None:
+        _service.after_restore()
+
+
+LIFECYCLE.after_restore(_after_restore)
+
+
+def simulate_snapshot() -> None:
+    """What Lambda runs just before it takes the snapshot (tests, bench)."""
+    LIFECYCLE.run_before_snapshot()
+
+
+def simulate_restore() -> None:
+    """What Lambda runs when it restores an environment from the snapshot (tests, bench)."""
+    LIFECYCLE.run_after_restore()
+
+
+_service: RouteService | None = initialize()
 
 
 def set_service(service: RouteService | None) -> None:

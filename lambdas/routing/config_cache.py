@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,32 @@ class ConfigCache:
         if now >= self._next_check:
             self._check(now)
         return self._compiled, self._source
+
+    def prime(self, budget_seconds: float) -> None:
+        """Lambda's init phase (what a SnapStart snapshot keeps): compile the baked version with every ruleset, then,
+        when the store answers within ``budget_seconds`` (its own budget, not a call's), the active version too, so
+        the first call decides from memory without asking the store. ``budget_seconds`` 0: no store read at init.
+        Never raises; a failed read is retried like any other (after ``retry_seconds``, under a call's deadline)."""
+        self._baked_tried = True
+        baked = load_baked(self._baked_path)
+        if baked is not None and self._compiled is None:
+            _precompile(baked)
+            self._compiled, self._source = baked, "baked"
+        if self._store is None:
+            self._next_check = self._clock() + self._refresh
+            return
+        if budget_seconds <= 0:
+            return
+        budget: AbstractContextManager[None] = self._gate.call(budget_seconds) if self._gate else nullcontext()
+        with budget:
+            self._check(self._clock())
+        if self._compiled is not None and self._source == "active":
+            _precompile(self._compiled)
+
+    def expire(self) -> None:
+        """Make the next ``current()`` check the store (after a snapshot restore: the version in memory may be days
+        old). The check runs inside that call's deadline, like every check; nothing blocks here."""
+        self._next_check = float("-inf")
 
     def _check(self, now: float) -> None:
         self.checks += 1
@@ -138,6 +165,28 @@ class ConfigCache:
         baked = load_baked(self._baked_path)
         if baked is not None:
             self._compiled, self._source = baked, "baked"
+
+
+def _precompile(compiled: CompiledConfig) -> None:
+    """Every ruleset compiled now (init); one that does not compile fails when used, exactly as when lazy. And what
+    decisions would import lazily: ``phonenumbers`` with the default country's metadata when a rule reads
+    ``caller_country`` (30-40 ms, else paid by the first such call)."""
+    try:
+        compiled.precompile()
+    except Exception as exc:  # noqa: BLE001 — the rest of the version stays usable
+        logger.warning(
+            "a ruleset does not compile; it fails when used", extra={"version": compiled.version, "error": repr(exc)}
+        )
+    reads_field = getattr(compiled.rulesets, "reads_field", None)
+    if reads_field is None or not reads_field("caller_country"):
+        return
+    try:
+        import phonenumbers
+
+        code = phonenumbers.country_code_for_region(compiled.default_country)
+        phonenumbers.region_code_for_number(phonenumbers.parse(f"+{code}2125550100", compiled.default_country))
+    except Exception as exc:  # noqa: BLE001 — the first call that needs it imports it instead
+        logger.warning("could not load phone number metadata at init", extra={"error": repr(exc)})
 
 
 def load_baked(path: Path | None) -> CompiledConfig | None:

@@ -99,12 +99,13 @@ class StoreGate:
     # --- the call's deadline ---------------------------------------------------------------------------------
 
     @contextmanager
-    def call(self) -> Iterator[None]:
-        """One deadline (now + budget) for every ``run`` inside the block; nested blocks share the outer one."""
+    def call(self, budget_seconds: float | None = None) -> Iterator[None]:
+        """One deadline (now + budget) for every ``run`` inside the block; nested blocks share the outer one.
+        ``budget_seconds`` overrides the per-call budget for this block (the init phase has a budget of its own)."""
         if self._deadline is not None:
             yield
             return
-        self._deadline = self._clock() + self.budget_seconds
+        self._deadline = self._clock() + (self.budget_seconds if budget_seconds is None else budget_seconds)
         try:
             yield
         finally:
@@ -156,14 +157,28 @@ class StoreGate:
         """Start the worker thread now (init phase) rather than inside the first call's budget."""
         self._ensure_worker()
 
+    def renew(self) -> None:
+        """After a snapshot restore: a request hung across the snapshot waits on a connection that no longer
+        exists, and a breaker opened at init is about a network the restored environment does not share. Forget
+        both and start a new worker on a new queue; an old worker still stuck ends with its socket timeout and
+        then waits on its own, abandoned queue (it never takes a new request)."""
+        with self._lock:
+            self._hung = None
+            self._open_until = 0.0
+            self._jobs = queue.SimpleQueue()
+            self._worker = None
+        self._ensure_worker()
+
     def _ensure_worker(self) -> None:
         if self._worker is None or not self._worker.is_alive():
-            self._worker = threading.Thread(target=self._work, name=f"{self.name}-gate", daemon=True)
+            self._worker = threading.Thread(
+                target=self._work, args=(self._jobs,), name=f"{self.name}-gate", daemon=True
+            )
             self._worker.start()
 
-    def _work(self) -> None:
+    def _work(self, jobs: queue.SimpleQueue[_Job]) -> None:
         while True:
-            job = self._jobs.get()
+            job = jobs.get()
             try:
                 job.value = job.fn()
             except BaseException as exc:  # noqa: BLE001 — handed to the waiting caller (or dropped if it left)

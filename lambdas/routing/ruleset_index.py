@@ -154,6 +154,13 @@ class LazyRulesets(Mapping[str, V]):
         """The rulesets compiled so far."""
         return frozenset(self._built)
 
+    def reads_field(self, name: str) -> bool:
+        """Whether any ruleset's source mentions field ``name`` (init uses it to load what such rules import)."""
+        import json
+
+        needle = json.dumps(name)
+        return any(needle in json.dumps(spec, default=str) for spec in self._specs.values())
+
     def precompile(self) -> None:
         """Compile every ruleset now; raises the first ``RulesetUnusableError``."""
         for key in self._specs:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 
@@ -12,6 +12,7 @@ from routing.contact import ContactRequest
 from routing.deadline import StoreGate
 from routing.decision import QueueProfile, RouteStatus, RoutingDecision
 from routing.engine import NO_METRICS, CompiledConfig, decide
+from routing.lifecycle import Lifecycle
 from routing.observability import MetricUnit, dimensioned_metric, logger, mask_phone, metrics
 from routing.reply import bounded_reply, to_reply
 from routing.rules import MetricsView
@@ -38,14 +39,41 @@ class RouteService:
         metrics_view: MetricsView = NO_METRICS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         store_gate: StoreGate | None = None,
+        lifecycle: Lifecycle | None = None,
+        reconnect: Sequence[Callable[[], None]] = (),
     ) -> None:
         self._cache = cache
+        self.lifecycle = lifecycle  # restores, for the decision log (routing.lifecycle)
+        self._reconnect = tuple(reconnect)  # each store's "new client" (after a restore)
         self.store_gate = store_gate  # the per-call deadline over every store read of ``route`` (None: unbounded)
         self._default_queue_id = default_queue_id
         self._instance_arn = instance_arn
         self._metrics_view = metrics_view
         self._clock = clock
         self._published: tuple[str, float | None] = ("", None)  # (version, epoch seconds it was published)
+
+    def prime(self, budget_seconds: float) -> None:
+        """Init: the baked and (within ``budget_seconds``) the active version compiled, so the first call decides
+        from memory. Never raises."""
+        self._cache.prime(budget_seconds)
+
+    def after_restore(self) -> None:
+        """After a SnapStart restore: the config is due for a check on the next call (inside that call's deadline),
+        and the gate forgets a request hung across the snapshot; new AWS clients first (the snapshot's connections
+        are stale). Sends nothing; a reconnect that fails is retried by the next read."""
+        for reconnect in self._reconnect:
+            try:
+                reconnect()
+            except Exception as exc:  # noqa: BLE001 — PynamoDB builds a client on the next read anyway
+                logger.warning("could not build a new DynamoDB client after restore", extra={"error": repr(exc)})
+        self._cache.expire()
+        if self.store_gate is not None:
+            self.store_gate.renew()
+
+    @property
+    def config_source(self) -> str:
+        """Where the version in memory came from (active, last_known_good, baked, none)."""
+        return self._cache.source
 
     def route(self, event: object) -> dict[str, str]:
         """The whole per-call path. Returns the reply; logs one decision line; adds EMF metrics. Never raises."""
@@ -178,5 +206,6 @@ class RouteService:
                 "metrics_age_s": reply["metrics_age_s"],
                 "store_gate": self.store_gate.state if self.store_gate is not None else "",
                 "elapsed_ms": round(elapsed_ms, 3),
+                **(self.lifecycle.decision_fields() if self.lifecycle is not None else {}),
             },
         )

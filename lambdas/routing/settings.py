@@ -9,6 +9,7 @@ from pathlib import Path
 
 BAKED_CONFIG_DEFAULT = Path(__file__).parent / "baked" / "config.json"
 DEFAULT_STORE_BUDGET_MS = 1000.0
+DEFAULT_INIT_STORE_BUDGET_MS = 2000.0
 
 
 class SettingsError(ValueError):
@@ -54,6 +55,10 @@ class Settings:
     call_log_ttl_days: float = 90.0
     aws_region: str = ""
     store_budget_seconds: float = DEFAULT_STORE_BUDGET_MS / 1000  # one call's whole store I/O (routing.deadline)
+    # Init's store I/O (the active version loaded before the first call; SnapStart snapshots it). 0: none at init.
+    init_store_budget_seconds: float = DEFAULT_INIT_STORE_BUDGET_MS / 1000
+    # Lambda's AWS_LAMBDA_INITIALIZATION_TYPE: on-demand, provisioned-concurrency or snap-start ("" outside Lambda).
+    initialization_type: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -84,4 +89,16 @@ class Settings:
             aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "")),
             store_budget_seconds=(_float(env, "STORE_BUDGET_MS", DEFAULT_STORE_BUDGET_MS) or DEFAULT_STORE_BUDGET_MS)
             / 1000,
+            init_store_budget_seconds=_float(env, "INIT_STORE_BUDGET_MS", DEFAULT_INIT_STORE_BUDGET_MS) / 1000,
+            initialization_type=env.get("AWS_LAMBDA_INITIALIZATION_TYPE", ""),
         )
+
+    @property
+    def init_budget_seconds(self) -> float:
+        """The store budget of this environment's init. The whole init budget only where no caller waits for init
+        (a SnapStart snapshot, a provisioned environment); an on-demand init runs inside the caller's first call,
+        so there it gets no more than a call's budget (the first call then does not read again: the total stays
+        what one call may spend)."""
+        if self.initialization_type in ("snap-start", "provisioned-concurrency"):
+            return self.init_store_budget_seconds
+        return min(self.init_store_budget_seconds, self.store_budget_seconds)

@@ -135,3 +135,38 @@ def _wait_for(condition: object, limit: float = 5.0) -> None:
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < end, "condition never became true"
         time.sleep(0.005)
+
+
+def test_init_has_a_budget_of_its_own() -> None:
+    gate, _ = _gate(budget=0.3)
+    with gate.call(2.0):
+        assert 1.9 < gate.remaining() <= 2.0
+    with gate.call():
+        assert gate.remaining() <= 0.3
+
+
+def test_renew_forgets_a_request_hung_across_a_snapshot_and_serves_from_a_new_worker() -> None:
+    # Given a request that hung past its deadline (busy), as init's read may have when the snapshot was taken
+    gate, _ = _gate(retry=60.0)
+    release = threading.Event()
+    stuck: list[int] = []
+
+    def hang() -> None:
+        stuck.append(threading.get_ident())
+        release.wait()
+        stuck.append(0)  # returned
+
+    with pytest.raises(DeadlineExceededError):
+        gate.run(hang)
+    assert gate.state == BUSY
+    # When the environment is restored
+    gate.renew()
+    # Then requests go through at once, on a new worker
+    assert gate.state == CLOSED
+    fresh = gate.run(threading.get_ident)
+    assert fresh != stuck[0]
+    # And the old worker, once its request returns, takes no new request
+    release.set()
+    _wait_for(lambda: len(stuck) == 2)
+    assert {gate.run(threading.get_ident) for _ in range(10)} == {fresh}
+    assert gate.state == CLOSED

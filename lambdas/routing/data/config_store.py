@@ -252,6 +252,12 @@ class DynamoConfigStore:
 
         build_client(self._model)
 
+    def reconnect(self) -> None:
+        """After a SnapStart restore: a new client (the snapshot's connections are stale). No request."""
+        from routing.data.models import renew_clients
+
+        renew_clients((self._model,))
+
     def get_pointer(self) -> Pointer | None:
         try:
             item = self._model.get(POINTER_PK, POINTER_SK)

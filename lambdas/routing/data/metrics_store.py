@@ -73,6 +73,12 @@ class DynamoMetricsStore:
 
         build_client(self._model)
 
+    def reconnect(self) -> None:
+        """After a SnapStart restore: a new client (the snapshot's connections are stale). No request."""
+        from routing.data.models import renew_clients
+
+        renew_clients((self._model,))
+
     def get_many(self, queue_ids: Iterable[str]) -> dict[str, QueueSnapshot]:
         keys = sorted(set(queue_ids))
         found: dict[str, QueueSnapshot] = {}

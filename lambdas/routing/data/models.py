@@ -188,6 +188,22 @@ def build_client(model: type[Model]) -> None:
     _ = connection.client
 
 
+def renew_clients(models: tuple[type[Model], ...]) -> None:
+    """After a SnapStart restore: a new botocore session and a new client per model (the snapshot's pooled
+    connections are stale, and credentials are resolved again), keeping the session's loaded data files (the
+    DynamoDB service model), so this costs milliseconds, not the 0.2-0.5 s of a first build. No request."""
+    global _shared_session  # noqa: PLW0603
+    from botocore.session import get_session
+
+    fresh = get_session()
+    if _shared_session is not None:
+        fresh.register_component("data_loader", _shared_session.get_component("data_loader"))
+    _shared_session = fresh
+    for model in models:
+        model._connection = None  # PynamoDB caches the connection (and its client) on the class
+        build_client(model)
+
+
 def bind_model(
     model: type[Model],
     *,
