@@ -10,6 +10,7 @@ from typing import Any
 from routing.callback_service import ERROR_REPLY, CallbackService
 from routing.observability import logger, metrics
 
+
 def build_service() -> CallbackService:
     """Settings, one ``StoreGate`` (the per-invocation store deadline, ``STORE_BUDGET_MS``) over the config cache and
     the callback table (call-path timeouts, no SDK retries, one botocore client), once per cold start. Reads the
