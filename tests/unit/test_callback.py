@@ -565,3 +565,12 @@ def test_an_unexpected_failure_emits_callback_error_with_value_one(
         handler.set_service(None)
     assert reply["callback_status"] == "ERROR"
     assert _emitted(capsys).get("CallbackError") in ([1], [1.0], [[1]], [[1.0]])
+
+
+def test_the_dashboard_lists_every_metric_the_callback_service_emits() -> None:
+    """A metric added to the service without a line on the dashboard fails here, before any synth."""
+    from routing.callback_service import _METRIC, EMITTED_METRICS, STORE_UNAVAILABLE_METRIC
+    from stacks.constructs.observability import CALLBACK_OUTCOMES, CALLBACK_SIGNALS
+
+    assert {*_METRIC.values(), "CallbackConfirmedLate", STORE_UNAVAILABLE_METRIC} <= EMITTED_METRICS
+    assert set(CALLBACK_OUTCOMES) | set(CALLBACK_SIGNALS) == EMITTED_METRICS
