@@ -106,8 +106,6 @@ def _invoke(handler: Any, contact_id: str) -> tuple[float, str, int]:
 
 def warm_cell(kind: str, document: dict[str, Any], baked: Path) -> dict[str, Any]:
     """A container that reserved three callbacks, then meets the fault on every invocation."""
-    from callback import handler
-
     from routing.data.models import CallbackItem, ConfigItem, StoreTimeouts, bind_model
     from trunkline.fault_endpoints import FakeDynamo, SynDropped
 
