@@ -574,3 +574,29 @@ def test_the_dashboard_lists_every_metric_the_callback_service_emits() -> None:
 
     assert {*_METRIC.values(), "CallbackConfirmedLate", STORE_UNAVAILABLE_METRIC} <= EMITTED_METRICS
     assert set(CALLBACK_OUTCOMES) | set(CALLBACK_SIGNALS) == EMITTED_METRICS
+
+
+def test_the_service_is_built_at_init_and_a_bad_setting_never_crashes_the_cold_start(
+    monkeypatch: pytest.MonkeyPatch, lambda_logs: Any
+) -> None:
+    """Issue 12: module load (Lambda's init) builds the service with its store gate; a bad setting leaves none (the
+    import still succeeds) and the invocation answers ERROR."""
+    import importlib
+
+    import callback.handler as handler
+
+    monkeypatch.setenv("STORE_BUDGET_MS", "250")
+    importlib.reload(handler)
+    try:
+        assert handler._service is not None
+        gate = handler._service.store_gate
+        assert gate is not None
+        assert gate.budget_seconds == 0.25
+        monkeypatch.setenv("CONFIG_REFRESH_SECONDS", "not-a-number")
+        importlib.reload(handler)  # must not raise
+        assert handler._service is None
+        assert "could not build the callback service at init" in lambda_logs.getvalue()
+        reply = handler.lambda_handler(connect_event(parameters={"queue_key": "cards_general"}), None)
+        assert reply["callback_status"] == "ERROR"
+    finally:
+        handler.set_service(None)
