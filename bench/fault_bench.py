@@ -288,6 +288,9 @@ def run_fault_bench() -> dict[str, Any]:
         matrix = {
             kind: {"cold": cold_cell(kind, sample, baked), "warm": warm_cell(kind, sample, baked)} for kind in KINDS
         }
+        from bench.callback_fault_bench import run_callback_faults
+
+        callback = run_callback_faults(sample, baked)
     large = validate_document(generate_config(queues=600, rules=5000, metric_rules=True)).document
     assert large is not None
     rates: dict[str, Any] = {"after": requests_per_1000_with_metrics(large)}
@@ -303,6 +306,7 @@ def run_fault_bench() -> dict[str, Any]:
         "worst_cell_ms": max(c for c in cells if c is not None),
         "exceptions": sum(k["cold"]["exceptions"] + k["warm"]["exceptions"] for k in matrix.values()),
         "matrix": matrix,
+        "callback": callback,
         "requests_per_1000_warm_calls_10_per_s_with_metrics_600q_5000r": rates,
     }
 
@@ -322,6 +326,9 @@ def print_fault(r: dict[str, Any]) -> None:
             f"{w['worst_decision_ms']:>8} {', '.join(w['answered'])}"
         )
     print(f"worst cell {r['worst_cell_ms']} ms; exceptions {r['exceptions']}; load average {r['load_average_1m']}")
+    from bench.callback_fault_bench import print_callback_faults
+
+    print_callback_faults(r["callback"])
     rates = r["requests_per_1000_warm_calls_10_per_s_with_metrics_600q_5000r"]
     print(f"DynamoDB requests per 1,000 warm calls at 10 calls/s with live metrics: {rates}")
 

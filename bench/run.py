@@ -88,6 +88,16 @@ def main() -> int:
         f"DynamoDB requests per contact {o['dynamodb_requests_per_contact']} "
         f"(writes {o['dynamodb_writes_per_contact']}): {o['dynamodb_requests']}"
     )
+    from bench.callback_bench import run_callback_bench
+
+    results["callback"] = run_callback_bench()
+    c = results["callback"]
+    print("\n== callback store: one reserve transaction on moto (client-side work only; the ratio is the point) ==")
+    print(
+        f"one connection per container p50 {c['one_connection_per_container']['reserve_p50_ms']} ms; "
+        f"a new client per transaction p50 {c['new_client_per_transaction']['reserve_p50_ms']} ms "
+        f"(x{c['ratio_p50']})"
+    )
     from bench.coldstart_bench import print_coldstart, run_coldstart_bench
 
     results["coldstart"] = run_coldstart_bench()

@@ -111,6 +111,7 @@ class RegionalStack(Stack):
             production=settings.production,
             gradual_deploy=settings.gradual_deploy,
             timeout_seconds=settings.route_timeout_seconds,
+            store_budget_ms=settings.store_budget_ms,
             warm_start=settings.warm_start["callback"],
             code=code,
             log_retention_days=settings.log_retention_days,

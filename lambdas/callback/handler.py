@@ -4,35 +4,86 @@ Connect's synchronous retries. Never raises: every failure answers ``callback_st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from routing.callback_service import ERROR_REPLY, CallbackService
 from routing.observability import logger, metrics
 
-_service: CallbackService | None = None
-
 
 def build_service() -> CallbackService:
-    """Settings, config cache and the callback table (one connection), once per cold start."""
+    """Settings, one ``StoreGate`` (the per-invocation store deadline, ``STORE_BUDGET_MS``) over the config cache and
+    the callback table (call-path timeouts, no SDK retries, one botocore client), once per cold start. Reads the
+    environment and builds the clients, sends no request."""
     from routing.callback import NumberHasher
     from routing.config_cache import ConfigCache
     from routing.data.callback_store import DynamoCallbackStore
-    from routing.data.config_store import DynamoConfigStore
+    from routing.data.models import StoreTimeouts
+    from routing.deadline import StoreGate
     from routing.settings import Settings
 
     settings = Settings.from_env()
     region = settings.aws_region or None
+    gate = StoreGate(
+        budget_seconds=settings.store_budget_seconds,
+        retry_seconds=settings.config_retry_seconds,
+        name="callback-store",
+    )
+    timeouts = StoreTimeouts.for_budget(settings.store_budget_seconds)
+    warm_ups: list[Callable[[], None]] = []
+    config_store = None
+    if settings.config_table_name:
+        from routing.data.config_store import DynamoConfigStore
+
+        config_store = DynamoConfigStore(settings.config_table_name, region=region, timeouts=timeouts)
+        warm_ups.append(config_store.warm_up)
     cache = ConfigCache(
-        DynamoConfigStore(settings.config_table_name, region=region),
+        config_store,
         refresh_seconds=settings.config_refresh_seconds,
         retry_seconds=settings.config_retry_seconds,
         baked_path=settings.baked_config_path,
+        gate=gate,
     )
     hasher = NumberHasher(settings.callback_number_key)
     if not hasher.ready:
         logger.error("CALLBACK_NUMBER_KEY is missing or shorter than 32 bytes: every reserve will answer ERROR")
-    store = DynamoCallbackStore(settings.callback_table_name, region=region, shards=settings.callback_cap_shards)
-    return CallbackService(cache, store, hasher=hasher, reservation_seconds=int(settings.callback_reservation_seconds))
+    store = DynamoCallbackStore(
+        settings.callback_table_name,
+        region=region,
+        shards=settings.callback_cap_shards,
+        timeouts=timeouts,
+        gate=gate,
+    )
+    if settings.callback_table_name:
+        warm_ups.append(store.warm_up)
+    # The botocore clients (0.2-0.5 s of loading the service model, no request) in the init phase, not inside the
+    # first invocation's budget.
+    for warm_up in warm_ups:
+        try:
+            warm_up()
+        except Exception as exc:  # noqa: BLE001 — the first request builds it again, under the deadline
+            logger.warning("could not build the DynamoDB client at init", extra={"error": repr(exc)})
+    gate.warm_up()
+    return CallbackService(
+        cache,
+        store,
+        hasher=hasher,
+        reservation_seconds=int(settings.callback_reservation_seconds),
+        gate=gate,
+    )
+
+
+def _build_at_init() -> CallbackService | None:
+    """The service at module load (Lambda's init phase); never raises: a bad setting leaves None, and every
+    invocation then tries again inside its guard (and answers ERROR while it fails)."""
+    try:
+        return build_service()
+    except Exception:  # noqa: BLE001 — a cold start must not crash: the invocation answers ERROR instead
+        logger.exception("could not build the callback service at init")
+        return None
+
+
+_service: CallbackService | None = _build_at_init()
 
 
 def set_service(service: CallbackService | None) -> None:

@@ -11,8 +11,9 @@ from enum import StrEnum
 from typing import Protocol
 
 from routing.callback_policy import CallbackPolicy
+from routing.contact import ANONYMOUS_CALLER_IDS
 
-ANONYMOUS_VALUES = frozenset({"", "anonymous", "restricted", "unknown", "private", "withheld"})
+ANONYMOUS_VALUES = ANONYMOUS_CALLER_IDS  # one list, shared with route (``ContactRequest.caller_is_anonymous``)
 # Refused whatever the policy says: US premium-rate (900/976) and UK premium/mobile ranges that Amazon Connect
 # blocks for outbound calls by default (+447 mobiles, +449 premium, +4487 special services).
 DEFAULT_BLOCKED_PREFIXES = ("+1900", "+1976", "+447", "+449", "+4487")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 from routing.callback import (
     CallbackAction,
@@ -24,6 +25,7 @@ from routing.callback import (
 )
 from routing.config_cache import ConfigCache
 from routing.contact import ContactRequest
+from routing.deadline import DeadlineExceededError, StoreGate, StoreUnavailableError
 from routing.observability import MetricUnit, logger, mask_phone, metrics
 
 REJECTED = {
@@ -45,6 +47,14 @@ _METRIC = {
     CallbackStatus.DUPLICATE: "CallbackDuplicate",
     CallbackStatus.ERROR: "CallbackError",
 }
+# Besides CallbackError: the store was not asked or not waited for (the call's budget was spent, or the breaker is
+# open after a hang). The reply is ERROR, which the flow treats as "keep your place in queue".
+STORE_UNAVAILABLE_METRIC = "CallbackStoreUnavailable"
+# Every metric name the service emits (the dashboard graphs each one; tests/infra/test_observability.py).
+EMITTED_METRICS = frozenset(
+    {*_METRIC.values(), "CallbackConfirmedLate", STORE_UNAVAILABLE_METRIC}
+    | {f"CallbackRejected{s.value.title().replace('_', '')}" for s in REJECTED}
+)
 
 Checked = tuple[CallbackRequest | None, CallbackStatus | None, str, str]  # request, refusal, e164, profile
 
@@ -60,8 +70,12 @@ class CallbackService:
         hasher: NumberHasher,
         reservation_seconds: int = DEFAULT_RESERVATION_SECONDS,
         clock: Callable[[], float] = time.time,
+        gate: StoreGate | None = None,
     ) -> None:
         self._cache, self._store, self._hasher, self._clock = cache, store, hasher, clock
+        # One deadline per invocation over every store request (config check and callback table): the same gate
+        # must be the one the cache and the store run their requests on. None: unbounded (tests, simulator).
+        self.store_gate = gate
         self._reservation_seconds = max(1, int(reservation_seconds))
 
     def accept(self, event: object) -> dict[str, str]:
@@ -72,7 +86,16 @@ class CallbackService:
             contact = ContactRequest.from_event(event)
             action = contact.parameters.get("action", "").strip().lower() or CallbackAction.RESERVE.value
             queue_key = contact.parameters.get("queue_key") or contact.attributes.get("queue_key", "")
-            status, number, profile, detail = self._dispatch(action, contact, queue_key)
+            budget: AbstractContextManager[None] = self.store_gate.call() if self.store_gate else nullcontext()
+            with budget:
+                status, number, profile, detail = self._dispatch(action, contact, queue_key)
+        except StoreUnavailableError as exc:
+            # Out of time (or the breaker is open): ERROR keeps the caller in queue and releases nothing. A
+            # transaction the deadline cut may still land: it is atomic, and a reservation lapses by itself.
+            cut = isinstance(exc, DeadlineExceededError)
+            logger.warning("callback store unavailable", extra={"error": clean_text(str(exc), 200)})
+            metrics.add_metric(name=STORE_UNAVAILABLE_METRIC, unit=MetricUnit.Count, value=1)
+            status, detail = CallbackStatus.ERROR, "store_deadline" if cut else "store_skipped"
         except NumberKeyMissingError:
             # Refuse rather than store a raw or unkeyed number: the flow apologises and the caller keeps their place.
             logger.error("callback number key missing: CALLBACK_NUMBER_KEY is not set (or too short)")

@@ -13,6 +13,10 @@ from typing import Any
 
 from routing.text import clean_text
 
+# Caller ids that are not a number (compared lower-cased, stripped): Connect's "anonymous" for a withheld id, and what
+# carriers put in From/P-Asserted-Identity. ONE list for route (``caller_is_anonymous``) and callback
+# (``routing.callback.check_number``), so the two can never disagree about a caller.
+ANONYMOUS_CALLER_IDS = frozenset({"", "anonymous", "restricted", "unknown", "withheld", "private"})
 KNOWN_CHANNELS = frozenset({"VOICE", "CHAT", "TASK", "EMAIL"})
 # Caps on what is kept of each event value (characters). Generous for real values (a UUID is 36, an ARN ~130, an
 # E.164 number 16, a Connect attribute value is rarely over a few hundred), small enough that nothing echoed from the
@@ -94,4 +98,4 @@ class ContactRequest:
     def caller_is_anonymous(self) -> bool:
         """No usable caller number: withheld, anonymous, or not a telephone number."""
         number = self.customer_number
-        return not number or number.lower() in {"anonymous", "restricted", "unknown", "private"}
+        return number.strip().lower() in ANONYMOUS_CALLER_IDS

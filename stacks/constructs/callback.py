@@ -28,6 +28,7 @@ class Callback(Construct):
         production: bool,
         gradual_deploy: bool,
         timeout_seconds: int,
+        store_budget_ms: float,
         warm_start: WarmStart,
         code: lambda_.Code,
         log_retention_days: int,
@@ -71,6 +72,9 @@ class Callback(Construct):
                 environment={
                     "CONFIG_TABLE_NAME": config_table_name,
                     "CALLBACK_TABLE_NAME": self.table.table_name,
+                    # One deadline over every DynamoDB request of an invocation (the route's setting): out of time,
+                    # the reply is ERROR and the flow keeps the caller in queue.
+                    "STORE_BUDGET_MS": str(store_budget_ms),
                     "CALLBACK_NUMBER_KEY": SecretValue.secrets_manager(self.number_key.secret_arn).unsafe_unwrap(),
                 },
             ),

@@ -32,6 +32,18 @@ CONNECT = "AWS/Connect"
 DECISION_METRICS = ("DecisionRouted", "DecisionClosed", "DecisionEmergency", "DecisionDefault", "DecisionErrorDefault")
 # ``CallbackRejected<Reason>`` for each refusal of ``routing.callback.CallbackStatus``.
 CALLBACK_REJECTIONS = ("InvalidNumber", "Anonymous", "NotAllowedCountry", "BlockedPrefix", "QueueFull", "NotOffered")
+# One outcome metric per callback request (``routing.callback_service``): stacked, they add up to the requests.
+CALLBACK_OUTCOMES = (
+    "CallbackReserved",
+    "CallbackCreated",
+    "CallbackReleased",
+    "CallbackDuplicate",
+    *(f"CallbackRejected{reason}" for reason in CALLBACK_REJECTIONS),
+    "CallbackError",
+)
+# Emitted besides the outcome: a confirm without a live reservation, and an invocation out of store time (its
+# outcome is CallbackError): graphed apart, not stacked with the outcomes.
+CALLBACK_SIGNALS = ("CallbackConfirmedLate", "CallbackStoreUnavailable")
 FALLBACK_RATE_PERCENT = 20
 # Below this many decisions in 5 minutes a rate is noise (one fallback of two calls at night is 50 %).
 FALLBACK_MIN_DECISIONS = 20
@@ -593,19 +605,16 @@ class Observability(Construct):
         self._header("## Callbacks")
         self._row(
             *graph(
-                "Callback requests",
-                [
-                    _metric(name, CALLBACK_SERVICE, label=name.removeprefix("Callback"))
-                    for name in (
-                        "CallbackCreated",
-                        "CallbackDuplicate",
-                        *(f"CallbackRejected{reason}" for reason in CALLBACK_REJECTIONS),
-                        "CallbackError",
-                    )
-                ],
-                width=24,
+                "Callback requests (one outcome each)",
+                [_metric(name, CALLBACK_SERVICE, label=name.removeprefix("Callback")) for name in CALLBACK_OUTCOMES],
+                width=16,
                 stacked=True,
-            )
+            ),
+            *graph(
+                "Callback: confirmed late / out of store time",
+                [_metric(name, CALLBACK_SERVICE, label=name.removeprefix("Callback")) for name in CALLBACK_SIGNALS],
+                width=8,
+            ),
         )
 
         if self._connect is not None:

@@ -161,3 +161,39 @@ def test_a_failure_after_the_reservation_releases_the_number(sim: FlowSimulator,
     assert not STORE.answers
     again = _call(sim, "1")
     assert again.callback is not None, again.describe()
+
+
+class _GatedStore(InMemoryCallbackStore):
+    """The callback table behind the invocation's store deadline (as ``DynamoCallbackStore`` with a gate)."""
+
+    def __init__(self, gate: Any) -> None:
+        super().__init__()
+        self.gate = gate
+
+    def answer_for(self, contact_id: str) -> Any:
+        return self.gate.run(lambda: InMemoryCallbackStore.answer_for(self, contact_id))
+
+
+def test_out_of_store_time_keeps_the_place_in_queue_and_releases_nothing(sim: FlowSimulator) -> None:
+    """Issue 12: the callback function out of store time (the breaker open after a hang) answers ERROR; the flow
+    apologises, keeps the caller in the queue route chose, creates no callback and calls no release."""
+    from routing.deadline import StoreGate
+
+    gate = StoreGate(budget_seconds=1.0, retry_seconds=30.0, clock=lambda: 0.0)
+    gate._open_until = 30.0  # a request hung a moment ago
+    doc = load_directory(REPO / "config").document
+    assert doc is not None
+    config = InMemoryConfigStore()
+    publish_document(config, doc, actor="t", summary="t")
+    store = _GatedStore(gate)
+    hasher = NumberHasher("e2e-test-callback-number-key-0123456789")
+    callback_handler.set_service(CallbackService(ConfigCache(config), store, hasher=hasher, gate=gate))
+    result = _call(sim, "1")
+    assert result.end_reason is EndReason.TRANSFERRED_TO_QUEUE, result.describe()
+    assert result.queue_arn == f"{INSTANCE}/queue/{GENERAL}"
+    assert "CallbackNotPossible" in result.visited
+    assert "ReleaseCallback" not in result.visited
+    assert result.callback is None
+    actions = [i.parameters.get("action") for i in result.invocations if i.function_arn == CALLBACK_ARN]
+    assert actions == ["reserve"]
+    assert (store.writes, gate.stats.requests, gate.stats.skipped) == (0, 0, 1)

@@ -36,3 +36,16 @@ def test_the_number_key_is_a_dynamic_reference_to_this_regions_generated_secret(
 def test_the_callback_role_needs_no_secrets_manager_access(dev_stacks: dict[str, Template]) -> None:
     policies = json.dumps(dev_stacks[ACTIVE].find_resources("AWS::IAM::Policy"))
     assert "secretsmanager:GetSecretValue" not in policies  # resolved by CloudFormation at deploy, not by the code
+
+
+@pytest.mark.parametrize("stack", [ACTIVE, DR])
+def test_the_callback_function_gets_the_store_budget_the_route_gets(
+    dev_stacks: dict[str, Template], stack: str
+) -> None:
+    """Issue 12: one deadline over every DynamoDB request of a callback invocation, the same setting as route."""
+    template = dev_stacks[stack]
+    (route,) = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "route.handler.lambda_handler"}}
+    ).values()
+    budget = _callback_env(template)["STORE_BUDGET_MS"]
+    assert budget == route["Properties"]["Environment"]["Variables"]["STORE_BUDGET_MS"] == "1000"

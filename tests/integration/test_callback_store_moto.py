@@ -246,3 +246,30 @@ def test_sdk_debug_logs_stay_silent(store: DynamoCallbackStore, caplog: pytest.L
         store.confirm("c1", None, now=NOW)
     sdk = [r for r in caplog.records if r.name.split(".")[0] in ("botocore", "pynamodb", "urllib3", "boto3")]
     assert not [r for r in sdk if r.levelno < logging.INFO], sdk[:3]
+
+
+@pytest.mark.parametrize(("left_after_first", "attempts"), [(5.0, 3), (0.05, 1)], ids=["time-left", "out-of-time"])
+def test_a_conflict_retry_is_made_only_if_it_fits_in_the_calls_deadline(
+    store: DynamoCallbackStore, monkeypatch: pytest.MonkeyPatch, left_after_first: float, attempts: int
+) -> None:
+    """Issue 12: with the per-call ``StoreGate``, ``may_retry`` refuses a retry whose backoff plus one more request
+    would overrun the deadline: the conflict becomes ERROR at once instead of a wait the deadline would cut."""
+    from pynamodb.exceptions import TransactWriteError
+
+    from routing.deadline import StoreGate
+
+    calls = _conflict(2, monkeypatch)
+    budget = 10.0
+    # The clock jumps to (budget - left) once the first transaction was cancelled.
+    gate = StoreGate(budget_seconds=budget, clock=lambda: 0.0 if not calls else budget - left_after_first)
+    timed = DynamoCallbackStore("callbacks-test", region="us-east-1", rng=random.Random(7), gate=gate)
+    slept: list[float] = []
+    monkeypatch.setattr(timed, "_sleep", slept.append)
+    with gate.call():
+        if attempts == 1:
+            with pytest.raises(TransactWriteError):
+                timed.reserve(_req("c1"), now=NOW)
+        else:
+            assert timed.reserve(_req("c1"), now=NOW) is CallbackStatus.RESERVED
+    assert (len(calls), len(slept)) == (attempts, attempts - 1)
+    assert gate.stats.requests == attempts  # every attempt ran under the call's deadline

@@ -477,3 +477,126 @@ def test_the_handler_builds_a_keyless_service_that_refuses_safely(
         handler.set_service(None)
     assert "CALLBACK_NUMBER_KEY is missing" in lambda_logs.getvalue()
     assert not service._hasher.ready
+
+
+def _emitted(capsys: pytest.CaptureFixture[str]) -> dict[str, list[Any]]:
+    """Every metric in the EMF blobs flushed so far: name → values."""
+    import json
+
+    from routing.observability import metrics
+
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    blobs = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
+    names = {m["Name"] for b in blobs for d in b["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    return {n: [b[n] for b in blobs if n in b] for n in names}
+
+
+class _UnavailableStore(InMemoryCallbackStore):
+    """The callback table through a gate whose budget is spent: every request is refused without being sent."""
+
+    def __init__(self, gate: Any) -> None:
+        super().__init__()
+        self._gate = gate
+
+    def answer_for(self, contact_id: str) -> Any:
+        return self._gate.run(lambda: super(_UnavailableStore, self).answer_for(contact_id))
+
+
+@pytest.mark.parametrize("action", [None, "confirm", "release"])
+def test_out_of_time_answers_error_keeps_the_caller_queued_and_says_why(
+    config: InMemoryConfigStore,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    action: str | None,
+) -> None:
+    """Issue 12: the budget is spent (here: the breaker is open after a hang) → ``ERROR`` (the flow apologises and
+    keeps the caller's place; it releases nothing on a reserve ERROR), ``CallbackError`` = 1 and
+    ``CallbackStoreUnavailable`` = 1, and nothing written."""
+    from routing.deadline import StoreGate
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    _emitted(capsys)
+    now = [0.0]
+    gate = StoreGate(budget_seconds=1.0, retry_seconds=30.0, clock=lambda: now[0])
+    gate._open_until = 30.0  # a deadline expired a moment ago: the breaker is open
+    store = _UnavailableStore(gate)
+    monkeypatch.setattr(store, "release", lambda *_, **__: gate.run(lambda: True))
+    monkeypatch.setattr(store, "confirm", lambda *_, **__: gate.run(lambda: None))
+    service = CallbackService(ConfigCache(config), store, hasher=HASHER, clock=Clock(), gate=gate)
+    reply = _accept(service, "t1", "(212) 555-0187", action=action)
+    assert reply == {
+        "callback_status": "ERROR",
+        "callback_number": "",
+        "callback_profile": "",
+        "queue_key": "cards_general",
+    }
+    assert (store.writes, gate.stats.requests, gate.stats.skipped) == (0, 0, 1)
+    emitted = _emitted(capsys)
+    assert emitted.get("CallbackError") in ([1], [1.0], [[1]], [[1.0]])
+    assert emitted.get("CallbackStoreUnavailable") in ([1], [1.0], [[1]], [[1.0]])
+
+
+def test_an_unexpected_failure_emits_callback_error_with_value_one(
+    config: InMemoryConfigStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17: an alarm sums CallbackError; both error paths (the service's guard and the handler's) emit 1."""
+    import callback.handler as handler
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    _emitted(capsys)
+    store = InMemoryCallbackStore()
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("table gone")
+
+    monkeypatch.setattr(store, "answer_for", broken)
+    reply = _accept(_service(config, store), "e1", "(212) 555-0187")
+    assert reply["callback_status"] == "ERROR"
+    assert _emitted(capsys).get("CallbackError") in ([1], [1.0], [[1]], [[1.0]])
+
+    class Exploding:
+        def accept(self, event: object) -> dict[str, str]:
+            raise RuntimeError("bug")
+
+    handler.set_service(Exploding())  # type: ignore[arg-type]
+    try:
+        reply = handler.lambda_handler(connect_event(parameters={"queue_key": "cards_general"}), None)
+    finally:
+        handler.set_service(None)
+    assert reply["callback_status"] == "ERROR"
+    assert _emitted(capsys).get("CallbackError") in ([1], [1.0], [[1]], [[1.0]])
+
+
+def test_the_dashboard_lists_every_metric_the_callback_service_emits() -> None:
+    """A metric added to the service without a line on the dashboard fails here, before any synth."""
+    from routing.callback_service import _METRIC, EMITTED_METRICS, STORE_UNAVAILABLE_METRIC
+    from stacks.constructs.observability import CALLBACK_OUTCOMES, CALLBACK_SIGNALS
+
+    assert {*_METRIC.values(), "CallbackConfirmedLate", STORE_UNAVAILABLE_METRIC} <= EMITTED_METRICS
+    assert set(CALLBACK_OUTCOMES) | set(CALLBACK_SIGNALS) == EMITTED_METRICS
+
+
+def test_the_service_is_built_at_init_and_a_bad_setting_never_crashes_the_cold_start(
+    monkeypatch: pytest.MonkeyPatch, lambda_logs: Any
+) -> None:
+    """Issue 12: module load (Lambda's init) builds the service with its store gate; a bad setting leaves none (the
+    import still succeeds) and the invocation answers ERROR."""
+    import importlib
+
+    import callback.handler as handler
+
+    monkeypatch.setenv("STORE_BUDGET_MS", "250")
+    importlib.reload(handler)
+    try:
+        assert handler._service is not None
+        gate = handler._service.store_gate
+        assert gate is not None
+        assert gate.budget_seconds == 0.25
+        monkeypatch.setenv("CONFIG_REFRESH_SECONDS", "not-a-number")
+        importlib.reload(handler)  # must not raise
+        assert handler._service is None
+        assert "could not build the callback service at init" in lambda_logs.getvalue()
+        reply = handler.lambda_handler(connect_event(parameters={"queue_key": "cards_general"}), None)
+        assert reply["callback_status"] == "ERROR"
+    finally:
+        handler.set_service(None)

@@ -9,7 +9,9 @@ Items (``routing.data.models.CallbackItem``); no item holds a raw phone number, 
 - ``CONTACT#<contact id>``: what a contact holds (state, lock key, cap key), so a Connect retry gets the same
   answer, a second request releases the first, and ``release`` frees exactly what was taken.
 
-All I/O goes through ``_get`` and ``_transact`` (one place to wrap with a time budget).
+All I/O goes through ``_get`` and ``_transact``; with a ``StoreGate`` (the callback function's per-call deadline,
+``routing.deadline``) every request runs under the call's deadline, and a conflict retry is made only when
+``may_retry(backoff)`` says the backoff plus one more request still fits in what is left of it.
 """
 
 from __future__ import annotations
@@ -36,11 +38,15 @@ from routing.callback import (
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
-    from routing.data.models import CallbackItem
+    from routing.data.models import CallbackItem, StoreTimeouts
+    from routing.deadline import StoreGate
 
 CONFLICT_RETRIES = 3  # a TransactionConflict is retried this many times (jittered) before it becomes ERROR
 CONFLICT_BACKOFF_S = 0.02  # full jitter: sleep uniform(0, base x 2^attempt)
 DEFAULT_SHARDS = 4
+# A conflict retry needs its backoff plus one more request inside the call's deadline: a healthy TransactWriteItems
+# takes ~10-30 ms, so a retry with less than this left after its backoff would only be cut by the deadline.
+RETRY_HEADROOM_S = 0.1
 CCF = "ConditionalCheckFailed"
 
 
@@ -185,42 +191,74 @@ class DynamoCallbackStore:
         conflict_retries: int = CONFLICT_RETRIES,
         rng: random.Random | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        timeouts: StoreTimeouts | None = None,
+        gate: StoreGate | None = None,
+        may_retry: Callable[[float], bool] | None = None,
     ) -> None:
         from routing.data.models import CallbackItem, bind_model
 
         quiet_sdk_loggers()
-        bind_model(CallbackItem, table_name=table_name, region=region, host=host)
+        bind_model(CallbackItem, table_name=table_name, region=region, host=host, timeouts=timeouts)
         self._model = CallbackItem
         self._shards, self._retries = max(1, shards), max(0, conflict_retries)
         self._rng, self._sleep = rng or random.Random(), sleep
+        self._gate = gate
+        self._may_retry = may_retry or self._fits_in_deadline
         # The model's cached TableConnection wraps one Connection (one botocore client, created on first use):
         # transactions share it instead of building a session and a client per request.
         self._connection = CallbackItem._get_connection().connection
 
+    def warm_up(self) -> None:
+        """Build the botocore client now (init phase) instead of inside the first call's budget. No request."""
+        from routing.data.models import build_client
+
+        build_client(self._model)
+
+    def _fits_in_deadline(self, backoff: float) -> bool:
+        """A conflict retry is worth it only if its backoff and one more request fit before the call's deadline
+        (no gate: no deadline, the retry bound alone)."""
+        return self._gate is None or self._gate.remaining() > backoff + RETRY_HEADROOM_S
+
+    def _io(self, fn: Callable[[], Any]) -> Any:
+        """One request, under the call's deadline when there is a gate (raises ``StoreUnavailableError`` when the
+        budget is spent, an earlier request still hangs, or the breaker is open)."""
+        return fn() if self._gate is None else self._gate.run(fn)
+
     # -- the only two places that do I/O ------------------------------------------------------------------------
 
     def _get(self, pk: str) -> CallbackItem | None:
-        try:
-            return self._model.get(pk, consistent_read=True)
-        except self._model.DoesNotExist:
-            return None
+        def read() -> CallbackItem | None:
+            try:
+                return self._model.get(pk, consistent_read=True)
+            except self._model.DoesNotExist:
+                return None
+
+        item: CallbackItem | None = self._io(read)
+        return item
 
     def _transact(self, build: Callable[[TransactWrite], None]) -> None:
         """Run one transaction; a cancellation caused only by TransactionConflict (another transaction on the same
-        items in flight) is retried with full jitter, a bounded number of times."""
+        items in flight) is retried with full jitter, a bounded number of times, and only while the retry fits in
+        the call's deadline (``may_retry``)."""
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
+        def attempt_once() -> None:
+            with TransactWrite(connection=self._connection) as tx:
+                build(tx)
+
         for attempt in range(self._retries + 1):
             try:
-                with TransactWrite(connection=self._connection) as tx:
-                    build(tx)
+                self._io(attempt_once)
                 return
             except TransactWriteError as exc:
                 codes = _codes(exc)
                 if attempt == self._retries or "TransactionConflict" not in codes or CCF in codes:
                     raise
-                self._sleep(self._rng.uniform(0, CONFLICT_BACKOFF_S * 2**attempt))
+                backoff = self._rng.uniform(0, CONFLICT_BACKOFF_S * 2**attempt)
+                if not self._may_retry(backoff):
+                    raise
+                self._sleep(backoff)
 
     # -- the store ----------------------------------------------------------------------------------------------
 
