@@ -8,7 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from routing.callback_service import ERROR_REPLY, CallbackService
+from routing.lifecycle import Lifecycle
 from routing.observability import logger, metrics
+
+# SnapStart hooks (docs/design/routing-core.md, "Init and SnapStart restore"): the service is built at init, so a
+# restored environment needs new clients, a config check and fresh random state.
+LIFECYCLE = Lifecycle("callback")
 
 
 def build_service() -> CallbackService:
@@ -31,12 +36,14 @@ def build_service() -> CallbackService:
     )
     timeouts = StoreTimeouts.for_budget(settings.store_budget_seconds)
     warm_ups: list[Callable[[], None]] = []
+    reconnects: list[Callable[[], None]] = []
     config_store = None
     if settings.config_table_name:
         from routing.data.config_store import DynamoConfigStore
 
         config_store = DynamoConfigStore(settings.config_table_name, region=region, timeouts=timeouts)
         warm_ups.append(config_store.warm_up)
+        reconnects.append(config_store.reconnect)
     cache = ConfigCache(
         config_store,
         refresh_seconds=settings.config_refresh_seconds,
@@ -54,8 +61,10 @@ def build_service() -> CallbackService:
         timeouts=timeouts,
         gate=gate,
     )
+    LIFECYCLE.reseed(store.rng)
     if settings.callback_table_name:
         warm_ups.append(store.warm_up)
+        reconnects.append(store.reconnect)
     # The botocore clients (0.2-0.5 s of loading the service model, no request) in the init phase, not inside the
     # first invocation's budget.
     for warm_up in warm_ups:
@@ -70,6 +79,7 @@ def build_service() -> CallbackService:
         hasher=hasher,
         reservation_seconds=int(settings.callback_reservation_seconds),
         gate=gate,
+        reconnect=reconnects,
     )
 
 
@@ -84,6 +94,20 @@ def _build_at_init() -> CallbackService | None:
 
 
 _service: CallbackService | None = _build_at_init()
+
+
+def _after_restore() -> None:
+    if _service is not None:
+        _service.after_restore()
+
+
+LIFECYCLE.after_restore(_after_restore)
+LIFECYCLE.register_with_runtime()
+
+
+def simulate_restore() -> None:
+    """What Lambda runs when it restores an environment from the snapshot (tests, bench)."""
+    LIFECYCLE.run_after_restore()
 
 
 def set_service(service: CallbackService | None) -> None:

@@ -8,7 +8,7 @@ the hold back).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
 from routing.callback import (
@@ -71,12 +71,27 @@ class CallbackService:
         reservation_seconds: int = DEFAULT_RESERVATION_SECONDS,
         clock: Callable[[], float] = time.time,
         gate: StoreGate | None = None,
+        reconnect: Sequence[Callable[[], None]] = (),
     ) -> None:
         self._cache, self._store, self._hasher, self._clock = cache, store, hasher, clock
+        self._reconnect = tuple(reconnect)  # each store's "new client" (after a SnapStart restore)
         # One deadline per invocation over every store request (config check and callback table): the same gate
         # must be the one the cache and the store run their requests on. None: unbounded (tests, simulator).
         self.store_gate = gate
         self._reservation_seconds = max(1, int(reservation_seconds))
+
+    def after_restore(self) -> None:
+        """After a SnapStart restore (the same steps as ``RouteService.after_restore``): new AWS clients, the config
+        due for a check on the next invocation (inside its deadline), the gate rid of a request hung across the
+        snapshot. Sends nothing; a reconnect that fails is retried by the next request."""
+        for reconnect in self._reconnect:
+            try:
+                reconnect()
+            except Exception as exc:  # noqa: BLE001 — PynamoDB builds a client on the next request anyway
+                logger.warning("could not build a new DynamoDB client after restore", extra={"error": repr(exc)})
+        self._cache.expire()
+        if self.store_gate is not None:
+            self.store_gate.renew()
 
     def accept(self, event: object) -> dict[str, str]:
         """Dispatch on ``action``; reply ``callback_status`` (always), the E.164 number, profile and queue key."""

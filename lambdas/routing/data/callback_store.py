@@ -214,6 +214,18 @@ class DynamoCallbackStore:
 
         build_client(self._model)
 
+    @property
+    def rng(self) -> random.Random:
+        """Shard choice and retry jitter: made at init, so a SnapStart restore must re-seed it (``Lifecycle``)."""
+        return self._rng
+
+    def reconnect(self) -> None:
+        """After a SnapStart restore: a new client (the snapshot's connections are stale). No request."""
+        from routing.data.models import renew_clients
+
+        renew_clients((self._model,))
+        self._connection = self._model._get_connection().connection
+
     def _fits_in_deadline(self, backoff: float) -> bool:
         """A conflict retry is worth it only if its backoff and one more request fit before the call's deadline
         (no gate: no deadline, the retry bound alone)."""
