@@ -5,7 +5,6 @@ nothing. The store is a refused local port: no request could succeed anyway, and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,11 @@ from trunkline.fault_endpoints import refused_endpoint
 
 
 @pytest.fixture
-def restored_env(fault_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CallbackService]:  # noqa: F811
+def restored_env(fault_env: Path, monkeypatch: pytest.MonkeyPatch) -> CallbackService:  # noqa: F811
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", refused_endpoint())
     service = handler.build_service()
     handler.set_service(service)
-    yield service
+    return service  # fault_env's teardown drops it
 
 
 def test_a_restore_renews_clients_gate_config_check_and_random_state(restored_env: CallbackService) -> None:
