@@ -12,7 +12,9 @@ from flow_scenarios import FLOWS_DIR, KNOWN_TOKENS, REPO
 from known_findings import known_for
 
 from routing.reply import RESERVED_ORDER
+from stacks.constructs.connect import FLOW_TYPES as DEPLOYABLE_FLOW_TYPES
 from trunkline.simulator import ACTION_SPECS, Flow, find_tokens, lint_flow
+from trunkline.simulator.actions import FLOW_TYPES
 
 FLOW_FILES = sorted(FLOWS_DIR.glob("*.json"))
 MODULE_FILES = sorted((FLOWS_DIR / "modules").glob("*.json")) if (FLOWS_DIR / "modules").is_dir() else []
@@ -23,21 +25,6 @@ CALLBACK_REPLY_KEYS = frozenset({"callback_status", "callback_number", "callback
 #: The route function's JSON answer to ``trunkline_request=routing_criteria`` (routing.criteria).
 CRITERIA_REPLY_KEYS = frozenset({"Steps"})
 LAMBDA_TOKENS = {"%RouteFunctionArn%", "%CallbackFunctionArn%"}
-#: CfnContactFlow Type values (reference §6.1).
-FLOW_TYPES = frozenset(
-    {
-        "CONTACT_FLOW",
-        "CUSTOMER_QUEUE",
-        "CUSTOMER_HOLD",
-        "CUSTOMER_WHISPER",
-        "AGENT_HOLD",
-        "AGENT_WHISPER",
-        "OUTBOUND_WHISPER",
-        "AGENT_TRANSFER",
-        "QUEUE_TRANSFER",
-        "CAMPAIGN",
-    }
-)
 #: Actions the reference restricts to inbound flows.
 INBOUND_ONLY = frozenset({"UpdateContactRoutingBehavior", "InvokeFlowModule"})
 
@@ -73,6 +60,7 @@ def test_flow_is_flow_language_with_a_deployable_type(path: Path) -> None:
     assert document["StartAction"] in _actions(path)
     assert "modules" not in document  # not a console export
     assert document["Metadata"]["trunkline"]["flowType"] in FLOW_TYPES
+    assert set(FLOW_TYPES) == DEPLOYABLE_FLOW_TYPES  # the lint and the stack know the same CfnContactFlow types
     assert len(json.dumps(document)) <= 256_000  # CfnContactFlow Content limit
 
 
