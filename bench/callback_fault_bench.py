@@ -11,13 +11,22 @@ cadence). Run alone: ``python -m bench.callback_fault_bench``; ``bench.fault_ben
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.fault_bench import BUDGET_MS, COLD_SAMPLES, KINDS, MARK, ROOT, WARM_CALLS, _env, _environ, _quiet
+from bench.fault_bench import (
+    BUDGET_MS,
+    KINDS,
+    MARK,
+    ROOT,
+    WARM_CALLS,
+    _env,
+    _environ,
+    _quiet,
+    cold_samples,
+    run_child,
+)
 
 NUMBER_KEY = "bench-only-callback-number-key-0123456789"
 PARAMS = {"queue_key": "cards_general", "callback_number": "(212) 555-0187"}
@@ -54,32 +63,10 @@ def _callback_env(endpoint: str, baked: Path, **extra: str) -> dict[str, str]:
     )
 
 
-def _cold_sample(endpoint: str, baked: Path) -> dict[str, Any]:
-    code = CHILD.replace("PARAMS", repr(PARAMS)).replace("MARK", repr(MARK))
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=_callback_env(endpoint, baked),
-        timeout=60,
-        check=False,
-    )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith(MARK)]
-    if not lines:
-        return {"init_ms": 0.0, "calls": [], "exceptions": 1, "error": proc.stderr[-400:]}
-    result: dict[str, Any] = json.loads(lines[-1][len(MARK) :])
-    return result
-
-
 def cold_cell(kind: str, document: dict[str, Any], baked: Path) -> dict[str, Any]:
     """``COLD_SAMPLES`` fresh processes against one fault: the worst first invocation and what it answered."""
-    from trunkline.fault_endpoints import dynamo_endpoint
-
-    samples = []
-    for _ in range(COLD_SAMPLES):
-        with dynamo_endpoint(kind, document) as (endpoint, _fake):
-            samples.append(_cold_sample(endpoint, baked))
+    code = CHILD.replace("PARAMS", repr(PARAMS)).replace("MARK", repr(MARK))
+    samples = cold_samples(kind, document, lambda endpoint: run_child(code, _callback_env(endpoint, baked)))
     firsts = [s["calls"][0] for s in samples if s["calls"]]
     worst = max(firsts, key=lambda c: c[0]) if firsts else [None, None]
     return {

@@ -89,16 +89,10 @@ def _env(endpoint: str, baked: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _cold_sample(endpoint: str, baked: Path) -> dict[str, Any]:
-    code = CHILD.replace("EVENT", repr(EVENT)).replace("MARK", repr(MARK))
+def run_child(code: str, env: dict[str, str]) -> dict[str, Any]:
+    """Run ``code`` in a fresh interpreter (a cold container) and read the result it prints after ``MARK``."""
     proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=_env(endpoint, baked),
-        timeout=60,
-        check=False,
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=False
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith(MARK)]
     if not lines:
@@ -107,14 +101,21 @@ def _cold_sample(endpoint: str, baked: Path) -> dict[str, Any]:
     return result
 
 
-def cold_cell(kind: str, document: dict[str, Any], baked: Path) -> dict[str, Any]:
-    """``COLD_SAMPLES`` fresh processes against one fault: the worst first decision and what it answered."""
+def cold_samples(kind: str, document: dict[str, Any], sample: Any) -> list[dict[str, Any]]:
+    """``COLD_SAMPLES`` fresh processes against one fault: ``sample(endpoint)`` runs one of them."""
     from trunkline.fault_endpoints import dynamo_endpoint
 
     samples = []
     for _ in range(COLD_SAMPLES):
         with dynamo_endpoint(kind, document) as (endpoint, _fake):
-            samples.append(_cold_sample(endpoint, baked))
+            samples.append(sample(endpoint))
+    return samples
+
+
+def cold_cell(kind: str, document: dict[str, Any], baked: Path) -> dict[str, Any]:
+    """``COLD_SAMPLES`` fresh processes against one fault: the worst first decision and what it answered."""
+    code = CHILD.replace("EVENT", repr(EVENT)).replace("MARK", repr(MARK))
+    samples = cold_samples(kind, document, lambda endpoint: run_child(code, _env(endpoint, baked)))
     firsts = [s["calls"][0] for s in samples if s["calls"]]
     worst = max(firsts, key=lambda c: c[0]) if firsts else [None, None, None]
     return {
