@@ -1,7 +1,7 @@
 """``make mutation``: mutation testing of the core modules with mutmut (pinned in requirements-dev.txt).
 
-Not part of ``make test``: it runs the unit tests once per mutant (minutes per module). It prints the score per
-module and every surviving mutant with its diff, and writes ``bench/mutation.json``.
+Not part of ``make test``: it runs the unit tests (not the slow-marked fuzz runs) once per mutant (minutes per
+module). It prints the score per module and every surviving mutant with its diff, and writes ``bench/mutation.json``.
 
 Why a staging folder: mutmut names a mutant after its file path (``lambdas/routing/rules.py`` →
 ``lambdas.routing.rules``) and activates it only when the running module has that name, but our code imports as
@@ -50,7 +50,7 @@ def _stage(modules: list[str]) -> None:
         'also_copy = ["config/", "trunkline/", "contact_flows/"]\n'
         f"only_mutate = [{only}]\n"
         'pytest_add_cli_args_test_selection = ["tests/unit"]\n'
-        f'pytest_add_cli_args = ["-k", "{DESELECT}", "-p", "no:cacheprovider", "-q", "--no-cov"]\n'
+        f'pytest_add_cli_args = ["-k", "{DESELECT}", "-m", "not slow", "-p", "no:cacheprovider", "-q", "--no-cov"]\n'
     )
     (STAGE / "pyproject.toml").write_text(pyproject, encoding="utf-8")
 
