@@ -9,7 +9,7 @@ from typing import Any
 
 from routing.callback_service import ERROR_REPLY, CallbackService
 from routing.lifecycle import Lifecycle
-from routing.observability import logger, metrics
+from routing.observability import correlate, logger, metrics
 
 # SnapStart hooks (docs/design/routing-core.md, "Init and SnapStart restore"): the service is built at init, so a
 # restored environment needs new clients, a config check and fresh random state.
@@ -116,22 +116,12 @@ def set_service(service: CallbackService | None) -> None:
     _service = service
 
 
-def _correlate(event: object) -> None:
-    """The Connect ContactId as the logs' correlation id, bounded and encodable whatever the event holds."""
-    from routing.callback import clean_text
-
-    details = event.get("Details") if isinstance(event, dict) else None
-    data = details.get("ContactData") if isinstance(details, dict) else None
-    contact_id = clean_text(data.get("ContactId") if isinstance(data, dict) else None)
-    logger.set_correlation_id(contact_id or None)
-
-
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:  # noqa: ARG001
     """Flat string map: callback_status, callback_number (E.164), callback_profile, queue_key."""
     global _service  # noqa: PLW0603
     try:
-        _correlate(event)
+        correlate(event)
         if _service is None:
             _service = build_service()
         return _service.accept(event)

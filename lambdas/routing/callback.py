@@ -5,13 +5,13 @@ Pure logic over a ``CallbackStore``; ``phonenumbers`` is imported only here (nev
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from routing.callback_policy import CallbackPolicy
 from routing.contact import ANONYMOUS_CALLER_IDS
+from routing.text import clean_text as _clean_text
 
 ANONYMOUS_VALUES = ANONYMOUS_CALLER_IDS  # one list, shared with route (``ContactRequest.caller_is_anonymous``)
 # Refused whatever the policy says: US premium-rate (900/976) and UK premium/mobile ranges that Amazon Connect
@@ -58,17 +58,13 @@ class ConfirmOutcome(StrEnum):
     UNLOCKED = "unlocked"  # no live reservation and another contact holds the number: nothing to lock
 
 
-# In a Python str every code point in the surrogate range is a lone surrogate (a valid pair is one code point).
-_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_TEXT_CHARS = 128  # queue keys, profiles and contact ids are short identifiers; nothing echoed is longer
 
 
 def clean_text(value: object, limit: int = MAX_TEXT_CHARS) -> str:
-    """An event value made safe to echo in a reply or a log: a string, at most ``limit`` characters, lone
-    surrogates (which cannot be encoded as UTF-8) replaced by U+FFFD. Anything but a string becomes ""."""
-    if not isinstance(value, str):
-        return ""
-    return _SURROGATE.sub("\ufffd", value[:limit])
+    """An event value made safe to echo in a reply or a log (``routing.text.clean_text``: lone surrogates replaced,
+    at most ``limit`` characters). Anything but a string becomes ""."""
+    return _clean_text(value, limit) if isinstance(value, str) else ""
 
 
 def cap_shares(max_open: int, shards: int) -> list[int]:
