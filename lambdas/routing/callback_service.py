@@ -81,17 +81,11 @@ class CallbackService:
         self._reservation_seconds = max(1, int(reservation_seconds))
 
     def after_restore(self) -> None:
-        """After a SnapStart restore (the same steps as ``RouteService.after_restore``): new AWS clients, the config
-        due for a check on the next invocation (inside its deadline), the gate rid of a request hung across the
-        snapshot. Sends nothing; a reconnect that fails is retried by the next request."""
-        for reconnect in self._reconnect:
-            try:
-                reconnect()
-            except Exception as exc:  # noqa: BLE001 — PynamoDB builds a client on the next request anyway
-                logger.warning("could not build a new DynamoDB client after restore", extra={"error": repr(exc)})
-        self._cache.expire()
-        if self.store_gate is not None:
-            self.store_gate.renew()
+        """After a SnapStart restore, the same steps as ``RouteService.after_restore``
+        (``routing.lifecycle.renew_after_restore``)."""
+        from routing.lifecycle import renew_after_restore
+
+        renew_after_restore(self._reconnect, self._cache, self.store_gate)
 
     def accept(self, event: object) -> dict[str, str]:
         """Dispatch on ``action``; reply ``callback_status`` (always), the E.164 number, profile and queue key."""

@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from routing.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from routing.config_cache import ConfigCache
+    from routing.deadline import StoreGate
 
 Hook = Callable[[], None]
 
@@ -126,3 +130,18 @@ class Lifecycle:
                 hook()
             except Exception as exc:  # noqa: BLE001 — a failed hook must not fail the restore: calls still decide
                 logger.exception(f"{self.name}: a {when} hook failed", extra={"error": repr(exc)})
+
+
+def renew_after_restore(reconnects: Iterable[Callable[[], None]], cache: ConfigCache, gate: StoreGate | None) -> None:
+    """What a service does after a SnapStart restore (route and callback alike): new AWS clients first (the
+    snapshot's connections are stale), then the config due for a check on the next call (inside that call's
+    deadline), and the gate rid of a request hung across the snapshot. Sends nothing; a reconnect that fails is
+    retried by the next read."""
+    for reconnect in reconnects:
+        try:
+            reconnect()
+        except Exception as exc:  # noqa: BLE001 — PynamoDB builds a client on the next read anyway
+            logger.warning("could not build a new DynamoDB client after restore", extra={"error": repr(exc)})
+    cache.expire()
+    if gate is not None:
+        gate.renew()

@@ -58,17 +58,11 @@ class RouteService:
         self._cache.prime(budget_seconds)
 
     def after_restore(self) -> None:
-        """After a SnapStart restore: the config is due for a check on the next call (inside that call's deadline),
-        and the gate forgets a request hung across the snapshot; new AWS clients first (the snapshot's connections
-        are stale). Sends nothing; a reconnect that fails is retried by the next read."""
-        for reconnect in self._reconnect:
-            try:
-                reconnect()
-            except Exception as exc:  # noqa: BLE001 — PynamoDB builds a client on the next read anyway
-                logger.warning("could not build a new DynamoDB client after restore", extra={"error": repr(exc)})
-        self._cache.expire()
-        if self.store_gate is not None:
-            self.store_gate.renew()
+        """After a SnapStart restore: new clients, the config due for a check, the gate renewed
+        (``routing.lifecycle.renew_after_restore``)."""
+        from routing.lifecycle import renew_after_restore
+
+        renew_after_restore(self._reconnect, self._cache, self.store_gate)
 
     @property
     def config_source(self) -> str:
