@@ -23,9 +23,9 @@ def run_callback_bench(rounds: int = 40) -> dict[str, Any]:
     from moto import mock_aws
     from pynamodb.connection import Connection
 
-    from routing.callback import CallbackRequest, NumberHasher
-    from routing.data.callback_store import DynamoCallbackStore
-    from routing.data.models import CONNECT_TIMEOUT_S, MAX_RETRIES, READ_TIMEOUT_S, CallbackItem
+    from routing.callback.request import CallbackRequest, NumberHasher
+    from routing.callback.store import DynamoCallbackStore
+    from routing.common.models import CONNECT_TIMEOUT_S, MAX_RETRIES, READ_TIMEOUT_S, CallbackItem
     from trunkline.embedded import fake_aws_env
 
     hasher = NumberHasher("bench-only-callback-number-key-0123456789")

@@ -93,7 +93,7 @@ def _invoke(handler: Any, contact_id: str) -> tuple[float, str, int]:
 
 def warm_cell(kind: str, document: dict[str, Any], baked: Path) -> dict[str, Any]:
     """A container that reserved three callbacks, then meets the fault on every invocation."""
-    from routing.data.models import CallbackItem, ConfigItem, StoreTimeouts, bind_model
+    from routing.common.models import CallbackItem, ConfigItem, StoreTimeouts, bind_model
     from trunkline.fault_endpoints import FakeDynamo, SynDropped
 
     fake = FakeDynamo().start()
@@ -171,7 +171,7 @@ def print_callback_faults(r: dict[str, Any]) -> None:
 if __name__ == "__main__":
     import tempfile
 
-    from routing.config import load_directory
+    from routing.config.loader import load_directory
 
     sample = load_directory(ROOT / "config").document
     assert sample is not None

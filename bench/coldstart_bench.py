@@ -136,7 +136,7 @@ def bundle_size(bundle: Path) -> dict[str, float]:
 
 
 def _event() -> str:
-    from routing.config import load_directory
+    from routing.config.loader import load_directory
     from trunkline.contacts import connect_event
 
     document = load_directory(ROOT / "config").document

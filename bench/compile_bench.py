@@ -15,7 +15,7 @@ from typing import Any
 def _best_compile_s(document: dict[str, Any], runs: int = 3) -> tuple[float, float]:
     """Best wall time and best CPU time of an eager compile (CPU time too: this machine is shared, and other work
     stretches wall time without telling us anything about the compile)."""
-    from routing.engine import CompiledConfig
+    from routing.route.engine import CompiledConfig
 
     best, best_cpu = float("inf"), float("inf")
     for _ in range(runs):
@@ -36,8 +36,7 @@ def config_load_s(document: dict[str, Any]) -> dict[str, Any]:
 
     import yaml
 
-    from routing.config import load_directory
-    from routing.config.loader import document_to_sources
+    from routing.config.loader import document_to_sources, load_directory
     from routing.config.safe_yaml import load_yaml
 
     content = document_to_sources(document)[0][1]

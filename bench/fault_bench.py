@@ -47,9 +47,9 @@ import json, time
 t0 = time.perf_counter()
 import route.handler as h
 init_ms = (time.perf_counter() - t0) * 1000
-import routing.service
+import routing.route.service
 from bench.fault_bench import OpenHours
-routing.service.datetime = OpenHours
+routing.route.service.datetime = OpenHours
 from trunkline.contacts import connect_event
 calls, exceptions = [], 0
 for _ in range(3):
@@ -147,7 +147,7 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
 def warm_cell(kind: str, document: dict[str, Any], baked: Path) -> dict[str, Any]:
     """A container that loaded the active version and metrics, then meets the fault on every call."""
     from route import handler
-    from routing.data.models import ConfigItem, QueueMetricsItem, StoreTimeouts, bind_model
+    from routing.common.models import ConfigItem, QueueMetricsItem, StoreTimeouts, bind_model
     from trunkline.contacts import connect_event
     from trunkline.fault_endpoints import FakeDynamo, SynDropped
 
@@ -158,9 +158,9 @@ def warm_cell(kind: str, document: dict[str, Any], baked: Path) -> dict[str, Any
     intervals = {"CONFIG_REFRESH_SECONDS": "0", "CONFIG_RETRY_SECONDS": "0", "METRICS_SAMPLE_INTERVAL_SECONDS": "0"}
     calls: list[tuple[float, str, str]] = []
     exceptions = 0
-    import routing.service
+    import routing.route.service
 
-    service_module: Any = routing.service
+    service_module: Any = routing.route.service
     real_datetime = service_module.datetime
     service_module.datetime = OpenHours
     with _environ(_env(fake.endpoint, baked, **intervals)), _quiet():
@@ -226,12 +226,12 @@ def requests_per_1000_with_metrics(document: dict[str, Any], old_view: bool = Fa
     from datetime import UTC, datetime
 
     from bench.route_bench import CountingStore, _generated_events
-    from routing.config_cache import ConfigCache
-    from routing.data.config_store import InMemoryConfigStore
-    from routing.data.metrics_store import InMemoryMetricsStore, QueueSnapshot
-    from routing.publishing import publish_document
-    from routing.service import RouteService
-    from routing.settings import Settings
+    from routing.common.settings import Settings
+    from routing.config.cache import ConfigCache
+    from routing.config.publishing import publish_document
+    from routing.config.store import InMemoryConfigStore
+    from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
+    from routing.route.service import RouteService
 
     now = [1_000_000.0]
     config = InMemoryConfigStore()
@@ -244,7 +244,7 @@ def requests_per_1000_with_metrics(document: dict[str, Any], old_view: bool = Fa
     if old_view:
         view: Any = _old_live_metrics()(metrics_store, cache_seconds=5.0, wall_clock=clock, monotonic=clock)
     else:
-        from routing.live_metrics import LiveMetrics
+        from routing.live_metrics.reader import LiveMetrics
 
         view = LiveMetrics(
             metrics_store, cache_seconds=Settings.from_env({}).metrics_cache_seconds, wall_clock=clock, monotonic=clock
@@ -269,7 +269,11 @@ def requests_per_1000_with_metrics(document: dict[str, Any], old_view: bool = Fa
 def _old_live_metrics() -> Any:
     """The view as it was before issue 12 (5 s cache, one read per ruleset), from git, for the side-by-side."""
     source = subprocess.run(
-        ["git", "show", "1422dcb:lambdas/routing/live_metrics.py"], capture_output=True, text=True, cwd=ROOT, check=True
+        ["git", "show", "1422dcb:lambdas/routing/live_metrics/reader.py"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     ).stdout
     namespace: dict[str, Any] = {"__name__": "old_live_metrics"}
     exec(compile(source, "old_live_metrics.py", "exec"), namespace)
@@ -278,7 +282,7 @@ def _old_live_metrics() -> Any:
 
 def run_fault_bench() -> dict[str, Any]:
     """The fault matrix and the request counts."""
-    from routing.config import load_directory, validate_document
+    from routing.config.loader import load_directory, validate_document
     from trunkline.generate import generate_config
 
     sample = load_directory(ROOT / "config").document

@@ -56,7 +56,7 @@ print(json.dumps({
 
 def _documents() -> dict[str, tuple[dict[str, Any], str]]:
     """Label → (validated document, a dialed number that reaches an entry point)."""
-    from routing.config import load_directory, validate_document
+    from routing.config.loader import load_directory, validate_document
     from trunkline.generate import generate_config
 
     sample = load_directory(ROOT / "config").document

@@ -58,8 +58,8 @@ class _FakeConnect:
 
 def poller_cycle(queues: int = 600, budget_per_s: float = 2.0, account_limit_per_s: float = 5.0) -> dict[str, Any]:
     """One sampling cycle on a simulated clock (no real sleeping)."""
-    from routing.data.metrics_store import InMemoryMetricsStore
-    from routing.metrics_poller import MetricsPoller
+    from routing.live_metrics.poller import MetricsPoller
+    from routing.live_metrics.store import InMemoryMetricsStore
 
     t = _SimTime()
     client = _FakeConnect(t, account_limit_per_s)
@@ -87,11 +87,11 @@ def poller_cycle(queues: int = 600, budget_per_s: float = 2.0, account_limit_per
 
 def metric_rule_cost() -> dict[str, Any]:
     """decide() p50/p99 with metric-aware rules vs the same config without them (5,000 rules, 600 queues)."""
-    from routing.config import validate_document
-    from routing.contact import ContactRequest
-    from routing.data.metrics_store import InMemoryMetricsStore, QueueSnapshot
-    from routing.engine import NO_METRICS, CompiledConfig, decide
-    from routing.live_metrics import LiveMetrics
+    from routing.common.contact import ContactRequest
+    from routing.config.loader import validate_document
+    from routing.live_metrics.reader import LiveMetrics
+    from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
+    from routing.route.engine import NO_METRICS, CompiledConfig, decide
     from trunkline.generate import generate_config
 
     out: dict[str, Any] = {}

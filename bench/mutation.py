@@ -3,12 +3,13 @@
 Not part of ``make test``: it runs the unit tests (not the slow-marked fuzz runs) once per mutant (minutes per
 module). It prints the score per module and every surviving mutant with its diff, and writes ``bench/mutation.json``.
 
-Why a staging folder: mutmut names a mutant after its file path (``lambdas/routing/rules.py`` →
-``lambdas.routing.rules``) and activates it only when the running module has that name, but our code imports as
-``routing.rules`` (``lambdas/`` is on the path, as in the Lambda bundle). So the run copies ``lambdas/routing`` to
+Why a staging folder: mutmut names a mutant after its file path (``lambdas/routing/route/rules.py`` →
+``lambdas.routing.route.rules``) and activates it only when the running module has that name, but our code imports as
+``routing.route.rules`` (``lambdas/`` is on the path, as in the Lambda bundle). So the run copies ``lambdas/routing`` to
 ``.mutation/routing`` with the tests, config and local tools beside it, and runs mutmut there.
 
-Usage: ``python -m bench.mutation [MODULE ...]`` (module file names under ``routing/``, default: the core set).
+Usage: ``python -m bench.mutation [MODULE ...]`` (paths under ``routing/``, e.g. ``route/rules.py``; default: the
+core set).
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = ROOT / ".mutation"
 RESULTS = Path(__file__).with_name("mutation.json")
-CORE = ["rules.py", "engine.py", "callback.py", "callback_service.py", "schedule.py", "reply.py"]
+CORE = [
+    "route/rules.py",
+    "route/engine.py",
+    "callback/request.py",
+    "callback/service.py",
+    "route/schedule.py",
+    "route/reply.py",
+]
 # Deselected under mutmut only: tests that scan captured output for raw phone numbers, and tests that run the CLI
 # in-process. mutmut reruns pytest sessions in one process, so Powertools' handler can still point at a stream an
 # earlier session closed ("I/O operation on closed file"; logging's error report then quotes the test's source

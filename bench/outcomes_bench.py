@@ -36,9 +36,9 @@ def run_outcomes_bench(contacts: int = 200, seed: int = 3) -> dict[str, Any]:
     """Pure path (in-memory store) and the DynamoDB path (moto), per event; requests per contact."""
     from moto import mock_aws
 
-    from routing.data.call_log_store import DynamoCallLogStore, InMemoryCallLogStore
-    from routing.data.models import CallLogItem
-    from routing.outcome_service import OutcomeService
+    from routing.common.models import CallLogItem
+    from routing.outcomes.service import OutcomeService
+    from routing.outcomes.store import DynamoCallLogStore, InMemoryCallLogStore
     from trunkline.cli import quiet_lambda_output
     from trunkline.embedded import fake_aws_env
 

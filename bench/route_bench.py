@@ -82,10 +82,10 @@ def _generated_events(document: dict[str, Any], count: int, seed: int = 5) -> li
 def warm_latency(document: dict[str, Any], events: list[dict[str, Any]], label: str) -> dict[str, Any]:
     """Warm in-process latency of the real handler (logging + EMF included, stdout discarded), on moto."""
     from route import handler
-    from routing.config_cache import ConfigCache
-    from routing.data.config_store import DynamoConfigStore
-    from routing.publishing import publish_document
-    from routing.service import RouteService
+    from routing.config.cache import ConfigCache
+    from routing.config.publishing import publish_document
+    from routing.config.store import DynamoConfigStore
+    from routing.route.service import RouteService
     from trunkline.embedded import embedded_dynamodb
 
     with embedded_dynamodb(None) as table:
@@ -127,7 +127,7 @@ def _discard_output() -> Iterator[None]:
     """Logs and EMF are still formatted (that cost is real) but written to a null sink, not the terminal."""
     import logging
 
-    from routing.observability import logger
+    from routing.common.observability import logger
 
     sink = io.StringIO()
     handlers = [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
@@ -141,8 +141,8 @@ def _discard_output() -> Iterator[None]:
 
 
 def _pure_decide(cache: Any, events: list[dict[str, Any]]) -> list[float]:
-    from routing.contact import ContactRequest
-    from routing.engine import decide
+    from routing.common.contact import ContactRequest
+    from routing.route.engine import decide
 
     compiled, _ = cache.current()
     contacts = [ContactRequest.from_event(e) for e in events]
@@ -187,9 +187,9 @@ def _naive_baseline(document: dict[str, Any], events: list[dict[str, Any]]) -> l
 
 def requests_at_rate(document: dict[str, Any], calls_per_second: float, calls: int = 1000) -> int:
     """DynamoDB requests for ``calls`` warm calls arriving at a steady rate on one container (simulated clock)."""
-    from routing.config_cache import ConfigCache
-    from routing.data.config_store import InMemoryConfigStore
-    from routing.publishing import publish_document
+    from routing.config.cache import ConfigCache
+    from routing.config.publishing import publish_document
+    from routing.config.store import InMemoryConfigStore
 
     store = InMemoryConfigStore()
     publish_document(store, document, actor="bench", summary="rate")
@@ -206,9 +206,9 @@ def requests_at_rate(document: dict[str, Any], calls_per_second: float, calls: i
 
 def rule_scaling(sizes: tuple[int, ...] = (10, 100, 1000, 10000)) -> list[dict[str, Any]]:
     """decide() time for one ruleset of N rules (generated), same contacts shape."""
-    from routing.config import validate_document
-    from routing.contact import ContactRequest
-    from routing.engine import CompiledConfig, decide
+    from routing.common.contact import ContactRequest
+    from routing.config.loader import validate_document
+    from routing.route.engine import CompiledConfig, decide
     from trunkline.generate import generate_config
 
     rows = []
@@ -251,7 +251,7 @@ def cold_start() -> dict[str, Any]:
     handler_ms = _best_subprocess(timer.format(stmt="import route.handler"))
     init_ms = _best_subprocess(
         timer.format(
-            stmt="import route.handler; import routing.data.models; from routing.config_cache import load_baked"
+            stmt="import route.handler; import routing.common.models; from routing.config.cache import load_baked"
         )
     )
     return {
@@ -266,9 +266,9 @@ def cold_start() -> dict[str, Any]:
 RSS_SCRIPT = """
 import json, resource, io, contextlib
 from datetime import datetime, timezone
-from routing.config import validate_document
-from routing.engine import CompiledConfig, decide
-from routing.contact import ContactRequest
+from routing.config.loader import validate_document
+from routing.route.engine import CompiledConfig, decide
+from routing.common.contact import ContactRequest
 from trunkline.generate import generate_config
 from bench.route_bench import _generated_events
 import route.handler
@@ -293,13 +293,13 @@ def peak_rss_mb() -> float:
 
 def run_route_bench() -> dict[str, Any]:
     """Everything above, as one dict."""
-    from routing.config import load_directory
+    from routing.config.loader import load_directory
     from trunkline.contacts import sample_contacts
     from trunkline.generate import generate_config
 
     sample = load_directory(ROOT / "config").document
     assert sample is not None
-    from routing.config import validate_document
+    from routing.config.loader import validate_document
 
     large = validate_document(generate_config(queues=600, rules=5000)).document
     assert large is not None

@@ -190,7 +190,7 @@ class EnvironmentSettings:
     config_refresh_seconds: int = 30
     route_timeout_seconds: int = 3
     route_memory_mb: int = 1024
-    store_budget_ms: int = 1000  # the route function's per-call budget for all store I/O (routing.deadline)
+    store_budget_ms: int = 1000  # the route function's per-call budget for all store I/O (routing.common.deadline)
     config_retention_days: int = 90
     gradual_deploy: bool = True
     pipeline: PipelineSettings | None = None

@@ -57,7 +57,7 @@ def assert_reply_contract(reply: object) -> dict[str, str]:
         assert isinstance(key, str)
         assert REPLY_KEY.fullmatch(key), f"invalid reply key {key!r}"
         assert isinstance(value, str), f"{key} is {type(value).__name__}, not str"
-    # Measured independently of routing.reply.reply_size: the JSON Lambda returns to Connect.
+    # Measured independently of routing.route.reply.reply_size: the JSON Lambda returns to Connect.
     assert len(json.dumps(reply, ensure_ascii=False).encode()) < 32_000
     missing = [k for k in ALWAYS_PRESENT if k not in reply]
     assert not missing, f"reserved keys missing: {missing}"
@@ -116,7 +116,7 @@ class FakeClock:
 
 @pytest.fixture(scope="session")
 def _sample_document_once() -> dict[str, Any]:
-    from routing.config import load_directory
+    from routing.config.loader import load_directory
 
     result = load_directory(SAMPLE_CONFIG)
     assert result.ok, [str(i) for i in result.issues]
@@ -133,7 +133,7 @@ def sample_document(_sample_document_once: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def sample_compiled(_sample_document_once: dict[str, Any]) -> Any:
     """The sample config compiled once (CompiledConfig is immutable)."""
-    from routing.engine import CompiledConfig
+    from routing.route.engine import CompiledConfig
 
     return CompiledConfig.compile(_sample_document_once, version="v000042")
 
@@ -162,7 +162,7 @@ def emf(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
     """
     import json
 
-    from routing.observability import metrics
+    from routing.common.observability import metrics
 
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", EMF_SERVICE)
@@ -187,7 +187,7 @@ def lambda_logs() -> Any:
     import logging
     import sys
 
-    from routing.observability import logger
+    from routing.common.observability import logger
 
     buffer = io.StringIO()
     handlers = [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
@@ -212,7 +212,7 @@ def _lambda_logging_restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     own output) is undone after it: a later test must see the logger as Lambda configures it."""
     import logging
 
-    from routing.observability import logger
+    from routing.common.observability import logger
 
     current = os.environ.get("POWERTOOLS_METRICS_DISABLED")
     if current is None:  # either call registers the variable's state for monkeypatch to put back

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from routing.data.config_store import ConfigStore, DynamoConfigStore
+from routing.config.store import ConfigStore, DynamoConfigStore
 
 
 def _actor(args: argparse.Namespace) -> str:
@@ -37,7 +37,7 @@ def open_store(args: argparse.Namespace) -> Iterator[ConfigStore]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from routing.config import load_directory
+    from routing.config.loader import load_directory
 
     result = load_directory(args.directory)
     for issue in result.issues:
@@ -56,8 +56,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from routing.config import ConfigInvalidError, load_directory
-    from routing.publishing import PublishConflictError, publish_document
+    from routing.config.loader import ConfigInvalidError, load_directory
+    from routing.config.publishing import PublishConflictError, publish_document
 
     result = load_directory(args.directory)
     if not result.ok or result.document is None:
@@ -85,7 +85,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from routing.publishing import PublishConflictError, RollbackError, rollback
+    from routing.config.publishing import PublishConflictError, RollbackError, rollback
 
     with open_store(args) as store:
         try:
@@ -116,8 +116,8 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from routing.config import load_directory
-    from routing.publishing import diff_documents
+    from routing.config.loader import load_directory
+    from routing.config.publishing import diff_documents
 
     with open_store(args) as store:
         if args.dir:
@@ -154,8 +154,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_invoke(args: argparse.Namespace) -> int:
     import route.handler as route_handler
-    from routing.config_cache import ConfigCache
-    from routing.service import RouteService
+    from routing.config.cache import ConfigCache
+    from routing.route.service import RouteService
 
     if args.function != "route":
         print(f"unknown function {args.function!r} (available: route)", file=sys.stderr)
@@ -315,7 +315,7 @@ def quiet_lambda_output(verbose: bool = False) -> None:
     import os
 
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-    from routing.observability import logger
+    from routing.common.observability import logger
 
     for handler in logger.handlers:
         if isinstance(handler, logging.StreamHandler):

@@ -9,7 +9,7 @@ error that Connect's retry absorbs, a persistent one that takes the flow's error
 Then Connect's contact events for every contact (what happened in the queue comes from a seeded
 ``QueueOutcomeModel``), shuffled and partly redelivered as EventBridge may, go through the real ``outcomes`` handler
 into the call-log table (moto); the demo ends with the outcome summary computed from that call log by the same code
-that emits the outcome metrics (``routing.outcomes.tally``).
+that emits the outcome metrics (``routing.outcomes.events.tally``).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class OutcomeRun:
 
     events: int
     results: dict[str, int]
-    logs: list[Any]  # routing.outcomes.CallLog, one per contact seen
+    logs: list[Any]  # routing.outcomes.events.CallLog, one per contact seen
     callbacks_released: int
 
 
@@ -77,17 +77,17 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
     import callback.handler as callback_handler
 
     from route import handler
-    from routing.callback import NumberHasher
-    from routing.callback_service import CallbackService
-    from routing.config import load_directory
-    from routing.config_cache import ConfigCache
-    from routing.data.callback_store import InMemoryCallbackStore
-    from routing.data.config_store import DynamoConfigStore
-    from routing.data.metrics_store import InMemoryMetricsStore, QueueSnapshot
-    from routing.live_metrics import LiveMetrics
-    from routing.publishing import publish_document
-    from routing.reply import queue_arn
-    from routing.service import RouteService
+    from routing.callback.request import NumberHasher
+    from routing.callback.service import CallbackService
+    from routing.callback.store import InMemoryCallbackStore
+    from routing.config.cache import ConfigCache
+    from routing.config.loader import load_directory
+    from routing.config.publishing import publish_document
+    from routing.config.store import DynamoConfigStore
+    from routing.live_metrics.reader import LiveMetrics
+    from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
+    from routing.route.reply import queue_arn
+    from routing.route.service import RouteService
     from trunkline.contacts import INSTANCE_ARN, sample_contacts
     from trunkline.embedded import embedded_dynamodb
     from trunkline.simulator import Contact, FaultKind, Faults, FlowSimulator, LambdaFault, ScriptedInput
@@ -163,10 +163,10 @@ def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
     """Contact events of every row → the real outcomes handler → the call-log table (moto, already active)."""
     import outcomes.handler as outcomes_handler
 
-    from routing.data.call_log_store import DynamoCallLogStore
-    from routing.data.models import CallLogItem
-    from routing.outcome_service import OutcomeService
-    from routing.outcomes import summarize_all
+    from routing.common.models import CallLogItem
+    from routing.outcomes.events import summarize_all
+    from routing.outcomes.service import OutcomeService
+    from routing.outcomes.store import DynamoCallLogStore
     from trunkline.simulator.events import QueueOutcomeModel, contact_events, shuffle_and_duplicate
 
     store = DynamoCallLogStore("trunkline-call-log-demo", region="us-east-1")
@@ -203,8 +203,8 @@ def _with_faults(contact: Any, faults: Any, fault: str) -> Any:
 
 
 def _all_queue_arns() -> list[str]:
-    from routing.config import load_directory
-    from routing.reply import queue_arn
+    from routing.config.loader import load_directory
+    from routing.route.reply import queue_arn
     from trunkline.contacts import INSTANCE_ARN
 
     doc = load_directory(ROOT / "config").document or {"queues": {}}
@@ -295,8 +295,8 @@ def _pct(value: float | None) -> str:
 
 
 def _outcome_summary(run: OutcomeRun) -> None:
-    """Abandonment and callback figures per line of business, from the call log (``routing.outcomes.tally``)."""
-    from routing.outcomes import Outcome, OutcomeTotals, tally
+    """Abandonment and callback figures per line of business, from the call log (``routing.outcomes.events.tally``)."""
+    from routing.outcomes.events import Outcome, OutcomeTotals, tally
 
     print(
         f"\ncontact outcomes: {run.events} contact events delivered out of order with redeliveries "

@@ -43,7 +43,7 @@ def fake_aws_env() -> Iterator[None]:
 
 def create_tables(table_name: str = EMBEDDED_TABLE) -> None:
     """Create the config table from the same PynamoDB model the code uses."""
-    from routing.data.models import ConfigItem, bind_model
+    from routing.common.models import ConfigItem, bind_model
 
     bind_model(ConfigItem, table_name=table_name, region="us-east-1")
     if not ConfigItem.exists():

@@ -79,8 +79,8 @@ class FakeDynamo:
 
     def publish(self, document: Mapping[str, Any], version_id: str = "v000001") -> None:
         """Hold ``document`` as version ``version_id`` and point at it (items as ``DynamoConfigStore`` writes)."""
-        from routing.data.config_store import encode_document
-        from routing.data.models import ConfigItem
+        from routing.common.models import ConfigItem
+        from routing.config.store import encode_document
 
         content_hash, chunks, _ = encode_document(document)
         self.chunks[version_id] = [
@@ -108,7 +108,7 @@ class FakeDynamo:
 
     def put_snapshot(self, queue_id: str, sampled_at: float, values: Mapping[str, Mapping[str, float]]) -> None:
         """Hold a metrics snapshot (as the poller writes it)."""
-        from routing.data.models import QueueMetricsItem
+        from routing.common.models import QueueMetricsItem
 
         item = QueueMetricsItem(queue_id, sampled_at=sampled_at, values=json.dumps(values, sort_keys=True))
         self.snapshots[queue_id] = _wire(item.serialize())

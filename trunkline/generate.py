@@ -23,7 +23,7 @@ def _qid(key: str) -> str:
 def generate_config(
     *, queues: int = 600, rules: int = 5000, lines_of_business: int = 20, seed: int = 7, metric_rules: bool = True
 ) -> dict[str, Any]:
-    """A normalized config document (validate it with ``routing.config.validate_document``)."""
+    """A normalized config document (validate it with ``routing.config.loader.validate_document``)."""
     rng = random.Random(seed)
     lob_keys = [f"lob{i:02d}" for i in range(lines_of_business)]
     doc: dict[str, Any] = {

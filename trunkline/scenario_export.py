@@ -19,7 +19,7 @@ SCENARIOS_MODULE = "tests.flows.flow_scenarios"
 
 def config_queue_ids(config_dir: Path = ROOT / "config") -> dict[str, str]:
     """Queue key → Connect queue id, from the validated config directory."""
-    from routing.config import ConfigInvalidError, load_directory
+    from routing.config.loader import ConfigInvalidError, load_directory
 
     result = load_directory(config_dir)
     if not result.ok or result.document is None:

@@ -1,5 +1,5 @@
 """The ``callback`` Lambda: the flow calls it to reserve, confirm or release a caller's callback. Thin (logic in
-``routing.callback_service``); idempotent by contact id without Powertools' in-progress lock, which would raise on
+``routing.callback.service``); idempotent by contact id without Powertools' in-progress lock, which would raise on
 Connect's synchronous retries. Never raises: every failure answers ``callback_status=ERROR``."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from routing.callback_service import ERROR_REPLY, CallbackService
-from routing.lifecycle import Lifecycle
-from routing.observability import correlate, logger, metrics
+from routing.callback.service import ERROR_REPLY, CallbackService
+from routing.common.lifecycle import Lifecycle
+from routing.common.observability import correlate, logger, metrics
 
 # SnapStart hooks (docs/design/routing-core.md, "Init and SnapStart restore"): the service is built at init, so a
 # restored environment needs new clients, a config check and fresh random state.
@@ -20,12 +20,12 @@ def build_service() -> CallbackService:
     """Settings, one ``StoreGate`` (the per-invocation store deadline, ``STORE_BUDGET_MS``) over the config cache and
     the callback table (call-path timeouts, no SDK retries, one botocore client), once per cold start. Reads the
     environment and builds the clients, sends no request."""
-    from routing.callback import NumberHasher
-    from routing.config_cache import ConfigCache
-    from routing.data.callback_store import DynamoCallbackStore
-    from routing.data.models import StoreTimeouts
-    from routing.deadline import StoreGate
-    from routing.settings import Settings
+    from routing.callback.request import NumberHasher
+    from routing.callback.store import DynamoCallbackStore
+    from routing.common.deadline import StoreGate
+    from routing.common.models import StoreTimeouts
+    from routing.common.settings import Settings
+    from routing.config.cache import ConfigCache
 
     settings = Settings.from_env()
     region = settings.aws_region or None
@@ -39,7 +39,7 @@ def build_service() -> CallbackService:
     reconnects: list[Callable[[], None]] = []
     config_store = None
     if settings.config_table_name:
-        from routing.data.config_store import DynamoConfigStore
+        from routing.config.store import DynamoConfigStore
 
         config_store = DynamoConfigStore(settings.config_table_name, region=region, timeouts=timeouts)
         warm_ups.append(config_store.warm_up)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from routing.observability import logger
+from routing.common.observability import logger
 
 
 class StalePackageError(RuntimeError):
@@ -25,10 +25,10 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # no
         logger.info("stack delete: config versions are kept")
         return {"PhysicalResourceId": physical_id}
 
-    from routing.config import content_hash
-    from routing.data.config_store import DynamoConfigStore
-    from routing.publishing import publish_from_deploy
-    from routing.settings import Settings
+    from routing.common.settings import Settings
+    from routing.config.loader import content_hash
+    from routing.config.publishing import publish_from_deploy
+    from routing.config.store import DynamoConfigStore
 
     settings = Settings.from_env()
     payload = json.loads(settings.baked_config_path.read_text(encoding="utf-8"))

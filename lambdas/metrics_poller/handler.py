@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from routing.observability import logger, metrics
+from routing.common.observability import logger, metrics
 
 _poller: Any = None
 _queues: Any = None
@@ -15,8 +15,8 @@ def _queue_ids(settings: Any) -> list[str]:
     read — else the baked version's — when the config table cannot be read (``ActiveQueues``)."""
     global _queues  # noqa: PLW0603
     if _queues is None:
-        from routing.data.config_store import DynamoConfigStore
-        from routing.metrics_poller import ActiveQueues
+        from routing.config.store import DynamoConfigStore
+        from routing.live_metrics.poller import ActiveQueues
 
         store = (
             DynamoConfigStore(settings.config_table_name, region=settings.aws_region or None)
@@ -44,9 +44,9 @@ def connect_client() -> Any:
 
 def build_poller() -> Any:
     """Connect client (``connect_client``) and the metrics store."""
-    from routing.data.metrics_store import DynamoMetricsStore
-    from routing.metrics_poller import MetricsPoller
-    from routing.settings import Settings
+    from routing.common.settings import Settings
+    from routing.live_metrics.poller import MetricsPoller
+    from routing.live_metrics.store import DynamoMetricsStore
 
     settings = Settings.from_env()
     client = connect_client()

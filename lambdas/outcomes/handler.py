@@ -1,6 +1,6 @@
 """The ``outcomes`` Lambda: one EventBridge "Amazon Connect Contact Event" per invocation (asynchronous).
 
-Thin by design (logic in ``routing.outcome_service``). Raising makes Lambda retry the event (twice) and then send
+Thin by design (logic in ``routing.outcomes.service``). Raising makes Lambda retry the event (twice) and then send
 it to the dead-letter queue; only store errors raise — a malformed event is logged and dropped.
 """
 
@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from routing.observability import logger, metrics
-from routing.outcome_service import OutcomeService
-from routing.text import clean_text
+from routing.common.observability import logger, metrics
+from routing.common.text import clean_text
+from routing.outcomes.service import OutcomeService
 
 _service: OutcomeService | None = None
 
 
 def build_service() -> OutcomeService:
     """The call-log table and the callback table (for releasing locks), once per cold start."""
-    from routing.data.call_log_store import DynamoCallLogStore
-    from routing.data.callback_store import DynamoCallbackStore
-    from routing.settings import Settings, SettingsError
+    from routing.callback.store import DynamoCallbackStore
+    from routing.common.settings import Settings, SettingsError
+    from routing.outcomes.store import DynamoCallLogStore
 
     settings = Settings.from_env()
     if not settings.call_log_table_name:

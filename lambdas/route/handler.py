@@ -1,11 +1,11 @@
-"""The ``route`` Lambda: Connect flow event → flat routing reply. Thin by design (logic in ``routing.service``).
+"""The ``route`` Lambda: Connect flow event → flat routing reply. Thin by design (logic in ``routing.route.service``).
 
 Module load is Lambda's init phase (and what SnapStart snapshots): ``initialize()`` builds the service (settings,
 PynamoDB, the botocore clients), compiles the baked version with every ruleset and, when the store answers within
 the init budget (``INIT_STORE_BUDGET_MS``, 2 s), the active version too — so a restored, provisioned or plain cold
 environment decides its first call from memory. It never raises (a bad setting or an unreachable store serves the
-baked version). The restore hooks (``routing.lifecycle``) build new clients and make the config due for a check on
-the next call, inside that call's deadline. ``initialize(env)`` and ``simulate_restore()`` run the same path
+baked version). The restore hooks (``routing.common.lifecycle``) build new clients and make the config due for a
+check on the next call, inside that call's deadline. ``initialize(env)`` and ``simulate_restore()`` run the same path
 locally (tests, ``bench/init_bench.py``).
 """
 
@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from routing.criteria import REQUEST as CRITERIA_REQUEST
-from routing.criteria import criteria_reply
-from routing.lifecycle import Lifecycle
-from routing.observability import MetricUnit, correlate, logger, metrics
-from routing.service import RouteService
+from routing.common.lifecycle import Lifecycle
+from routing.common.observability import MetricUnit, correlate, logger, metrics
+from routing.route.criteria import REQUEST as CRITERIA_REQUEST
+from routing.route.criteria import criteria_reply
+from routing.route.service import RouteService
 
 LIFECYCLE = Lifecycle("route")
 
@@ -27,11 +27,11 @@ LIFECYCLE = Lifecycle("route")
 def build_service(env: Mapping[str, str] | None = None) -> RouteService:
     """Default dependencies, built once per cold start: settings, one ``StoreGate`` (the per-call deadline) over
     the DynamoDB stores (call-path timeouts, no retries), the config cache, the live-metrics view."""
-    from routing.config_cache import ConfigCache
-    from routing.deadline import StoreGate
-    from routing.engine import NO_METRICS
-    from routing.rules import MetricsView
-    from routing.settings import Settings
+    from routing.common.deadline import StoreGate
+    from routing.common.settings import Settings
+    from routing.config.cache import ConfigCache
+    from routing.route.engine import NO_METRICS
+    from routing.route.rules import MetricsView
 
     settings = Settings.from_env(env)
     gate = StoreGate(
@@ -41,8 +41,8 @@ def build_service(env: Mapping[str, str] | None = None) -> RouteService:
     reconnects: list[Callable[[], None]] = []
     store = None
     if settings.config_table_name:
-        from routing.data.config_store import DynamoConfigStore
-        from routing.data.models import StoreTimeouts
+        from routing.common.models import StoreTimeouts
+        from routing.config.store import DynamoConfigStore
 
         timeouts = StoreTimeouts.for_budget(settings.store_budget_seconds)
         store = DynamoConfigStore(settings.config_table_name, region=settings.aws_region or None, timeouts=timeouts)
@@ -57,9 +57,9 @@ def build_service(env: Mapping[str, str] | None = None) -> RouteService:
     )
     metrics_view: MetricsView = NO_METRICS
     if settings.metrics_table_name:
-        from routing.data.metrics_store import DynamoMetricsStore
-        from routing.data.models import StoreTimeouts
-        from routing.live_metrics import LiveMetrics
+        from routing.common.models import StoreTimeouts
+        from routing.live_metrics.reader import LiveMetrics
+        from routing.live_metrics.store import DynamoMetricsStore
 
         metrics_store = DynamoMetricsStore(
             settings.metrics_table_name,
@@ -98,8 +98,8 @@ def _build_or_fallback(env: Mapping[str, str] | None = None) -> RouteService:
         return build_service(env)
     except Exception:  # noqa: BLE001 — a bad setting must not crash calls: serve the baked version / default queue
         logger.exception("could not build the route service from settings; using the baked config only")
-        from routing.config_cache import ConfigCache
-        from routing.settings import BAKED_CONFIG_DEFAULT
+        from routing.common.settings import BAKED_CONFIG_DEFAULT
+        from routing.config.cache import ConfigCache
 
         return RouteService(
             ConfigCache(None, baked_path=BAKED_CONFIG_DEFAULT), default_queue_id="", lifecycle=LIFECYCLE
@@ -107,7 +107,7 @@ def _build_or_fallback(env: Mapping[str, str] | None = None) -> RouteService:
 
 
 def _init_budget(env: Mapping[str, str] | None) -> float:
-    from routing.settings import DEFAULT_INIT_STORE_BUDGET_MS, Settings, SettingsError
+    from routing.common.settings import DEFAULT_INIT_STORE_BUDGET_MS, Settings, SettingsError
 
     try:
         return Settings.from_env(env).init_budget_seconds

@@ -72,7 +72,7 @@ class BakedConfig:
         return f"baked-{self.content_hash[:8]}"
 
     def payload(self) -> dict[str, Any]:
-        """The JSON written to ``routing/baked/config.json`` (read by ``routing.config_cache.load_baked``)."""
+        """The JSON written to ``routing/baked/config.json`` (read by ``routing.config.cache.load_baked``)."""
         return {"version": self.version, "content_hash": self.content_hash, "document": self.document}
 
 
@@ -81,7 +81,7 @@ def bake_config(config_dir: Path = CONFIG) -> BakedConfig:
     problem (so synth fails on an invalid config)."""
     if str(LAMBDAS) not in sys.path:
         sys.path.insert(0, str(LAMBDAS))
-    from routing.config import ConfigInvalidError, content_hash, load_directory
+    from routing.config.loader import ConfigInvalidError, content_hash, load_directory
 
     result = load_directory(config_dir)
     if result.document is None or result.issues:

@@ -1,5 +1,5 @@
 """Deploy-time publish of ``config/``: a custom resource that runs the same publish code as the CLI
-(``routing.publishing.publish_from_deploy``: a three-way merge that keeps operations' run-time changes)."""
+(``routing.config.publishing.publish_from_deploy``: a three-way merge that keeps operations' run-time changes)."""
 
 from __future__ import annotations
 

@@ -30,9 +30,9 @@ POLLER_SERVICE = "trunkline-metrics-poller"
 OUTCOMES_SERVICE = "trunkline-outcomes"
 CONNECT = "AWS/Connect"
 DECISION_METRICS = ("DecisionRouted", "DecisionClosed", "DecisionEmergency", "DecisionDefault", "DecisionErrorDefault")
-# ``CallbackRejected<Reason>`` for each refusal of ``routing.callback.CallbackStatus``.
+# ``CallbackRejected<Reason>`` for each refusal of ``routing.callback.request.CallbackStatus``.
 CALLBACK_REJECTIONS = ("InvalidNumber", "Anonymous", "NotAllowedCountry", "BlockedPrefix", "QueueFull", "NotOffered")
-# One outcome metric per callback request (``routing.callback_service``): stacked, they add up to the requests.
+# One outcome metric per callback request (``routing.callback.service``): stacked, they add up to the requests.
 CALLBACK_OUTCOMES = (
     "CallbackReserved",
     "CallbackCreated",

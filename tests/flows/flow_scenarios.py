@@ -13,9 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from routing.criteria import REQUEST as CRITERIA_REQUEST
-from routing.criteria import criteria_reply
-from routing.prompts import DEFAULT_PROMPTS
+from routing.route.criteria import REQUEST as CRITERIA_REQUEST
+from routing.route.criteria import criteria_reply
+from routing.route.prompts import DEFAULT_PROMPTS
 from trunkline.simulator import (
     DEFAULT_INSTANCE_ARN,
     Contact,
@@ -93,7 +93,7 @@ def route_reply(status: str = "ROUTED", **overrides: str) -> dict[str, str]:
 class FakeRoute:
     """A fake ``route`` handler: answers ``reply`` (or the result of calling it with the event); records events.
 
-    The routing-criteria request (the flow's second, JSON call) is answered by the real ``routing.criteria`` and
+    The routing-criteria request (the flow's second, JSON call) is answered by the real ``routing.route.criteria`` and
     recorded apart, in ``criteria_events``.
     """
 

@@ -13,16 +13,16 @@ import pytest
 from flow_scenarios import CALLBACK_ARN, DEFAULT_QUEUE_ARN, INSTANCE, REPO, ROUTE_ARN, flows
 
 import route.handler as route_handler
-from routing.callback import HoldState, NumberHasher
-from routing.callback_service import CallbackService
+from routing.callback.request import HoldState, NumberHasher
+from routing.callback.service import CallbackService
+from routing.callback.store import InMemoryCallbackStore
+from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
-from routing.config_cache import ConfigCache
-from routing.data.callback_store import InMemoryCallbackStore
-from routing.data.config_store import InMemoryConfigStore
-from routing.data.metrics_store import InMemoryMetricsStore, QueueSnapshot
-from routing.live_metrics import LiveMetrics
-from routing.publishing import publish_document
-from routing.service import RouteService
+from routing.config.publishing import publish_document
+from routing.config.store import InMemoryConfigStore
+from routing.live_metrics.reader import LiveMetrics
+from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
+from routing.route.service import RouteService
 from trunkline.simulator import Contact, EndReason, Faults, FlowSimulator, ScriptedInput
 
 OPEN = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
@@ -177,7 +177,7 @@ class _GatedStore(InMemoryCallbackStore):
 def test_out_of_store_time_keeps_the_place_in_queue_and_releases_nothing(sim: FlowSimulator) -> None:
     """Issue 12: the callback function out of store time (the breaker open after a hang) answers ERROR; the flow
     apologises, keeps the caller in the queue route chose, creates no callback and calls no release."""
-    from routing.deadline import StoreGate
+    from routing.common.deadline import StoreGate
 
     gate = StoreGate(budget_seconds=1.0, retry_seconds=30.0, clock=lambda: 0.0)
     gate._open_until = 30.0  # a request hung a moment ago

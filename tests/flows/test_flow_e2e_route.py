@@ -13,11 +13,11 @@ import pytest
 from flow_scenarios import DEFAULT_QUEUE_ARN, INSTANCE, REPO, ROUTE_ARN, simulator
 
 import route.handler as route_handler
+from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
-from routing.config_cache import ConfigCache
-from routing.data.config_store import InMemoryConfigStore
-from routing.publishing import publish_document
-from routing.service import RouteService
+from routing.config.publishing import publish_document
+from routing.config.store import InMemoryConfigStore
+from routing.route.service import RouteService
 from trunkline.simulator import Contact, EndReason, FaultKind, Faults, FlowSimulator, LambdaFault
 
 OPEN = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wednesday 10:00 in New York

@@ -11,7 +11,7 @@ import pytest
 from flow_scenarios import FLOWS_DIR, KNOWN_TOKENS, REPO
 from known_findings import known_for
 
-from routing.reply import RESERVED_ORDER
+from routing.route.reply import RESERVED_ORDER
 from stacks.constructs.connect import FLOW_TYPES as DEPLOYABLE_FLOW_TYPES
 from trunkline.simulator import ACTION_SPECS, Flow, find_tokens, lint_flow
 from trunkline.simulator.actions import FLOW_TYPES
@@ -20,9 +20,9 @@ FLOW_FILES = sorted(FLOWS_DIR.glob("*.json"))
 MODULE_FILES = sorted((FLOWS_DIR / "modules").glob("*.json")) if (FLOWS_DIR / "modules").is_dir() else []
 #: Reply keys the flows may read that are not reserved: queue attributes the CRM needs (may be absent).
 OPTIONAL_REPLY_KEYS = frozenset({"acsf_search_info"})
-#: Keys of the ``callback`` function's reply (routing.callback_service), read after InvokeCallback.
+#: Keys of the ``callback`` function's reply (routing.callback.service), read after InvokeCallback.
 CALLBACK_REPLY_KEYS = frozenset({"callback_status", "callback_number", "callback_profile"})
-#: The route function's JSON answer to ``trunkline_request=routing_criteria`` (routing.criteria).
+#: The route function's JSON answer to ``trunkline_request=routing_criteria`` (routing.route.criteria).
 CRITERIA_REPLY_KEYS = frozenset({"Steps"})
 LAMBDA_TOKENS = {"%RouteFunctionArn%", "%CallbackFunctionArn%"}
 #: Actions the reference restricts to inbound flows.
@@ -134,7 +134,7 @@ def test_transfer_route_errors_keep_the_queue_the_agent_chose() -> None:
 
 @pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
 def test_flows_read_only_reply_keys_route_promises(path: Path) -> None:
-    # The reply contract lives in routing.reply (docs/design/routing-core.md); a renamed key would break flows.
+    # The reply contract lives in routing.route.reply (docs/design/routing-core.md); a renamed key would break flows.
     text = path.read_text(encoding="utf-8")
     read = set(re.findall(r"\$\.External\.([A-Za-z0-9_\-]+)", text))
     assert read
@@ -144,7 +144,7 @@ def test_flows_read_only_reply_keys_route_promises(path: Path) -> None:
 
 @pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
 def test_status_branches_match_the_route_statuses(path: Path) -> None:
-    from routing.decision import RouteStatus
+    from routing.route.decision import RouteStatus
 
     expected = {s.value for s in RouteStatus} if path.stem == "inbound" else {"ROUTED", "DEFAULT"}
     compares = [
@@ -202,7 +202,7 @@ def test_callback_offer_leads_to_the_offer_and_declining_keeps_the_place_in_queu
 
 def test_one_create_callback_branch_per_configured_profile_with_its_timings() -> None:
     # Flow parameters are static: each callback profile in config/ is one CreateCallbackContact block.
-    from routing.config import load_directory
+    from routing.config.loader import load_directory
 
     doc = load_directory(REPO / "config").document
     assert doc is not None

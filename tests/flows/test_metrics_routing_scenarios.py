@@ -15,13 +15,13 @@ import pytest
 from flow_scenarios import DEFAULT_QUEUE_ARN, INSTANCE, REPO, simulator
 
 import route.handler as route_handler
+from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
-from routing.config_cache import ConfigCache
-from routing.data.config_store import InMemoryConfigStore
-from routing.data.metrics_store import InMemoryMetricsStore, QueueSnapshot
-from routing.live_metrics import LiveMetrics
-from routing.publishing import publish_document
-from routing.service import RouteService
+from routing.config.publishing import publish_document
+from routing.config.store import InMemoryConfigStore
+from routing.live_metrics.reader import LiveMetrics
+from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
+from routing.route.service import RouteService
 from trunkline.simulator import Contact, FlowSimulator, SimulationResult
 
 OPEN = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wednesday 10:00 in New York

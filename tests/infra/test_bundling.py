@@ -32,7 +32,7 @@ from stacks.constructs.bundling import LAMBDA_TARGET, LocalPythonBundler, bake_c
 ROOT = Path(__file__).resolve().parents[2]
 LAMBDAS = ROOT / "lambdas"
 HANDLERS = sorted(p.parent.name for p in LAMBDAS.glob("*/handler.py"))
-# Imported by lambdas/ but on purpose not shipped: only routing.config.load_directory (synth, CLI) reads YAML.
+# Imported by lambdas/ but on purpose not shipped: only routing.config.loader.load_directory (synth, CLI) reads YAML.
 # yaml: read only by config loading (synth, CLI); snapshot_restore_py: the SnapStart hooks module the Lambda managed
 # runtime provides (imported guarded: absent elsewhere).
 NOT_SHIPPED = {"yaml", "snapshot_restore_py"}
@@ -120,7 +120,7 @@ def test_every_handler_imports_from_the_bundle_alone(bundle: Path, runtime: str,
 
 
 def test_yaml_is_read_only_where_no_function_calls() -> None:
-    # The one YAML reader is routing.config.load_directory (its parser lives in safe_yaml); no function (handler or
+    # The one YAML reader is routing.config.loader.load_directory (its parser lives in safe_yaml); no function (handler or
     # what it reaches) calls it.
     importers = [p for p in LAMBDAS.rglob("*.py") if "import yaml" in p.read_text(encoding="utf-8")]
     assert sorted(p.relative_to(LAMBDAS).as_posix() for p in importers) == [

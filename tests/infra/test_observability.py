@@ -510,7 +510,7 @@ def test_dashboard_routing_outcome_and_table_sections(dev_stacks: dict[str, Temp
     callback = {name for name, dims in trunkline if dims == {"service": "trunkline-callback"}}
     assert {"CallbackCreated", "CallbackDuplicate", "CallbackRejectedQueueFull", "CallbackError"} <= callback
     # Every metric the callback service can emit is graphed (the two-phase ones and the out-of-time one included).
-    from routing.callback_service import EMITTED_METRICS
+    from routing.callback.service import EMITTED_METRICS
 
     assert {"CallbackReserved", "CallbackReleased", "CallbackConfirmedLate", "CallbackStoreUnavailable"} <= callback
     assert not EMITTED_METRICS - callback, sorted(EMITTED_METRICS - callback)

@@ -41,7 +41,7 @@ def test_route_function_fits_the_flow_budget(dev_stacks: dict[str, Template], st
     env = props["Environment"]["Variables"]
     assert env["CONFIG_TABLE_NAME"] == "trunkline-config-dev"
     assert env["CONFIG_REFRESH_SECONDS"] == "30"
-    assert env["STORE_BUDGET_MS"] == "1000"  # one deadline for every store read of a call (routing.deadline)
+    assert env["STORE_BUDGET_MS"] == "1000"  # one deadline for every store read of a call (routing.common.deadline)
     assert env["CONNECT_INSTANCE_ARN"] == DEV_ARN[stack]
     assert env["DEFAULT_QUEUE_ID"] == cdk_context()["environments"]["dev"]["default_queue_id"]
     assert env["POWERTOOLS_SERVICE_NAME"] == "trunkline-route"
@@ -221,7 +221,7 @@ def test_without_instance_arn_no_connect_resources(prod_stacks: dict[str, Templa
 
 
 def test_invalid_config_fails_synth(tmp_path: Path) -> None:
-    from routing.config import ConfigInvalidError
+    from routing.config.loader import ConfigInvalidError
 
     (tmp_path / "broken.yaml").write_text("defaults: {default_queue: nowhere}\n")
     with pytest.raises(ConfigInvalidError, match="nowhere"):

@@ -12,6 +12,18 @@ REGION = "us-east-1"
 CONFIG_TABLE = "trunkline-config-it"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_shared_botocore_session() -> Iterator[None]:
+    """Each test starts without ``routing.common.models``' shared botocore session. A session built while another
+    test's endpoint or patches were in place (or before moto registered its handlers) would otherwise carry them
+    into the next test: in production one process serves one function, so only tests can meet this."""
+    from routing.common import models
+
+    models._shared_session = None
+    yield
+    models._shared_session = None
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto for the whole test; credentials are fake so nothing can reach a real account."""
@@ -33,8 +45,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def config_table(aws: None) -> str:
-    """The config table, created from ``routing.data.models.ConfigItem``."""
-    from routing.data.models import ConfigItem, bind_model
+    """The config table, created from ``routing.common.models.ConfigItem``."""
+    from routing.common.models import ConfigItem, bind_model
 
     bind_model(ConfigItem, table_name=CONFIG_TABLE, region=REGION)
     ConfigItem.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
@@ -43,7 +55,7 @@ def config_table(aws: None) -> str:
 
 @pytest.fixture
 def dynamo_store(config_table: str) -> Any:
-    from routing.data.config_store import DynamoConfigStore
+    from routing.config.store import DynamoConfigStore
 
     return DynamoConfigStore(config_table, region=REGION)
 

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from routing.config.schema import SECTION_MODELS, Defaults, Strict
-from routing.engine import rule_errors
+from routing.route.engine import rule_errors
 
 SCHEMA_VERSION = 1
 SECTIONS = ("defaults", *SECTION_MODELS)
@@ -345,7 +345,7 @@ def _callback_delay_issues(
 ) -> list[ConfigIssue]:
     """A callback must not ring while its caller still hears the confirmation: the profile's initial delay
     covers the confirm call and the longest confirmation prompt of any language."""
-    from routing.prompts import DEFAULT_PROMPTS, speech_seconds
+    from routing.route.prompts import DEFAULT_PROMPTS, speech_seconds
 
     texts = [DEFAULT_PROMPTS["callback_confirmed"]]
     texts += [

@@ -64,7 +64,7 @@ def load_yaml(text: str) -> object:
 
     Raises ``ConfigSyntaxError`` for what is refused and ``yaml.YAMLError`` for malformed YAML.
     """
-    from routing.ruleset_index import gc_paused
+    from routing.route.ruleset_index import gc_paused
 
     loader = _loader_class()(text)
     try:

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from routing.reply import RESERVED_KEYS
-from routing.rules import MAX_RULES_PER_RULESET
-from routing.schedule import parse_interval
+from routing.route.reply import RESERVED_KEYS
+from routing.route.rules import MAX_RULES_PER_RULESET
+from routing.route.schedule import parse_interval
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
@@ -60,7 +60,7 @@ class Language(Strict):
     @field_validator("prompts")
     @classmethod
     def _known(cls, value: dict[str, str]) -> dict[str, str]:
-        from routing.prompts import PROMPT_KEYS
+        from routing.route.prompts import PROMPT_KEYS
 
         unknown = sorted(set(value) - set(PROMPT_KEYS))
         if unknown:
@@ -89,7 +89,7 @@ class Defaults(Strict):
     @field_validator("languages")
     @classmethod
     def _complete(cls, value: dict[str, Language]) -> dict[str, Language]:
-        from routing.prompts import PROMPT_KEYS
+        from routing.route.prompts import PROMPT_KEYS
 
         for code, language in value.items():
             missing = [k for k in PROMPT_KEYS if k not in language.prompts]

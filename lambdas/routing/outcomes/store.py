@@ -1,0 +1,158 @@
+"""The call log: one conditional write per contact event, so the record converges whatever the order.
+
+``apply`` writes the event's slot only when it is newer than the slot stored (``routing.outcomes.events.newer``):
+``attribute_not_exists(slot) OR slot.at < :at OR (slot.at = :at AND slot.id < :id)``. A duplicate or an older
+event fails the condition and changes nothing (``None``). ``claim`` marks a contact's outcome as counted, once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from threading import Lock
+from typing import TYPE_CHECKING, Any, Protocol
+
+from routing.outcomes.events import SLOT_TYPES, ContactEvent, Slots, apply_event
+
+if TYPE_CHECKING:
+    from pynamodb.attributes import MapAttribute
+
+# Slot type -> the model attribute holding it (the attribute's DynamoDB name is the event type).
+_SLOT_ATTRIBUTES = {t: f"ev_{t.lower()}" for t in SLOT_TYPES}
+
+
+def _number(value: Any) -> Any:
+    # Numbers come back from DynamoDB as floats when PynamoDB cannot tell; epoch milliseconds are integers.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+class StoredRecord:
+    """A contact's slots and whether its outcome was counted."""
+
+    __slots__ = ("contact_id", "counted", "slots")
+
+    def __init__(self, contact_id: str, slots: Slots, counted: str | None) -> None:
+        self.contact_id = contact_id
+        self.slots = slots
+        self.counted = counted
+
+
+class CallLogStore(Protocol):
+    """Where call logs live (DynamoDB in Lambda, a dict in tests and the demo)."""
+
+    def apply(self, event: ContactEvent, *, expires_at: float) -> StoredRecord | None:
+        """Write the event's slot if newer; the record after the write, or None if nothing changed."""
+        ...
+
+    def get(self, contact_id: str) -> StoredRecord | None:
+        """The record of one contact, if any."""
+        ...
+
+    def claim(self, contact_id: str, outcome: str) -> bool:
+        """Mark the outcome counted; True only for the first claim of a contact."""
+        ...
+
+    def scan(self) -> list[StoredRecord]:
+        """Every record (the demo's summary; never on a hot path)."""
+        ...
+
+
+class InMemoryCallLogStore:
+    """The same semantics in a dict (tests, the demo)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, StoredRecord] = {}
+        self.expiry: dict[str, float] = {}
+        self._mutex = Lock()
+
+    def apply(self, event: ContactEvent, *, expires_at: float) -> StoredRecord | None:
+        with self._mutex:
+            record = self.records.setdefault(event.contact_id, StoredRecord(event.contact_id, {}, None))
+            if not apply_event(record.slots, event):
+                return None
+            self.expiry[event.contact_id] = expires_at
+            return StoredRecord(record.contact_id, {k: dict(v) for k, v in record.slots.items()}, record.counted)
+
+    def get(self, contact_id: str) -> StoredRecord | None:
+        record = self.records.get(contact_id)
+        return None if record is None else StoredRecord(contact_id, dict(record.slots), record.counted)
+
+    def claim(self, contact_id: str, outcome: str) -> bool:
+        with self._mutex:
+            record = self.records.get(contact_id)
+            if record is None or record.counted is not None:
+                return False
+            record.counted = outcome
+            return True
+
+    def scan(self) -> list[StoredRecord]:
+        return [StoredRecord(k, dict(v.slots), v.counted) for k, v in sorted(self.records.items())]
+
+
+class DynamoCallLogStore:
+    """The call-log table through PynamoDB (``routing.common.models.CallLogItem``)."""
+
+    def __init__(self, table_name: str, *, region: str | None = None, host: str | None = None) -> None:
+        from routing.common.models import CallLogItem, bind_model
+
+        bind_model(CallLogItem, table_name=table_name, region=region, host=host)
+        self._model = CallLogItem
+
+    def _record(self, item: Any) -> StoredRecord:
+        slots: Slots = {}
+        for event_type, attribute in _SLOT_ATTRIBUTES.items():
+            value = getattr(item, attribute, None)
+            if value is not None:
+                raw = value.as_dict() if hasattr(value, "as_dict") else dict(value)
+                slots[event_type] = {k: _number(v) for k, v in raw.items()}
+        return StoredRecord(item.contact_id, slots, item.counted)
+
+    def apply(self, event: ContactEvent, *, expires_at: float) -> StoredRecord | None:
+        from pynamodb.exceptions import UpdateError
+
+        m = self._model
+        if not event.is_slot:
+            return None
+        attr: MapAttribute[str, Any] = getattr(m, _SLOT_ATTRIBUTES[event.event_type])
+        condition = (
+            attr.does_not_exist()
+            | (attr["at"] < event.at_ms)
+            | ((attr["at"] == event.at_ms) & (attr["id"] < event.event_id))
+        )
+        item = m(event.contact_id)
+        try:
+            item.update(
+                actions=[
+                    attr.set(event.slot()),
+                    m.updated_at.set(int(event.at_ms // 1000)),
+                    m.expires_at.set(datetime.fromtimestamp(expires_at, UTC)),
+                ],
+                condition=condition,
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return self._record(item)
+
+    def get(self, contact_id: str) -> StoredRecord | None:
+        try:
+            return self._record(self._model.get(contact_id, consistent_read=True))
+        except self._model.DoesNotExist:
+            return None
+
+    def claim(self, contact_id: str, outcome: str) -> bool:
+        from pynamodb.exceptions import UpdateError
+
+        m = self._model
+        try:
+            m(contact_id).update(
+                actions=[m.counted.set(outcome)], condition=m.contact_id.exists() & m.counted.does_not_exist()
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def scan(self) -> list[StoredRecord]:
+        return sorted((self._record(item) for item in self._model.scan()), key=lambda r: r.contact_id)
