@@ -27,6 +27,7 @@ from stacks.constructs.observability import (
     line_of_business_keys,
     queue_slas,
 )
+from stacks.constructs.observability.names import ROUTE_SERVICE
 from stacks.constructs.outcomes import Outcomes
 from stacks.settings import EnvironmentSettings, RegionSettings
 
@@ -81,7 +82,7 @@ class RegionalStack(Stack):
             "Route",
             spec=FunctionSpec(
                 handler="route.handler.lambda_handler",
-                service="trunkline-route",
+                service=ROUTE_SERVICE,
                 function_name=f"trunkline-{settings.name}-route",
                 gradual_deploy=settings.gradual_deploy,
                 description="Per-call routing decision for Amazon Connect flows",

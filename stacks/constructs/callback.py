@@ -11,6 +11,7 @@ from constructs import Construct
 
 from stacks.constructs.data import trunkline_table
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+from stacks.constructs.observability.names import CALLBACK_SERVICE
 from stacks.settings import WarmStart
 
 
@@ -62,7 +63,7 @@ class Callback(Construct):
             "Function",
             spec=FunctionSpec(
                 handler="callback.handler.lambda_handler",
-                service="trunkline-callback",
+                service=CALLBACK_SERVICE,
                 description="Accepts a queued-callback request: validates the number, de-duplicates atomically",
                 function_name=function_name,
                 gradual_deploy=gradual_deploy,

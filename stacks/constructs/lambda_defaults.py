@@ -9,7 +9,6 @@ from typing import Literal
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, TimeZone, Validations
 from aws_cdk import aws_applicationautoscaling as appscaling
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -17,6 +16,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.constructs.bundling import RUNTIME
+from stacks.constructs.observability.helpers import AT_LEAST, alarm
+from stacks.constructs.observability.names import NAMESPACE
 from stacks.settings import WarmStart
 
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -98,7 +99,7 @@ class TrunklineFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE if spec.tracing else lambda_.Tracing.DISABLED,
             environment={
                 "POWERTOOLS_SERVICE_NAME": spec.service,
-                "POWERTOOLS_METRICS_NAMESPACE": "Trunkline",
+                "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": spec.log_level,
                 "TRUNKLINE_WARM_START": spec.warm_start.mode,
                 **spec.environment,
@@ -111,17 +112,16 @@ class TrunklineFunction(Construct):
         # Errors of what callers invoke (the live alias, unless ``invoked_as``): the rollback trigger of gradual
         # deploys (and an alarm in its own right).
         invoked: lambda_.IFunction = self.alias if spec.invoked_as == "alias" else self.function
-        self.errors_alarm = cloudwatch.Alarm(
+        self.errors_alarm = alarm(
             self,
             "Errors",
-            alarm_name=spec.errors_alarm_name or (f"{spec.function_name}-errors" if spec.function_name else None),
-            alarm_description=f"{spec.service}: the {'live alias' if spec.invoked_as == 'alias' else 'function'} "
-            "returned errors (a bad build rolls back on this). Runbook: docs/runbook.md, 'Function errors'.",
+            name=spec.errors_alarm_name or (f"{spec.function_name}-errors" if spec.function_name else None),
+            description=f"{spec.service}: the {'live alias' if spec.invoked_as == 'alias' else 'function'} "
+            "returned errors (a bad build rolls back on this).",
+            runbook="Function errors",
             metric=invoked.metric_errors(period=Duration.minutes(1), statistic="Sum"),
             threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison=AT_LEAST,
         )
         self.deployment_group: codedeploy.LambdaDeploymentGroup | None = None
         if spec.gradual_deploy:

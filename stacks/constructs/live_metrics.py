@@ -16,8 +16,8 @@ from constructs import Construct
 
 from stacks.constructs.data import trunkline_table
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
-
-POLLER_SERVICE = "trunkline-metrics-poller"
+from stacks.constructs.observability.helpers import AT_LEAST, LESS, alarm, service_metric
+from stacks.constructs.observability.names import POLLER_SERVICE
 
 
 class LiveMetrics(Construct):
@@ -91,42 +91,29 @@ class LiveMetrics(Construct):
         )
         self.table.grant_read_data(route.function)
         route.function.add_environment("METRICS_TABLE_NAME", self.table.table_name)
-        self.stale_alarm = cloudwatch.Alarm(
+        self.stale_alarm = alarm(
             self,
             "SnapshotsStale",
-            alarm_name=f"{name_prefix}-live-metrics-stale" if name_prefix else None,
-            alarm_description="No live-metrics snapshots written for 3 minutes: metric-aware rules see 'unknown'. "
-            "Runbook: docs/runbook.md, 'Stale live metrics'.",
-            metric=cloudwatch.Metric(
-                namespace="Trunkline",
-                metric_name="MetricsSnapshotsWritten",
-                dimensions_map={"service": POLLER_SERVICE},
-                statistic="Sum",
-                period=Duration.minutes(1),
-            ),
+            name=f"{name_prefix}-live-metrics-stale" if name_prefix else None,
+            description="No live-metrics snapshots written for 3 minutes: metric-aware rules see 'unknown'.",
+            runbook="Stale live metrics",
+            metric=service_metric("MetricsSnapshotsWritten", POLLER_SERVICE),
             threshold=1,
             evaluation_periods=3,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            comparison=LESS,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
         # Partial staleness: other pages still write (so the alarm above stays quiet) while one page of up to 100
         # queues fails every cycle — e.g. a queue id the instance does not know — and its queues stay unknown.
-        self.pages_failing_alarm = cloudwatch.Alarm(
+        self.pages_failing_alarm = alarm(
             self,
             "PagesFailing",
-            alarm_name=f"{name_prefix}-live-metrics-pages-failing" if name_prefix else None,
-            alarm_description="A page of queues failed in every minute for 5 minutes: those queues' metrics are "
-            "unknown (see the poller's 'metrics page failed' log lines). Runbook: docs/runbook.md, "
-            "'Stale live metrics'.",
-            metric=cloudwatch.Metric(
-                namespace="Trunkline",
-                metric_name="MetricsPagesFailed",
-                dimensions_map={"service": POLLER_SERVICE},
-                statistic="Sum",
-                period=Duration.minutes(1),
-            ),
+            name=f"{name_prefix}-live-metrics-pages-failing" if name_prefix else None,
+            description="A page of queues failed in every minute for 5 minutes: those queues' metrics are "
+            "unknown (see the poller's 'metrics page failed' log lines).",
+            runbook="Stale live metrics",
+            metric=service_metric("MetricsPagesFailed", POLLER_SERVICE),
             threshold=1,
             evaluation_periods=5,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison=AT_LEAST,
         )

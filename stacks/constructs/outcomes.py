@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import cast
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -17,8 +16,9 @@ from constructs import Construct
 
 from stacks.constructs.data import trunkline_table
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+from stacks.constructs.observability.helpers import AT_LEAST, alarm
+from stacks.constructs.observability.names import OUTCOMES_SERVICE
 
-OUTCOMES_SERVICE = "trunkline-outcomes"
 CALL_LOG_TTL_DAYS = 90
 # Connect sends one event per contact state change; CONTACT_DATA_UPDATED (attribute and tag updates) changes no
 # slot of the call log and can outnumber every other type, so the rule drops it before it costs an invocation.
@@ -126,17 +126,16 @@ class Outcomes(Construct):
                 )
             ],
         )
-        self.dead_letters_alarm = cloudwatch.Alarm(
+        self.dead_letters_alarm = alarm(
             self,
             "DeadLettered",
-            alarm_name=f"{function_name}-dead-lettered",
-            alarm_description="Contact events reached the outcomes dead-letter queue: the call log and outcome "
-            "metrics miss them until they are replayed. Runbook: docs/runbook.md, 'Outcome events dead-lettered'.",
+            name=f"{function_name}-dead-lettered",
+            description="Contact events reached the outcomes dead-letter queue: the call log and outcome "
+            "metrics miss them until they are replayed.",
+            runbook="Outcome events dead-lettered",
             metric=self.dead_letters.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(1), statistic="Maximum"
             ),
             threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison=AT_LEAST,
         )
