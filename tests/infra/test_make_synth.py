@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ for rel, body in json.loads(sys.argv[1]).items():
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 
 
-def _make(target: str, out: Path, templates: dict[str, object], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _make(target: str, out: Path, templates: Mapping[str, object], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """Run ``make TARGET`` with ``app.py`` replaced by a script writing ``templates`` into ``out`` when it runs."""
     fake = tmp_path / "fake_app.py"
     fake.write_text(FAKE_APP)
