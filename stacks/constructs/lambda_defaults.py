@@ -9,6 +9,7 @@ from typing import Literal
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, TimeZone, Validations
 from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -109,10 +110,14 @@ class TrunklineFunction(Construct):
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.warm_start.mode == "snapstart" else None,
         )
         self.alias = self._live_alias(spec.warm_start)
+        self.errors_alarm = self._errors_alarm(spec)
+        self.deployment_group = self._gradual_deploy() if spec.gradual_deploy else None
+
+    def _errors_alarm(self, spec: FunctionSpec) -> cloudwatch.Alarm:
         # Errors of what callers invoke (the live alias, unless ``invoked_as``): the rollback trigger of gradual
         # deploys (and an alarm in its own right).
         invoked: lambda_.IFunction = self.alias if spec.invoked_as == "alias" else self.function
-        self.errors_alarm = alarm(
+        return alarm(
             self,
             "Errors",
             name=spec.errors_alarm_name or (f"{spec.function_name}-errors" if spec.function_name else None),
@@ -123,26 +128,28 @@ class TrunklineFunction(Construct):
             threshold=1,
             comparison=AT_LEAST,
         )
-        self.deployment_group: codedeploy.LambdaDeploymentGroup | None = None
-        if spec.gradual_deploy:
-            self.deployment_group = codedeploy.LambdaDeploymentGroup(
-                self,
-                "Deployment",
-                alias=self.alias,
-                deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
-                alarms=[self.errors_alarm],
-                auto_rollback=codedeploy.AutoRollbackConfig(
-                    failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
-                ),
+
+    def _gradual_deploy(self) -> codedeploy.LambdaDeploymentGroup:
+        """Shift ``live`` to a new version 10 % first for 5 minutes; roll back on the errors alarm."""
+        group = codedeploy.LambdaDeploymentGroup(
+            self,
+            "Deployment",
+            alias=self.alias,
+            deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
+            alarms=[self.errors_alarm],
+            auto_rollback=codedeploy.AutoRollbackConfig(
+                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
+            ),
+        )
+        Validations.of(group).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSCodeDeployRoleForLambdaLimited]",
+                reason="CodeDeploy's service role for Lambda traffic shifting: AWS's least-privilege managed "
+                "policy for exactly this (update the alias, invoke hooks), maintained with the service.",
             )
-            Validations.of(self.deployment_group).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                    "AWSCodeDeployRoleForLambdaLimited]",
-                    reason="CodeDeploy's service role for Lambda traffic shifting: AWS's least-privilege managed "
-                    "policy for exactly this (update the alias, invoke hooks), maintained with the service.",
-                )
-            )
+        )
+        return group
 
     def _live_alias(self, warm: WarmStart) -> lambda_.Alias:
         """The ``live`` alias; with provisioned concurrency, kept warm all the time or in business hours only."""

@@ -69,19 +69,7 @@ class LiveMetrics(Construct):
         self.poller.alias.configure_async_invoke(max_event_age=Duration.seconds(60), retry_attempts=0)
         config_table.grant_read_data(self.poller.function)
         self.table.grant_write_data(self.poller.function)
-        self.poller.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["connect:GetCurrentMetricData"],
-                resources=[instance_arn, f"{instance_arn}/queue/*"],
-            )
-        )
-        Validations.of(self.poller.role).acknowledge(
-            Acknowledgment(
-                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{instance_arn}/queue/*]",
-                reason="GetCurrentMetricData is authorized on the instance and the queues it reads; the queue set "
-                "follows the active config version, so it is scoped to this instance's queues, not listed.",
-            )
-        )
+        self._allow_current_metrics(instance_arn)
         self.schedule = events.Rule(
             self,
             "Schedule",
@@ -91,7 +79,11 @@ class LiveMetrics(Construct):
         )
         self.table.grant_read_data(route.function)
         route.function.add_environment("METRICS_TABLE_NAME", self.table.table_name)
-        self.stale_alarm = alarm(
+        self.stale_alarm, self.pages_failing_alarm = self._alarms(name_prefix)
+
+    def _alarms(self, name_prefix: str | None) -> tuple[cloudwatch.Alarm, cloudwatch.Alarm]:
+        """Snapshots stopped arriving; one page of queues failing in every cycle."""
+        stale = alarm(
             self,
             "SnapshotsStale",
             name=f"{name_prefix}-live-metrics-stale" if name_prefix else None,
@@ -105,7 +97,7 @@ class LiveMetrics(Construct):
         )
         # Partial staleness: other pages still write (so the alarm above stays quiet) while one page of up to 100
         # queues fails every cycle — e.g. a queue id the instance does not know — and its queues stay unknown.
-        self.pages_failing_alarm = alarm(
+        pages_failing = alarm(
             self,
             "PagesFailing",
             name=f"{name_prefix}-live-metrics-pages-failing" if name_prefix else None,
@@ -116,4 +108,21 @@ class LiveMetrics(Construct):
             threshold=1,
             evaluation_periods=5,
             comparison=AT_LEAST,
+        )
+        return stale, pages_failing
+
+    def _allow_current_metrics(self, instance_arn: str) -> None:
+        """GetCurrentMetricData on this instance and its queues, for the poller only."""
+        self.poller.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["connect:GetCurrentMetricData"],
+                resources=[instance_arn, f"{instance_arn}/queue/*"],
+            )
+        )
+        Validations.of(self.poller.role).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{instance_arn}/queue/*]",
+                reason="GetCurrentMetricData is authorized on the instance and the queues it reads; the queue set "
+                "follows the active config version, so it is scoped to this instance's queues, not listed.",
+            )
         )

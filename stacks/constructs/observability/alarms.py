@@ -57,8 +57,37 @@ class AlarmBook:
 
 def route_alarms(book: AlarmBook, route: TrunklineFunction) -> None:
     """Logic errors (also the canary's rollback trigger), fallback rate, p99 latency and stale config."""
-    one, five = Duration.minutes(1), Duration.minutes(5)
-    logic = book.add(
+    logic = _route_logic_errors(book)
+    if route.deployment_group is not None:
+        route.deployment_group.add_alarm(logic)
+    _fallback_rate(book)
+    book.add(
+        "RouteLatency",
+        "route-p99-latency",
+        description=f"The route function's p99 duration (live alias) was above {ROUTE_P99_MS} ms in 3 of 5 "
+        "minutes: calls wait in the flow, and near the flow's timeout they take the default-queue path.",
+        runbook="Route p99 latency",
+        metric=route.alias.metric_duration(statistic="p99", period=Duration.minutes(1)),
+        threshold=ROUTE_P99_MS,
+        evaluation_periods=5,
+        datapoints_to_alarm=3,
+        comparison=GREATER,
+    )
+    book.add(
+        "ConfigStale",
+        "route-config-stale",
+        description=f"A route container has not confirmed the active config pointer for more than "
+        f"{CONFIG_STALE_SECONDS} s: it routes with the version it holds and misses publishes and rollbacks.",
+        runbook="Stale config",
+        metric=service_metric("ConfigStalenessSeconds", ROUTE_SERVICE, statistic="Maximum"),
+        threshold=CONFIG_STALE_SECONDS,
+        comparison=GREATER,
+    )
+
+
+def _route_logic_errors(book: AlarmBook) -> cloudwatch.Alarm:
+    one = Duration.minutes(1)
+    return book.add(
         "RouteLogicErrors",
         "route-logic-errors",
         description="The route function answered ERROR_DEFAULT (RouteError: an exception it caught; "
@@ -78,8 +107,10 @@ def route_alarms(book: AlarmBook, route: TrunklineFunction) -> None:
         threshold=1,
         comparison=AT_LEAST,
     )
-    if route.deployment_group is not None:
-        route.deployment_group.add_alarm(logic)
+
+
+def _fallback_rate(book: AlarmBook) -> None:
+    five = Duration.minutes(5)
     decisions = {f"d{i}": service_metric(n, ROUTE_SERVICE, period=five) for i, n in enumerate(DECISION_METRICS)}
     total = " + ".join(f"FILL({d}, 0)" for d in decisions)
     book.add(
@@ -98,28 +129,6 @@ def route_alarms(book: AlarmBook, route: TrunklineFunction) -> None:
             period=five,
         ),
         threshold=FALLBACK_RATE_PERCENT,
-        comparison=GREATER,
-    )
-    book.add(
-        "RouteLatency",
-        "route-p99-latency",
-        description=f"The route function's p99 duration (live alias) was above {ROUTE_P99_MS} ms in 3 of 5 "
-        "minutes: calls wait in the flow, and near the flow's timeout they take the default-queue path.",
-        runbook="Route p99 latency",
-        metric=route.alias.metric_duration(statistic="p99", period=one),
-        threshold=ROUTE_P99_MS,
-        evaluation_periods=5,
-        datapoints_to_alarm=3,
-        comparison=GREATER,
-    )
-    book.add(
-        "ConfigStale",
-        "route-config-stale",
-        description=f"A route container has not confirmed the active config pointer for more than "
-        f"{CONFIG_STALE_SECONDS} s: it routes with the version it holds and misses publishes and rollbacks.",
-        runbook="Stale config",
-        metric=service_metric("ConfigStalenessSeconds", ROUTE_SERVICE, statistic="Maximum"),
-        threshold=CONFIG_STALE_SECONDS,
         comparison=GREATER,
     )
 

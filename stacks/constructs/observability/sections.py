@@ -33,13 +33,16 @@ ROUTE = ROUTE_SERVICE
 
 def routing(functions: Mapping[str, TrunklineFunction]) -> DashboardSection:
     """Decisions, fallbacks, route errors; every function's errors, throttles and duration; the config in use."""
-    one = Duration.minutes(1)
+    return DashboardSection("Routing", [_decisions(), _lambdas(functions), _config(functions["route"])])
+
+
+def _decisions() -> list[cloudwatch.IWidget]:
     fallbacks_by_reason = cloudwatch.SearchExpression(
         expression=f'SEARCH(\'{{{NAMESPACE},reason,service}} MetricName="FallbackByReason" service="{ROUTE}"\', '
         "'Sum', 60)",
         label="",
     )
-    decisions = [
+    return [
         *graph(
             "Decisions by status",
             [service_metric(n, ROUTE, label=n.removeprefix("Decision")) for n in DECISION_METRICS],
@@ -57,7 +60,11 @@ def routing(functions: Mapping[str, TrunklineFunction]) -> DashboardSection:
             ],
         ),
     ]
-    lambdas = [
+
+
+def _lambdas(functions: Mapping[str, TrunklineFunction]) -> list[cloudwatch.IWidget]:
+    one = Duration.minutes(1)
+    return [
         *graph(
             "Lambda errors", [fn.function.metric_errors(period=one, label=k) for k, fn in functions.items()], width=6
         ),
@@ -82,12 +89,15 @@ def routing(functions: Mapping[str, TrunklineFunction]) -> DashboardSection:
             width=6,
         ),
     ]
-    config = [
+
+
+def _config(route: TrunklineFunction) -> list[cloudwatch.IWidget]:
+    return [
         # Which version decides calls right now, and from where (active / last_known_good / baked): a version id
         # is unbounded, so it is read from the decision lines rather than made a metric dimension.
         cloudwatch.LogQueryWidget(
             title="Config version in use (last hour of decisions)",
-            log_group_names=[functions["route"].log_group.log_group_name],
+            log_group_names=[route.log_group.log_group_name],
             query_lines=[
                 "fields config_version, config_source",
                 'filter message = "decision"',
@@ -110,7 +120,6 @@ def routing(functions: Mapping[str, TrunklineFunction]) -> DashboardSection:
             annotation=(CONFIG_STALE_SECONDS, "stale config alarm"),
         ),
     ]
-    return DashboardSection("Routing", [decisions, lambdas, config])
 
 
 def dynamodb(tables: Mapping[str, str]) -> DashboardSection:
