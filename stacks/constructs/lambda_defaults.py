@@ -39,7 +39,7 @@ class FunctionSpec:
     timeout_seconds: int = 3
     memory_mb: int = 1024
     environment: Mapping[str, str] = field(default_factory=dict)
-    # X-Ray costs ~265 ms of cold-start imports (Powertools Tracer, docs/reference toolchain.md) and a segment
+    # X-Ray costs ~265 ms of cold-start imports (Powertools Tracer, ../shared/reference/toolchain.md) and a segment
     # per call: off unless a function's budget has room for it. The route path keeps it off.
     tracing: bool = False
     log_level: str = "INFO"
