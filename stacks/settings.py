@@ -230,6 +230,12 @@ def _emails(value: Any) -> Any:
     return tuple(value)
 
 
+def _account(value: Any) -> Any:
+    if value is not None and (not isinstance(value, str) or not ACCOUNT.match(value)):
+        raise ValueError(f"must be a 12-digit account id as a string, got {value!r}")
+    return value
+
+
 def _queue_id(value: str) -> str:
     if not value.strip() or "/" in value:
         raise ValueError("is required: the id (not the ARN) of the queue every failure lands in")
@@ -244,9 +250,7 @@ class EnvironmentSettings(_Settings):
     name: str
     active: RegionSettings
     dr: RegionSettings | None = None
-    account: Annotated[
-        StrictText | None, _rule(lambda v: v is None or ACCOUNT.match(v), "must be a 12-digit account id")
-    ] = None
+    account: Annotated[str | None, BeforeValidator(_account)] = None
     default_queue_id: Annotated[StrictText, AfterValidator(_queue_id)] = Field(default="", validate_default=True)
     production: StrictBool = False
     log_retention_days: Annotated[int, Strict(), _one_of(LOG_RETENTION_DAYS)] = 30

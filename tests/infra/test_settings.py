@@ -77,8 +77,11 @@ def test_every_problem_is_reported_at_once_one_line_each_naming_the_key() -> Non
         ({"default_queue_id": "q-1"}, "environments.x.active is required"),
         ({**MINIMAL, "default_queue_id": "arn:aws:connect:x/queue/q"}, "default_queue_id is required: the id (not"),
         ({**MINIMAL, "alarm_emails": "oncall@example.com"}, "alarm_emails must be a list of e-mail addresses"),
-        ({**MINIMAL, "account": 111122223333}, "environments.x.account must be a string, got 111122223333"),
-        ({**MINIMAL, "account": "1111"}, "environments.x.account must be a 12-digit account id, got '1111'"),
+        ({**MINIMAL, "account": 111122223333}, "account must be a 12-digit account id as a string, got 111122223333"),
+        (
+            {**MINIMAL, "account": "1111"},
+            "environments.x.account must be a 12-digit account id as a string, got '1111'",
+        ),
         ({**MINIMAL, "active": "eu-west-1"}, "environments.x.active must be a mapping with ['connect_instance_arn', "),
         (
             {**MINIMAL, "active": {"region": "eu-west-1", "role": "dr"}},
