@@ -117,7 +117,8 @@ class RegionSettings(_Settings):
 
     region: Annotated[StrictText, _matching(REGION, "a region name such as us-east-1")]
     role: Literal["active", "dr"]  # the key it is given under (``active`` / ``dr``), not a cdk.json key
-    connect_instance_arn: StrictText = ""
+    # null reads as absent (no instance), as before the pydantic models.
+    connect_instance_arn: Annotated[StrictText, BeforeValidator(lambda v: "" if v is None else v)] = ""
 
     @field_validator("connect_instance_arn")
     @classmethod

@@ -113,3 +113,11 @@ def test_a_bad_setting_is_refused_naming_the_key_and_the_reason(raw: dict[str, A
 def test_an_unknown_environment_lists_the_known_ones() -> None:
     with pytest.raises(SettingsError, match=r"unknown environment 'qa'; cdk.json defines \['x'\]"):
         EnvironmentSettings.from_context({"x": MINIMAL}, "qa")
+
+
+def test_null_reads_as_absent_where_it_did_before() -> None:
+    settings = _settings(
+        active={"region": "eu-west-1", "connect_instance_arn": None}, default_queue_id="q", account=None
+    )
+    assert (settings.active.connect_instance_arn, settings.active.has_connect, settings.account) == ("", False, None)
+    assert settings.pipeline is None
