@@ -30,8 +30,6 @@ class RegionStage(cdk.Stage):
         self, scope: Construct, construct_id: str, *, settings: EnvironmentSettings, region: RegionSettings
     ) -> None:
         super().__init__(scope, construct_id, env=cdk.Environment(account=settings.account, region=region.region))
-        from stacks.nag import acknowledge_findings
-
         self.stack = RegionalStack(
             self,
             f"Trunkline-{settings.name}-{region.role}",
@@ -39,7 +37,6 @@ class RegionStage(cdk.Stage):
             region=region,
             description=f"Trunkline contact routing ({settings.name}, {region.role} region {region.region})",
         )
-        acknowledge_findings(self.stack)
 
 
 class PipelineStack(cdk.Stack):
