@@ -67,7 +67,7 @@ class PipelineStack(cdk.Stack):
                 input=source,
                 # The Lambda runtime's Python, so synth ships bytecode compiled by that version (docs/deployment.md).
                 install_commands=["npm ci", f"python3 -m pip install {UV_PIN}", f"uv python install {PYTHON_VERSION}"],
-                # The same two commands a developer runs: tests gate every deploy; synth is offline.
+                # Tests gate every deploy; the CDK CLI synthesizes the same app.py as `make synth`, offline.
                 commands=[
                     "make test",
                     f'{INTERPRETER_ENV}="$(uv python find {PYTHON_VERSION})" npx cdk synth -c env={settings.name}',
