@@ -44,8 +44,14 @@ test: lint typecheck
 
 synth: $(STAMP)
 	$(PY) app.py
-	@echo "templates in $(CDK_OUTDIR)/; cfn-lint:"
-	$(BIN)/cfn-lint --non-zero-exit-code error -- $(CDK_OUTDIR)/*.template.json $(wildcard $(CDK_OUTDIR)/assembly-*/*.template.json)
+	@$(MAKE) --no-print-directory cfn-lint
+
+# Every template in $(CDK_OUTDIR): the stacks, their nested stacks and the pipeline stages' (assembly-*/). The list
+# comes from `find` when the recipe runs, i.e. after synth wrote them (a make wildcard is expanded before).
+cfn-lint: $(STAMP)
+	@find $(CDK_OUTDIR) -name '*.template.json' 2>/dev/null | grep -q . || { echo "cfn-lint: no templates in $(CDK_OUTDIR)/ (run make synth)" >&2; exit 1; }
+	@echo "cfn-lint: $$(find $(CDK_OUTDIR) -name '*.template.json' | wc -l) templates in $(CDK_OUTDIR)/"
+	find $(CDK_OUTDIR) -name '*.template.json' -print0 | sort -z | xargs -0 $(BIN)/cfn-lint --non-zero-exit-code error --
 
 bench: $(STAMP)
 	$(PY) -m bench

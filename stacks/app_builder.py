@@ -6,7 +6,6 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from stacks.nag import acknowledge_findings
 from stacks.pipeline_stack import PipelineStack
 from stacks.regional_stack import RegionalStack
 from stacks.settings import EnvironmentSettings
@@ -43,7 +42,6 @@ def build_app(
             flow_dir=flow_dir,
             description=f"Trunkline contact routing ({settings.name}, {region.role} region {region.region})",
         )
-        acknowledge_findings(stack)
         stacks.append(stack)
     if len(stacks) == 2:
         stacks[1].add_stack_dependency(stacks[0], "the DR stack references the active region's global table replica")

@@ -10,6 +10,7 @@ from typing import Any
 
 from aws_cdk import Environment, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.constructs.bundling import bake_config, lambda_code
@@ -27,6 +28,7 @@ from stacks.constructs.observability import (
     line_of_business_keys,
     queue_slas,
 )
+from stacks.constructs.observability.names import ROUTE_SERVICE
 from stacks.constructs.outcomes import Outcomes
 from stacks.settings import EnvironmentSettings, RegionSettings
 
@@ -56,32 +58,68 @@ class RegionalStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, env=Environment(account=settings.account, region=region.region), **kwargs)
         self.settings = settings
-        removal = settings.removal_policy
-        prefix = f"trunkline-{settings.name}"
         self.baked_config = bake_config(config_dir)  # validates config/: synth fails listing every config error
         # One package for every function of this stack (a Code binds to one stack); its hash covers the source,
         # the requirements and the baked config, so a config change is a new version of every function.
         code = lambda_code(self.baked_config)
-
+        table = self._config_table(settings, region)
+        self.route = self._route(settings, region, code)
+        table.grant_read_data(self.route.function)
+        self.callback = Callback(
+            self,
+            "Callback",
+            config_table=table,
+            config_table_name=config_table_name(settings),
+            function_name=f"trunkline-{settings.name}-callback",
+            production=settings.production,
+            gradual_deploy=settings.gradual_deploy,
+            timeout_seconds=settings.route_timeout_seconds,
+            store_budget_ms=settings.store_budget_ms,
+            warm_start=settings.warm_start["callback"],
+            code=code,
+            log_retention_days=settings.log_retention_days,
+            removal_policy=settings.removal_policy,
+        )
+        self.config_publish: ConfigPublish | None = None
         if region.role == "active":
-            replicas = tuple(r.region for r in settings.regions if r.role != "active")
-            self.config = ConfigTable(
-                self,
-                "Config",
-                table_name=config_table_name(settings),
-                production=settings.production,
-                replica_regions=replicas,
-            )
-            table: dynamodb.ITableV2 = self.config.table
-        else:
-            table = dynamodb.TableV2.from_table_name(self, "Config", config_table_name(settings))
+            # Publish once per environment, in the active region; global tables carry it to the DR replica.
+            self.config_publish = self._config_publish(settings, table, code)
 
-        self.route = TrunklineFunction(
+        self.flow_tokens: dict[str, Any] = {}
+        self.flows: ContactFlows | None = None
+        self.associations: list[Any] = []
+        self.test_cases: ConnectTestCases | None = None
+        self.live_metrics: LiveMetrics | None = None
+        self.outcomes: Outcomes | None = None
+        if region.has_connect:
+            self._connect_features(settings, region, table, code)
+            self._connect_wiring(settings, region, flow_dir, tests_dir)
+
+        # Last: it wires every alarm created above to its topic.
+        self.observability = self._observability(settings, region, table.table_name, flow_dir)
+
+    def _config_table(self, settings: EnvironmentSettings, region: RegionSettings) -> dynamodb.ITableV2:
+        """The global config table in the active region; its replica, by name, in the DR region."""
+        if region.role != "active":
+            return dynamodb.TableV2.from_table_name(self, "Config", config_table_name(settings))
+        replicas = tuple(r.region for r in settings.regions if r.role != "active")
+        self.config = ConfigTable(
+            self,
+            "Config",
+            table_name=config_table_name(settings),
+            production=settings.production,
+            replica_regions=replicas,
+        )
+        return self.config.table
+
+    def _route(self, settings: EnvironmentSettings, region: RegionSettings, code: lambda_.Code) -> TrunklineFunction:
+        """The per-call routing function (the flows' first invoke)."""
+        return TrunklineFunction(
             self,
             "Route",
             spec=FunctionSpec(
                 handler="route.handler.lambda_handler",
-                service="trunkline-route",
+                service=ROUTE_SERVICE,
                 function_name=f"trunkline-{settings.name}-route",
                 gradual_deploy=settings.gradual_deploy,
                 description="Per-call routing decision for Amazon Connect flows",
@@ -98,111 +136,93 @@ class RegionalStack(Stack):
             ),
             code=code,
             log_retention_days=settings.log_retention_days,
-            removal_policy=removal,
+            removal_policy=settings.removal_policy,
         )
-        table.grant_read_data(self.route.function)
 
-        self.callback = Callback(
+    def _config_publish(
+        self, settings: EnvironmentSettings, table: dynamodb.ITableV2, code: lambda_.Code
+    ) -> ConfigPublish:
+        return ConfigPublish(
             self,
-            "Callback",
+            "ConfigPublish",
+            table=table,
+            code=code,
+            content_hash=self.baked_config.content_hash,
+            deployment=f"{settings.name}-{self.baked_config.content_hash[:12]}",
+            retention_days=settings.config_retention_days,
+            log_retention_days=settings.log_retention_days,
+            removal_policy=settings.removal_policy,
+            name_prefix=f"trunkline-{settings.name}",
+        )
+
+    def _connect_features(
+        self, settings: EnvironmentSettings, region: RegionSettings, table: dynamodb.ITableV2, code: lambda_.Code
+    ) -> None:
+        """Live metrics and contact outcomes: what a region with a Connect instance runs besides the call path."""
+        self.live_metrics = LiveMetrics(
+            self,
+            "LiveMetrics",
+            instance_arn=region.connect_instance_arn,
             config_table=table,
             config_table_name=config_table_name(settings),
-            function_name=f"trunkline-{settings.name}-callback",
+            route=self.route,
             production=settings.production,
-            gradual_deploy=settings.gradual_deploy,
-            timeout_seconds=settings.route_timeout_seconds,
-            store_budget_ms=settings.store_budget_ms,
-            warm_start=settings.warm_start["callback"],
             code=code,
             log_retention_days=settings.log_retention_days,
-            removal_policy=removal,
+            removal_policy=settings.removal_policy,
+            name_prefix=f"trunkline-{settings.name}",
+        )
+        self.outcomes = Outcomes(
+            self,
+            "Outcomes",
+            instance_arn=region.connect_instance_arn,
+            callback_table=self.callback.table,
+            function_name=f"trunkline-{settings.name}-outcomes",
+            production=settings.production,
+            code=code,
+            log_retention_days=settings.log_retention_days,
+            removal_policy=settings.removal_policy,
         )
 
-        self.config_publish: ConfigPublish | None = None
-        if region.role == "active":
-            # Publish once per environment, in the active region; global tables carry it to the DR replica.
-            self.config_publish = ConfigPublish(
+    def _connect_wiring(
+        self, settings: EnvironmentSettings, region: RegionSettings, flow_dir: Path, tests_dir: Path
+    ) -> None:
+        """Connect's permission and association for each flow-called function; the flows and test cases where
+        this region deploys them."""
+        # Permission and association in every region with an instance: Connect Global Resiliency copies flows
+        # to a replica but not Lambda associations, and the replica's flows call this region's functions.
+        self.associations = [
+            allow_connect(
                 self,
-                "ConfigPublish",
-                table=table,
-                code=code,
-                content_hash=self.baked_config.content_hash,
-                deployment=f"{settings.name}-{self.baked_config.content_hash[:12]}",
-                retention_days=settings.config_retention_days,
-                log_retention_days=settings.log_retention_days,
-                removal_policy=removal,
+                "RouteConnectAssociation",
+                alias=self.route.alias,
+                instance_arn=region.connect_instance_arn,
+                account=region.instance_account,
+            ),
+            allow_connect(
+                self,
+                "CallbackConnectAssociation",
+                alias=self.callback.function.alias,
+                instance_arn=region.connect_instance_arn,
+                account=region.instance_account,
+            ),
+        ]
+        if not settings.deploys_flows(region):
+            return
+        prefix = f"trunkline-{settings.name}"
+        self.flows = self._flows(settings, region, flow_dir, prefix)
+        if settings.connect_test_cases:
+            # Where the flows are deployed; a Global Resiliency replica receives the cases with the flows.
+            self.test_cases = ConnectTestCases(
+                self,
+                "TestCases",
+                instance_arn=region.connect_instance_arn,
+                directory=tests_dir,
+                flows=self.flows.flows,
+                tokens={k: v for k, v in self.flow_tokens.items() if k.endswith("FunctionArn")},
+                literals={"InstanceArn": region.connect_instance_arn, "DefaultQueueId": settings.default_queue_id},
                 name_prefix=prefix,
             )
-
-        self.flow_tokens: dict[str, Any] = {}
-        self.flows: ContactFlows | None = None
-        self.associations: list[Any] = []
-        self.test_cases: ConnectTestCases | None = None
-        self.live_metrics: LiveMetrics | None = None
-        self.outcomes: Outcomes | None = None
-        if region.has_connect:
-            self.live_metrics = LiveMetrics(
-                self,
-                "LiveMetrics",
-                instance_arn=region.connect_instance_arn,
-                config_table=table,
-                config_table_name=config_table_name(settings),
-                route=self.route,
-                production=settings.production,
-                code=code,
-                log_retention_days=settings.log_retention_days,
-                removal_policy=removal,
-                name_prefix=prefix,
-            )
-            self.outcomes = Outcomes(
-                self,
-                "Outcomes",
-                instance_arn=region.connect_instance_arn,
-                callback_table=self.callback.table,
-                function_name=f"trunkline-{settings.name}-outcomes",
-                production=settings.production,
-                code=code,
-                log_retention_days=settings.log_retention_days,
-                removal_policy=removal,
-            )
-            # Permission and association in every region with an instance: Connect Global Resiliency copies flows
-            # to a replica but not Lambda associations, and the replica's flows call this region's functions.
-            self.associations = [
-                allow_connect(
-                    self,
-                    "RouteConnectAssociation",
-                    alias=self.route.alias,
-                    instance_arn=region.connect_instance_arn,
-                    account=region.instance_account,
-                ),
-                allow_connect(
-                    self,
-                    "CallbackConnectAssociation",
-                    alias=self.callback.function.alias,
-                    instance_arn=region.connect_instance_arn,
-                    account=region.instance_account,
-                ),
-            ]
-            if settings.deploys_flows(region):
-                self.flows = self._flows(settings, region, flow_dir, prefix)
-                if settings.connect_test_cases:
-                    # Where the flows are deployed; a Global Resiliency replica receives the cases with the flows.
-                    self.test_cases = ConnectTestCases(
-                        self,
-                        "TestCases",
-                        instance_arn=region.connect_instance_arn,
-                        directory=tests_dir,
-                        flows=self.flows.flows,
-                        tokens={k: v for k, v in self.flow_tokens.items() if k.endswith("FunctionArn")},
-                        literals={
-                            "InstanceArn": region.connect_instance_arn,
-                            "DefaultQueueId": settings.default_queue_id,
-                        },
-                        name_prefix=prefix,
-                    )
-
-        # Last: it wires every alarm created above to its topic.
-        self.observability = self._observability(settings, region, table.table_name, flow_dir)
 
     def _flows(
         self, settings: EnvironmentSettings, region: RegionSettings, flow_dir: Path, prefix: str

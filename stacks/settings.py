@@ -1,18 +1,32 @@
 """Typed deployment settings from ``cdk.json`` context: one environment, its active and DR regions.
 
-``context.environments.<name>`` is parsed into a frozen ``EnvironmentSettings``; every problem raises
-``SettingsError`` naming the key (``environments.prod.log_retention_days: …``), and a key nobody reads is an
-error too, so a typo never silently falls back to a default.
+``context.environments.<name>`` is validated by pydantic models into a frozen ``EnvironmentSettings``. Every problem
+is reported at once as a ``SettingsError``, one line each naming the key and the reason
+(``environments.prod.log_retention_days must be one of [...], got 31``), and a key nobody reads is an error too, so
+a typo never silently falls back to a default. Numbers, booleans and strings are strict: ``true`` is not 1, and
+``"false"`` is not a boolean.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
 from aws_cdk import RemovalPolicy
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
 INSTANCE_ARN = re.compile(
     r"^arn:aws(?:-[a-z]+)*:connect:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):instance/(?P<id>[0-9a-f-]{36})$"
@@ -20,8 +34,9 @@ INSTANCE_ARN = re.compile(
 REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 ACCOUNT = re.compile(r"^\d{12}$")
 # What CloudWatch Logs accepts as a retention period (days).
-LOG_RETENTION_DAYS = frozenset(
-    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+LOG_RETENTION_DAYS = (
+    *(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731),
+    *(1096, 1827, 2192, 2557, 2922, 3288, 3653),
 )
 # A flow's InvokeLambdaFunction waits at most 8 s (InvocationTimeLimitSeconds 1..8); 3 s is the console default.
 MAX_FLOW_INVOKE_SECONDS = 8
@@ -30,27 +45,93 @@ MAX_FLOW_INVOKE_SECONDS = 8
 #                and test cases from the primary; deploying them there too would fork them.
 #  independent - a separate instance: the DR stack deploys its own flows (and test cases).
 DR_MODELS = ("replica", "independent")
-
-
 WARM_START_MODES = ("snapstart", "provisioned", "none")
 CALL_PATH_FUNCTIONS = ("route", "callback")  # the functions a caller waits on in silence
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-WEEK_DAYS = re.compile(
-    r"^(MON|TUE|WED|THU|FRI|SAT|SUN)(-(MON|TUE|WED|THU|FRI|SAT|SUN))?(,(MON|TUE|WED|THU|FRI|SAT|SUN))*$"
-)
+_DAY = "(MON|TUE|WED|THU|FRI|SAT|SUN)"
+WEEK_DAYS = re.compile(rf"^{_DAY}(-{_DAY})?(,{_DAY})*$")
 
 
 class SettingsError(ValueError):
-    """cdk.json context is missing or malformed; the message says which key."""
+    """cdk.json context is missing or malformed; the message names each key and what is wrong with it."""
 
 
-@dataclass(frozen=True, slots=True)
-class RegionSettings:
+def _rule(ok: Callable[[Any], Any], reason: str) -> AfterValidator:
+    """A validator refusing a value for which ``ok`` is false, saying ``<reason>, got <value>``."""
+
+    def check(value: Any) -> Any:
+        if not ok(value):
+            raise ValueError(f"{reason}, got {value!r}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _bounded(low: int, high: int) -> AfterValidator:
+    return _rule(lambda v: low <= v <= high, f"must be {low}..{high}")
+
+
+def _one_of(choices: tuple[Any, ...]) -> AfterValidator:
+    return _rule(lambda v: v in choices, f"must be one of {list(choices)}")
+
+
+def _matching(pattern: re.Pattern[str], what: str) -> AfterValidator:
+    return _rule(pattern.match, f"must be {what}")
+
+
+StrictBool = Annotated[bool, Strict()]  # "false" as a string would be truthy: refuse it rather than guess
+StrictText = Annotated[str, Strict()]
+
+
+class _Settings(BaseModel):
+    """Frozen; an unknown key is refused with the list of known ones."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    _derived: ClassVar[frozenset[str]] = frozenset()  # fields set by the parent, never read from cdk.json
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        data = cls._shorthand(data)
+        if not isinstance(data, Mapping):
+            raise ValueError(f"must be a mapping with {sorted(cls._keys())}")
+        unknown = sorted(set(data) - cls._keys() - cls._derived)
+        if unknown:
+            raise ValueError(f"unknown key(s) {unknown}; known: {sorted(cls._keys())}")
+        return data
+
+    @classmethod
+    def _keys(cls) -> set[str]:
+        return set(cls.model_fields) - cls._derived
+
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        """What cdk.json may abbreviate, expanded before the key check (none by default)."""
+        return data
+
+
+class RegionSettings(_Settings):
     """One region of an environment: its role and (optionally) its Connect instance."""
 
-    region: str
-    role: str  # active | dr
-    connect_instance_arn: str = ""
+    _derived: ClassVar[frozenset[str]] = frozenset({"role"})
+
+    region: Annotated[StrictText, _matching(REGION, "a region name such as us-east-1")]
+    role: Literal["active", "dr"]  # the key it is given under (``active`` / ``dr``), not a cdk.json key
+    # null reads as absent (no instance), as before the pydantic models.
+    connect_instance_arn: Annotated[StrictText, BeforeValidator(lambda v: "" if v is None else v)] = ""
+
+    @field_validator("connect_instance_arn")
+    @classmethod
+    def _instance_arn(cls, arn: str, info: ValidationInfo) -> str:
+        if not arn:
+            return arn
+        match = INSTANCE_ARN.match(arn)
+        if match is None:
+            raise ValueError(f"is not a Connect instance ARN: {arn!r}")
+        region = info.data.get("region")
+        if region is not None and match["region"] != region:
+            raise ValueError(f"is in region {match['region']!r}, not in {region!r}")
+        return arn
 
     @property
     def has_connect(self) -> bool:
@@ -68,138 +149,156 @@ class RegionSettings:
         return self.connect_instance_arn.split(":")[4] if self.has_connect else ""
 
 
-@dataclass(frozen=True, slots=True)
-class PipelineSettings:
+class PipelineSettings(_Settings):
     """Where the pipeline pulls the repository from, and whether production waits for a person."""
 
-    repository: str  # owner/name
-    branch: str
-    connection_arn: str  # a CodeStar/CodeConnections connection to the Git host
-    manual_approval: bool = False
-
-    @classmethod
-    def from_context(cls, raw: Any, where: str) -> PipelineSettings | None:
-        """Parse ``environments.<name>.pipeline`` (absent: no pipeline for this environment)."""
-        if raw is None:
-            return None
-        if not isinstance(raw, Mapping):
-            raise SettingsError(f"{where} must be a mapping")
-        _reject_unknown(raw, {"repository", "branch", "connection_arn", "manual_approval"}, where)
-        for key in ("repository", "branch", "connection_arn"):
-            if not isinstance(raw.get(key), str) or not raw[key]:
-                raise SettingsError(f"{where}.{key} is required")
-        if "/" not in raw["repository"]:
-            raise SettingsError(f"{where}.repository must be owner/name")
-        if not raw["connection_arn"].startswith("arn:aws:code"):
-            raise SettingsError(f"{where}.connection_arn must be a CodeConnections/CodeStar connection ARN")
-        return cls(raw["repository"], raw["branch"], raw["connection_arn"], _bool(raw, "manual_approval", where, False))
+    repository: Annotated[StrictText, _rule(lambda v: "/" in v, "must be owner/name")]
+    branch: Annotated[StrictText, _rule(bool, "is required")]
+    # A CodeStar/CodeConnections connection to the Git host.
+    connection_arn: Annotated[
+        StrictText, _rule(lambda v: v.startswith("arn:aws:code"), "must be a CodeConnections/CodeStar connection ARN")
+    ]
+    manual_approval: StrictBool = False
 
 
-@dataclass(frozen=True, slots=True)
-class BusinessHours:
+class BusinessHours(_Settings):
     """When provisioned concurrency scales up (``count``) and back down (``off_hours_count``), in a time zone."""
 
-    time_zone: str
-    start: str  # HH:MM
-    end: str  # HH:MM
-    days: str = "MON-FRI"
-    off_hours_count: int = 1
+    time_zone: Annotated[StrictText, _rule(lambda v: "/" in v, "must be an IANA zone such as America/New_York")]
+    start: Annotated[StrictText, _matching(HHMM, "HH:MM (00:00..23:59)")]
+    end: Annotated[StrictText, _matching(HHMM, "HH:MM (00:00..23:59)")]
+    days: Annotated[StrictText, _matching(WEEK_DAYS, "a cron day list such as MON-FRI or MON,WED,FRI")] = "MON-FRI"
+    off_hours_count: Annotated[int, Strict(), _bounded(1, 3000)] = 1
 
-    @classmethod
-    def from_context(cls, raw: Any, where: str) -> BusinessHours:
-        """Parse ``warm_start.<function>.business_hours``."""
-        if not isinstance(raw, Mapping):
-            raise SettingsError(f"{where} must be a mapping with time_zone, start, end (and days, off_hours_count)")
-        _reject_unknown(raw, {"time_zone", "start", "end", "days", "off_hours_count"}, where)
-        zone = raw.get("time_zone")
-        if not isinstance(zone, str) or "/" not in zone:
-            raise SettingsError(f"{where}.time_zone must be an IANA zone such as America/New_York, got {zone!r}")
-        times = []
-        for key in ("start", "end"):
-            value = raw.get(key)
-            if not isinstance(value, str) or not HHMM.match(value):
-                raise SettingsError(f"{where}.{key} must be HH:MM (00:00..23:59), got {value!r}")
-            times.append(value)
-        if times[0] >= times[1]:
-            raise SettingsError(f"{where}: start {times[0]} must be before end {times[1]}")
-        days = raw.get("days", "MON-FRI")
-        if not isinstance(days, str) or not WEEK_DAYS.match(days):
-            raise SettingsError(f"{where}.days must be a cron day list such as MON-FRI or MON,WED,FRI, got {days!r}")
-        off = _int(raw, "off_hours_count", where, 1, low=1, high=3000)
-        return cls(time_zone=zone, start=times[0], end=times[1], days=days, off_hours_count=off)
+    @model_validator(mode="after")
+    def _start_before_end(self) -> BusinessHours:
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
 
 
-@dataclass(frozen=True, slots=True)
-class WarmStart:
+class WarmStart(_Settings):
     """How a call-path function avoids cold starts reaching a caller (docs/deployment.md, "Cold starts").
 
     ``snapstart``: Lambda SnapStart on the published version behind ``live`` (init runs at publish time, each new
     environment restores the snapshot). ``provisioned``: ``count`` environments kept initialized on ``live``,
     optionally only in ``business_hours`` (Application Auto Scaling scheduled actions). ``none``: on-demand.
-    SnapStart and provisioned concurrency cannot be combined (Lambda refuses it), hence one mode.
+    SnapStart and provisioned concurrency cannot be combined (Lambda refuses it), hence one mode. In cdk.json a
+    mode name alone stands for ``{"mode": name}``.
     """
 
-    mode: str = "snapstart"
-    count: int = 0
+    mode: Annotated[str, _one_of(WARM_START_MODES)] = "snapstart"
+    count: Annotated[int, Strict()] = Field(default=0, validate_default=True)
     business_hours: BusinessHours | None = None
 
     @classmethod
-    def from_context(cls, raw: Any, where: str) -> WarmStart:
-        """Parse ``warm_start.<function>``: a mode name, or a mapping with mode, count, business_hours."""
-        if isinstance(raw, str):
-            raw = {"mode": raw}
-        if not isinstance(raw, Mapping):
-            raise SettingsError(f"{where} must be one of {list(WARM_START_MODES)} or a mapping with 'mode'")
-        _reject_unknown(raw, {"mode", "count", "business_hours"}, where)
-        mode = raw.get("mode")
-        if mode not in WARM_START_MODES:
-            raise SettingsError(f"{where}.mode must be one of {list(WARM_START_MODES)}, got {mode!r}")
-        if mode != "provisioned":
-            if "count" in raw or "business_hours" in raw:
-                raise SettingsError(f"{where}: count and business_hours apply to mode 'provisioned' only")
-            return cls(mode=mode)
-        count = _int(raw, "count", where, 0, low=1, high=3000)
-        hours = raw.get("business_hours")
-        business_hours = None if hours is None else BusinessHours.from_context(hours, f"{where}.business_hours")
-        if business_hours is not None and business_hours.off_hours_count > count:
-            raise SettingsError(f"{where}.business_hours.off_hours_count must not exceed count ({count})")
-        return cls(mode=mode, count=count, business_hours=business_hours)
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"mode": data}
+        provisioned_only = isinstance(data, Mapping) and ("count" in data or "business_hours" in data)
+        if provisioned_only and data.get("mode", "snapstart") != "provisioned":
+            raise ValueError("count and business_hours apply to mode 'provisioned' only")
+        return data
+
+    @field_validator("count")
+    @classmethod
+    def _count(cls, count: int, info: ValidationInfo) -> int:
+        if info.data.get("mode") == "provisioned" and not 1 <= count <= 3000:
+            raise ValueError(f"must be 1..3000, got {count}")
+        return count
+
+    @model_validator(mode="after")
+    def _off_hours_within_count(self) -> WarmStart:
+        hours = self.business_hours
+        if hours is not None and hours.off_hours_count > self.count:
+            raise ValueError(f"business_hours.off_hours_count must not exceed count ({self.count})")
+        return self
 
 
-def _warm_start(raw: Mapping[str, Any], where: str) -> dict[str, WarmStart]:
-    spec = raw.get("warm_start", {})
-    here = f"{where}.warm_start"
-    if not isinstance(spec, Mapping):
-        raise SettingsError(f"{here} must be a mapping of {list(CALL_PATH_FUNCTIONS)} to a warm-start mode")
-    _reject_unknown(spec, set(CALL_PATH_FUNCTIONS), here)
-    return {name: WarmStart.from_context(spec.get(name, "snapstart"), f"{here}.{name}") for name in CALL_PATH_FUNCTIONS}
+def _warm_starts(value: Any) -> Any:
+    """``warm_start``: each call-path function's mode, snapstart unless cdk.json says otherwise."""
+    if not isinstance(value, Mapping):
+        raise ValueError(f"must be a mapping of {list(CALL_PATH_FUNCTIONS)} to a warm-start mode")
+    unknown = sorted(set(value) - set(CALL_PATH_FUNCTIONS))
+    if unknown:
+        raise ValueError(f"unknown key(s) {unknown}; known: {sorted(CALL_PATH_FUNCTIONS)}")
+    return {name: value.get(name, "snapstart") for name in CALL_PATH_FUNCTIONS}
 
 
-@dataclass(frozen=True, slots=True)
-class EnvironmentSettings:
+def _emails(value: Any) -> Any:
+    if not isinstance(value, list | tuple) or not all(isinstance(e, str) and "@" in e for e in value):
+        raise ValueError(f"must be a list of e-mail addresses, got {value!r}")
+    return tuple(value)
+
+
+def _account(value: Any) -> Any:
+    if value is not None and (not isinstance(value, str) or not ACCOUNT.match(value)):
+        raise ValueError(f"must be a 12-digit account id as a string, got {value!r}")
+    return value
+
+
+def _queue_id(value: str) -> str:
+    if not value.strip() or "/" in value:
+        raise ValueError("is required: the id (not the ARN) of the queue every failure lands in")
+    return value.strip()
+
+
+class EnvironmentSettings(_Settings):
     """Everything the stacks need for one environment (dev, prod…)."""
+
+    _derived: ClassVar[frozenset[str]] = frozenset({"name"})
 
     name: str
     active: RegionSettings
-    default_queue_id: str
-    account: str | None = None
     dr: RegionSettings | None = None
-    production: bool = False
-    log_retention_days: int = 30
-    alarm_emails: tuple[str, ...] = ()
-    config_refresh_seconds: int = 30
-    route_timeout_seconds: int = 3
-    route_memory_mb: int = 1024
-    store_budget_ms: int = 1000  # the route function's per-call budget for all store I/O (routing.common.deadline)
-    config_retention_days: int = 90
-    gradual_deploy: bool = True
+    account: Annotated[str | None, BeforeValidator(_account)] = None
+    default_queue_id: Annotated[StrictText, AfterValidator(_queue_id)] = Field(default="", validate_default=True)
+    production: StrictBool = False
+    log_retention_days: Annotated[int, Strict(), _one_of(LOG_RETENTION_DAYS)] = 30
+    alarm_emails: Annotated[tuple[str, ...], BeforeValidator(_emails)] = ()
+    config_refresh_seconds: Annotated[int, Strict(), _bounded(1, 3600)] = 30
+    route_timeout_seconds: Annotated[int, Strict(), _bounded(1, MAX_FLOW_INVOKE_SECONDS)] = 3
+    route_memory_mb: Annotated[int, Strict(), _bounded(128, 10240)] = 1024
+    # The route function's per-call budget for all store I/O (routing.common.deadline); bounded by the timeout below.
+    store_budget_ms: Annotated[int, Strict()] = Field(default=1000, validate_default=True)
+    config_retention_days: Annotated[int, Strict(), _bounded(1, 3650)] = 90
+    gradual_deploy: StrictBool = True
     pipeline: PipelineSettings | None = None
-    dr_model: str = "replica"
-    connect_test_cases: bool = False
+    dr_model: Annotated[str, _one_of(DR_MODELS)] = "replica"
+    connect_test_cases: StrictBool = False
     # Per call-path function (route, callback); snapstart unless cdk.json says otherwise.
-    warm_start: Mapping[str, WarmStart] = field(
-        default_factory=lambda: {name: WarmStart() for name in CALL_PATH_FUNCTIONS}
+    warm_start: Annotated[dict[str, WarmStart], BeforeValidator(_warm_starts)] = Field(
+        default_factory=dict, validate_default=True
     )
+
+    @field_validator("store_budget_ms")
+    @classmethod
+    def _store_budget(cls, budget: int, info: ValidationInfo) -> int:
+        """The store budget must leave the decision room inside the function's timeout (a cold start also imports,
+        compiles the baked version and replies): at most the timeout minus one second."""
+        high = max(100, info.data.get("route_timeout_seconds", 3) * 1000 - 1000)
+        if not 100 <= budget <= high:
+            raise ValueError(f"must be 100..{high}, got {budget}")
+        return budget
+
+    @model_validator(mode="after")
+    def _regions_agree(self) -> EnvironmentSettings:
+        active, dr = self.active, self.dr
+        if dr is not None and dr.region == active.region:
+            raise ValueError("the DR region must differ from the active region")
+        if dr is not None and dr.has_connect and active.has_connect:
+            same = dr.instance_id == active.instance_id
+            if self.dr_model == "replica" and not same:
+                raise ValueError(
+                    "dr_model is 'replica' but the DR instance id differs from the active one: a Global "
+                    "Resiliency replica keeps the primary's instance id (use 'independent' for a separate instance)"
+                )
+            if self.dr_model == "independent" and same:
+                raise ValueError(
+                    "dr_model is 'independent' but both regions name the same instance id: that is a "
+                    "Global Resiliency replica (use 'replica')"
+                )
+        return self
 
     def deploys_flows(self, region: RegionSettings) -> bool:
         """Whether this region's stack deploys the contact flows (and Connect test cases).
@@ -221,14 +320,9 @@ class EnvironmentSettings:
         """Production keeps its data and logs when a stack or resource goes away; other environments clean up."""
         return RemovalPolicy.RETAIN if self.production else RemovalPolicy.DESTROY
 
-    @property
-    def deletion_protection(self) -> bool:
-        """Tables refuse DeleteTable in production."""
-        return self.production
-
     @classmethod
     def from_context(cls, environments: Mapping[str, Any], name: str) -> EnvironmentSettings:
-        """Parse ``context.environments[name]``; every problem raises ``SettingsError`` naming the key."""
+        """Validate ``context.environments[name]``; every problem at once in one ``SettingsError``."""
         if not isinstance(environments, Mapping) or name not in environments:
             known = sorted(environments) if isinstance(environments, Mapping) else []
             raise SettingsError(f"unknown environment {name!r}; cdk.json defines {known}")
@@ -236,142 +330,38 @@ class EnvironmentSettings:
         where = f"environments.{name}"
         if not isinstance(raw, Mapping):
             raise SettingsError(f"{where} must be a mapping")
-        _reject_unknown(raw, _KNOWN, where)
-
-        active = _region(raw, "active", where)
-        if active is None:
-            raise SettingsError(f"{where}.active is required")
-        dr = _region(raw, "dr", where)
-        if dr is not None and dr.region == active.region:
-            raise SettingsError(f"{where}: the DR region must differ from the active region")
-
-        account = raw.get("account")
-        if account is not None and (not isinstance(account, str) or not ACCOUNT.match(account)):
-            raise SettingsError(f"{where}.account must be a 12-digit account id as a string, got {account!r}")
-
-        default_queue_id = raw.get("default_queue_id")
-        if not isinstance(default_queue_id, str) or not default_queue_id.strip() or "/" in default_queue_id:
-            raise SettingsError(
-                f"{where}.default_queue_id is required: the id (not the ARN) of the queue every failure lands in"
-            )
-
-        retention = _int(raw, "log_retention_days", where, 30, low=1, high=3653)
-        if retention not in LOG_RETENTION_DAYS:
-            raise SettingsError(f"{where}.log_retention_days must be one of {sorted(LOG_RETENTION_DAYS)}")
-
-        dr_model = raw.get("dr_model", "replica")
-        if dr_model not in DR_MODELS:
-            raise SettingsError(f"{where}.dr_model must be one of {list(DR_MODELS)}, got {dr_model!r}")
-        if dr is not None and dr.has_connect and active.has_connect:
-            same = dr.instance_id == active.instance_id
-            if dr_model == "replica" and not same:
-                raise SettingsError(
-                    f"{where}.dr_model is 'replica' but the DR instance id differs from the active one: a Global "
-                    "Resiliency replica keeps the primary's instance id (use 'independent' for a separate instance)"
-                )
-            if dr_model == "independent" and same:
-                raise SettingsError(
-                    f"{where}.dr_model is 'independent' but both regions name the same instance id: that is a "
-                    "Global Resiliency replica (use 'replica')"
-                )
-
-        emails = raw.get("alarm_emails", [])
-        if not isinstance(emails, list) or not all(isinstance(e, str) and "@" in e for e in emails):
-            raise SettingsError(f"{where}.alarm_emails must be a list of e-mail addresses")
-
-        return cls(
-            name=name,
-            active=active,
-            default_queue_id=default_queue_id.strip(),
-            account=account,
-            dr=dr,
-            production=_bool(raw, "production", where, False),
-            log_retention_days=retention,
-            alarm_emails=tuple(emails),
-            config_refresh_seconds=_int(raw, "config_refresh_seconds", where, 30, low=1, high=3600),
-            route_timeout_seconds=_int(raw, "route_timeout_seconds", where, 3, low=1, high=MAX_FLOW_INVOKE_SECONDS),
-            route_memory_mb=_int(raw, "route_memory_mb", where, 1024, low=128, high=10240),
-            store_budget_ms=_store_budget_ms(raw, where),
-            config_retention_days=_int(raw, "config_retention_days", where, 90, low=1, high=3650),
-            gradual_deploy=_bool(raw, "gradual_deploy", where, True),
-            pipeline=PipelineSettings.from_context(raw.get("pipeline"), f"{where}.pipeline"),
-            dr_model=dr_model,
-            connect_test_cases=_bool(raw, "connect_test_cases", where, False),
-            warm_start=_warm_start(raw, where),
-        )
+        if "name" in raw:
+            raise SettingsError(f"{where}: unknown key(s) ['name']; the environment's name is its key")
+        data: dict[str, Any] = {**raw, "name": name}
+        for role in ("active", "dr"):
+            if isinstance(raw.get(role), Mapping):
+                if "role" in raw[role]:
+                    raise SettingsError(f"{where}.{role}: unknown key(s) ['role']; the role is the key ({role})")
+                data[role] = {**raw[role], "role": role}
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            raise SettingsError("\n".join(_describe(where, e) for e in error.errors())) from None
 
 
-_KNOWN = frozenset(
-    {
-        "account",
-        "active",
-        "dr",
-        "production",
-        "log_retention_days",
-        "alarm_emails",
-        "default_queue_id",
-        "config_refresh_seconds",
-        "route_timeout_seconds",
-        "route_memory_mb",
-        "store_budget_ms",
-        "config_retention_days",
-        "gradual_deploy",
-        "pipeline",
-        "dr_model",
-        "connect_test_cases",
-        "warm_start",
-    }
-)
+# pydantic's own reasons, said the way the validators above say theirs ("must …", "is …").
+_REASONS = {
+    "missing": "is required",
+    "bool_type": "must be true or false",
+    "int_type": "must be an integer",
+    "string_type": "must be a string",
+    "model_type": "must be a mapping",
+    "dict_type": "must be a mapping",
+}
 
 
-def _store_budget_ms(raw: Mapping[str, Any], where: str) -> int:
-    """The store budget must leave the decision room inside the function's timeout (a cold start also imports,
-    compiles the baked version and replies): at most the timeout minus one second."""
-    timeout_s = raw.get("route_timeout_seconds", 3)
-    high = max(100, int(timeout_s) * 1000 - 1000) if isinstance(timeout_s, int) else 2000
-    return _int(raw, "store_budget_ms", where, 1000, low=100, high=high)
-
-
-def _reject_unknown(raw: Mapping[str, Any], known: frozenset[str] | set[str], where: str) -> None:
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise SettingsError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
-
-
-def _region(raw: Mapping[str, Any], key: str, where: str) -> RegionSettings | None:
-    spec = raw.get(key)
-    if spec is None:
-        return None
-    here = f"{where}.{key}"
-    if not isinstance(spec, Mapping):
-        raise SettingsError(f"{here} must be a mapping with 'region' (and optionally 'connect_instance_arn')")
-    _reject_unknown(spec, {"region", "connect_instance_arn"}, here)
-    region = spec.get("region")
-    if not isinstance(region, str) or not REGION.match(region):
-        raise SettingsError(f"{here}.region must be a region name such as us-east-1, got {region!r}")
-    arn = spec.get("connect_instance_arn") or ""
-    if arn:
-        match = INSTANCE_ARN.match(arn) if isinstance(arn, str) else None
-        if match is None:
-            raise SettingsError(f"{here}.connect_instance_arn is not a Connect instance ARN: {arn!r}")
-        if match["region"] != region:
-            raise SettingsError(f"{here}: the instance ARN's region differs from {region!r}")
-    return RegionSettings(region=region, role=key, connect_instance_arn=arn)
-
-
-def _int(raw: Mapping[str, Any], key: str, where: str, default: int, *, low: int, high: int) -> int:
-    value = raw.get(key, default)
-    # bool is an int in Python; `true` for a number is a mistake, not 1.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SettingsError(f"{where}.{key} must be an integer, got {value!r}")
-    if not low <= value <= high:
-        raise SettingsError(f"{where}.{key} must be {low}..{high}, got {value}")
-    return value
-
-
-def _bool(raw: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        # "false" as a string would be truthy: refuse it rather than guess.
-        raise SettingsError(f"{where}.{key} must be true or false, got {value!r}")
-    return value
+def _describe(where: str, error: ErrorDetails) -> str:
+    """One line: the key's path under ``where`` and the reason (``environments.dev.production must be …``)."""
+    path = ".".join([where, *(str(part) for part in error["loc"])])
+    reason = error["msg"].removeprefix("Value error, ")
+    if error["type"] in _REASONS:
+        reason = _REASONS[error["type"]]
+        if error["type"] != "missing":
+            reason += f", got {error['input']!r}"
+    # A reason phrased as a predicate reads after the key; any other (a rule across keys) after a colon.
+    return f"{path} {reason}" if reason.startswith(("must ", "is ")) else f"{path}: {reason}"

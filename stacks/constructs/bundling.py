@@ -168,7 +168,7 @@ def lambda_code(baked: BakedConfig, *, source: Path = LAMBDAS, requirements: Pat
         bundling=BundlingOptions(
             image=DockerImage.from_registry(f"public.ecr.aws/sam/build-{RUNTIME.name}"),  # never used: local wins
             # jsii calls try_bundle(output_dir, options) with ONE positional struct, not the keywords the
-            # generated stub declares (measured: docs/reference toolchain.md), hence the ignore.
+            # generated stub declares (measured: ../shared/reference/toolchain.md), hence the ignore.
             local=LocalPythonBundler(  # type: ignore[arg-type]
                 baked, interpreter=interpreter, source=source, requirements=requirements
             ),

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from stacks.constructs.data import trunkline_table
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+from stacks.constructs.observability.names import CALLBACK_SERVICE
 from stacks.settings import WarmStart
 
 
@@ -36,33 +37,13 @@ class Callback(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.table = trunkline_table(self, "Table", production=production, removal_policy=removal_policy)
-        # The HMAC key the table's keys are derived from (docs/design/callback.md, "Hashed keys"). One per region,
-        # like the table it protects (the callback table is regional, not global). Handed to the function as a
-        # CloudFormation dynamic reference: resolved at deploy, no Secrets Manager call at init or per call. The
-        # value is visible to whoever may read the function's configuration; that is the accepted trade-off.
-        self.number_key = secretsmanager.Secret(
-            self,
-            "NumberKey",
-            description="Trunkline callback: HMAC key for the phone numbers in the callback table's keys",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=64, exclude_punctuation=True, include_space=False
-            ),
-            removal_policy=removal_policy,
-        )
-        Validations.of(self.number_key).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-SMG4",
-                reason="Not rotated automatically: a new key makes every held lock unrecognisable, so a rotation "
-                "allows one duplicate callback per number within the de-dup window; rotate by hand in a quiet hour "
-                "(docs/runbook.md).",
-            )
-        )
+        self.number_key = self._number_key(removal_policy)
         self.function = TrunklineFunction(
             self,
             "Function",
             spec=FunctionSpec(
                 handler="callback.handler.lambda_handler",
-                service="trunkline-callback",
+                service=CALLBACK_SERVICE,
                 description="Accepts a queued-callback request: validates the number, de-duplicates atomically",
                 function_name=function_name,
                 gradual_deploy=gradual_deploy,
@@ -90,3 +71,27 @@ class Callback(Construct):
                 resources=[self.table.table_arn],
             )
         )
+
+    def _number_key(self, removal_policy: RemovalPolicy) -> secretsmanager.Secret:
+        # The HMAC key the table's keys are derived from (docs/design/callback.md, "Hashed keys"). One per region,
+        # like the table it protects (the callback table is regional, not global). Handed to the function as a
+        # CloudFormation dynamic reference: resolved at deploy, no Secrets Manager call at init or per call. The
+        # value is visible to whoever may read the function's configuration; that is the accepted trade-off.
+        key = secretsmanager.Secret(
+            self,
+            "NumberKey",
+            description="Trunkline callback: HMAC key for the phone numbers in the callback table's keys",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True, include_space=False
+            ),
+            removal_policy=removal_policy,
+        )
+        Validations.of(key).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SMG4",
+                reason="Not rotated automatically: a new key makes every held lock unrecognisable, so a rotation "
+                "allows one duplicate callback per number within the de-dup window; rotate by hand in a quiet hour "
+                "(docs/runbook.md).",
+            )
+        )
+        return key

@@ -27,12 +27,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from stacks.settings import MAX_FLOW_INVOKE_SECONDS
+
 _NAME = r"[A-Za-z][A-Za-z0-9]*(?::[A-Za-z0-9_-]+)?"
 TOKEN = re.compile(rf"^%({_NAME})%$")
 EMBEDDED_TOKEN = re.compile(rf"%{_NAME}%")
 FLOW_ARN = "FlowArn"
 MAX_CONTENT_CHARS = 256_000  # CfnContactFlow Content limit
-INVOKE_SECONDS = range(1, 9)  # InvokeLambdaFunction InvocationTimeLimitSeconds: 1..8
+INVOKE_SECONDS = range(1, MAX_FLOW_INVOKE_SECONDS + 1)  # InvokeLambdaFunction InvocationTimeLimitSeconds
 FLOW_TYPES = {
     "CONTACT_FLOW",
     "CUSTOMER_QUEUE",

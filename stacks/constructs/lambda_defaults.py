@@ -17,6 +17,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.constructs.bundling import RUNTIME
+from stacks.constructs.observability.helpers import AT_LEAST, alarm
+from stacks.constructs.observability.names import NAMESPACE
 from stacks.settings import WarmStart
 
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -37,7 +39,7 @@ class FunctionSpec:
     timeout_seconds: int = 3
     memory_mb: int = 1024
     environment: Mapping[str, str] = field(default_factory=dict)
-    # X-Ray costs ~265 ms of cold-start imports (Powertools Tracer, docs/reference toolchain.md) and a segment
+    # X-Ray costs ~265 ms of cold-start imports (Powertools Tracer, ../shared/reference/toolchain.md) and a segment
     # per call: off unless a function's budget has room for it. The route path keeps it off.
     tracing: bool = False
     log_level: str = "INFO"
@@ -98,7 +100,7 @@ class TrunklineFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE if spec.tracing else lambda_.Tracing.DISABLED,
             environment={
                 "POWERTOOLS_SERVICE_NAME": spec.service,
-                "POWERTOOLS_METRICS_NAMESPACE": "Trunkline",
+                "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": spec.log_level,
                 "TRUNKLINE_WARM_START": spec.warm_start.mode,
                 **spec.environment,
@@ -108,41 +110,46 @@ class TrunklineFunction(Construct):
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.warm_start.mode == "snapstart" else None,
         )
         self.alias = self._live_alias(spec.warm_start)
+        self.errors_alarm = self._errors_alarm(spec)
+        self.deployment_group = self._gradual_deploy() if spec.gradual_deploy else None
+
+    def _errors_alarm(self, spec: FunctionSpec) -> cloudwatch.Alarm:
         # Errors of what callers invoke (the live alias, unless ``invoked_as``): the rollback trigger of gradual
         # deploys (and an alarm in its own right).
         invoked: lambda_.IFunction = self.alias if spec.invoked_as == "alias" else self.function
-        self.errors_alarm = cloudwatch.Alarm(
+        return alarm(
             self,
             "Errors",
-            alarm_name=spec.errors_alarm_name or (f"{spec.function_name}-errors" if spec.function_name else None),
-            alarm_description=f"{spec.service}: the {'live alias' if spec.invoked_as == 'alias' else 'function'} "
-            "returned errors (a bad build rolls back on this). Runbook: docs/runbook.md, 'Function errors'.",
+            name=spec.errors_alarm_name or (f"{spec.function_name}-errors" if spec.function_name else None),
+            description=f"{spec.service}: the {'live alias' if spec.invoked_as == 'alias' else 'function'} "
+            "returned errors (a bad build rolls back on this).",
+            runbook="Function errors",
             metric=invoked.metric_errors(period=Duration.minutes(1), statistic="Sum"),
             threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison=AT_LEAST,
         )
-        self.deployment_group: codedeploy.LambdaDeploymentGroup | None = None
-        if spec.gradual_deploy:
-            self.deployment_group = codedeploy.LambdaDeploymentGroup(
-                self,
-                "Deployment",
-                alias=self.alias,
-                deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
-                alarms=[self.errors_alarm],
-                auto_rollback=codedeploy.AutoRollbackConfig(
-                    failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
-                ),
+
+    def _gradual_deploy(self) -> codedeploy.LambdaDeploymentGroup:
+        """Shift ``live`` to a new version 10 % first for 5 minutes; roll back on the errors alarm."""
+        group = codedeploy.LambdaDeploymentGroup(
+            self,
+            "Deployment",
+            alias=self.alias,
+            deployment_config=codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES,
+            alarms=[self.errors_alarm],
+            auto_rollback=codedeploy.AutoRollbackConfig(
+                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
+            ),
+        )
+        Validations.of(group).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSCodeDeployRoleForLambdaLimited]",
+                reason="CodeDeploy's service role for Lambda traffic shifting: AWS's least-privilege managed "
+                "policy for exactly this (update the alias, invoke hooks), maintained with the service.",
             )
-            Validations.of(self.deployment_group).acknowledge(
-                Acknowledgment(
-                    id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                    "AWSCodeDeployRoleForLambdaLimited]",
-                    reason="CodeDeploy's service role for Lambda traffic shifting: AWS's least-privilege managed "
-                    "policy for exactly this (update the alias, invoke hooks), maintained with the service.",
-                )
-            )
+        )
+        return group
 
     def _live_alias(self, warm: WarmStart) -> lambda_.Alias:
         """The ``live`` alias; with provisioned concurrency, kept warm all the time or in business hours only."""

@@ -16,8 +16,8 @@ from constructs import Construct
 
 from stacks.constructs.data import trunkline_table
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
-
-POLLER_SERVICE = "trunkline-metrics-poller"
+from stacks.constructs.observability.helpers import AT_LEAST, LESS, alarm, service_metric
+from stacks.constructs.observability.names import POLLER_SERVICE
 
 
 class LiveMetrics(Construct):
@@ -69,6 +69,50 @@ class LiveMetrics(Construct):
         self.poller.alias.configure_async_invoke(max_event_age=Duration.seconds(60), retry_attempts=0)
         config_table.grant_read_data(self.poller.function)
         self.table.grant_write_data(self.poller.function)
+        self._allow_current_metrics(instance_arn)
+        self.schedule = events.Rule(
+            self,
+            "Schedule",
+            description="Sample live queue metrics (the poller samples several times inside each minute)",
+            schedule=events.Schedule.rate(Duration.minutes(1)),
+            targets=[targets.LambdaFunction(self.poller.alias, retry_attempts=0, max_event_age=Duration.seconds(60))],
+        )
+        self.table.grant_read_data(route.function)
+        route.function.add_environment("METRICS_TABLE_NAME", self.table.table_name)
+        self.stale_alarm, self.pages_failing_alarm = self._alarms(name_prefix)
+
+    def _alarms(self, name_prefix: str | None) -> tuple[cloudwatch.Alarm, cloudwatch.Alarm]:
+        """Snapshots stopped arriving; one page of queues failing in every cycle."""
+        stale = alarm(
+            self,
+            "SnapshotsStale",
+            name=f"{name_prefix}-live-metrics-stale" if name_prefix else None,
+            description="No live-metrics snapshots written for 3 minutes: metric-aware rules see 'unknown'.",
+            runbook="Stale live metrics",
+            metric=service_metric("MetricsSnapshotsWritten", POLLER_SERVICE),
+            threshold=1,
+            evaluation_periods=3,
+            comparison=LESS,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        # Partial staleness: other pages still write (so the alarm above stays quiet) while one page of up to 100
+        # queues fails every cycle — e.g. a queue id the instance does not know — and its queues stay unknown.
+        pages_failing = alarm(
+            self,
+            "PagesFailing",
+            name=f"{name_prefix}-live-metrics-pages-failing" if name_prefix else None,
+            description="A page of queues failed in every minute for 5 minutes: those queues' metrics are "
+            "unknown (see the poller's 'metrics page failed' log lines).",
+            runbook="Stale live metrics",
+            metric=service_metric("MetricsPagesFailed", POLLER_SERVICE),
+            threshold=1,
+            evaluation_periods=5,
+            comparison=AT_LEAST,
+        )
+        return stale, pages_failing
+
+    def _allow_current_metrics(self, instance_arn: str) -> None:
+        """GetCurrentMetricData on this instance and its queues, for the poller only."""
         self.poller.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["connect:GetCurrentMetricData"],
@@ -81,52 +125,4 @@ class LiveMetrics(Construct):
                 reason="GetCurrentMetricData is authorized on the instance and the queues it reads; the queue set "
                 "follows the active config version, so it is scoped to this instance's queues, not listed.",
             )
-        )
-        self.schedule = events.Rule(
-            self,
-            "Schedule",
-            description="Sample live queue metrics (the poller samples several times inside each minute)",
-            schedule=events.Schedule.rate(Duration.minutes(1)),
-            targets=[targets.LambdaFunction(self.poller.alias, retry_attempts=0, max_event_age=Duration.seconds(60))],
-        )
-        self.table.grant_read_data(route.function)
-        route.function.add_environment("METRICS_TABLE_NAME", self.table.table_name)
-        self.stale_alarm = cloudwatch.Alarm(
-            self,
-            "SnapshotsStale",
-            alarm_name=f"{name_prefix}-live-metrics-stale" if name_prefix else None,
-            alarm_description="No live-metrics snapshots written for 3 minutes: metric-aware rules see 'unknown'. "
-            "Runbook: docs/runbook.md, 'Stale live metrics'.",
-            metric=cloudwatch.Metric(
-                namespace="Trunkline",
-                metric_name="MetricsSnapshotsWritten",
-                dimensions_map={"service": POLLER_SERVICE},
-                statistic="Sum",
-                period=Duration.minutes(1),
-            ),
-            threshold=1,
-            evaluation_periods=3,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-        )
-        # Partial staleness: other pages still write (so the alarm above stays quiet) while one page of up to 100
-        # queues fails every cycle — e.g. a queue id the instance does not know — and its queues stay unknown.
-        self.pages_failing_alarm = cloudwatch.Alarm(
-            self,
-            "PagesFailing",
-            alarm_name=f"{name_prefix}-live-metrics-pages-failing" if name_prefix else None,
-            alarm_description="A page of queues failed in every minute for 5 minutes: those queues' metrics are "
-            "unknown (see the poller's 'metrics page failed' log lines). Runbook: docs/runbook.md, "
-            "'Stale live metrics'.",
-            metric=cloudwatch.Metric(
-                namespace="Trunkline",
-                metric_name="MetricsPagesFailed",
-                dimensions_map={"service": POLLER_SERVICE},
-                statistic="Sum",
-                period=Duration.minutes(1),
-            ),
-            threshold=1,
-            evaluation_periods=5,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import cast
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -17,8 +16,9 @@ from constructs import Construct
 
 from stacks.constructs.data import trunkline_table
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
+from stacks.constructs.observability.helpers import AT_LEAST, alarm
+from stacks.constructs.observability.names import OUTCOMES_SERVICE
 
-OUTCOMES_SERVICE = "trunkline-outcomes"
 CALL_LOG_TTL_DAYS = 90
 # Connect sends one event per contact state change; CONTACT_DATA_UPDATED (attribute and tag updates) changes no
 # slot of the call log and can outnumber every other type, so the rule drops it before it costs an invocation.
@@ -48,6 +48,46 @@ class Outcomes(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.function = self._function(
+            callback_table=callback_table,
+            function_name=function_name,
+            production=production,
+            code=code,
+            log_retention_days=log_retention_days,
+            removal_policy=removal_policy,
+        )
+        self.dead_letters = self._dead_letter_queue(removal_policy)
+        self.function.alias.configure_async_invoke(
+            retry_attempts=RETRY_ATTEMPTS,
+            max_event_age=MAX_EVENT_AGE,
+            on_failure=destinations.SqsDestination(self.dead_letters),
+        )
+        self.rule = self._contact_events(instance_arn)
+        self.dead_letters_alarm = alarm(
+            self,
+            "DeadLettered",
+            name=f"{function_name}-dead-lettered",
+            description="Contact events reached the outcomes dead-letter queue: the call log and outcome "
+            "metrics miss them until they are replayed.",
+            runbook="Outcome events dead-lettered",
+            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic="Maximum"
+            ),
+            threshold=1,
+            comparison=AT_LEAST,
+        )
+
+    def _function(
+        self,
+        *,
+        callback_table: dynamodb.ITableV2,
+        function_name: str,
+        production: bool,
+        code: lambda_.Code,
+        log_retention_days: int,
+        removal_policy: RemovalPolicy,
+    ) -> TrunklineFunction:
+        """The outcomes function, capped in concurrency, with its call log and the callback table."""
         self.table = trunkline_table(
             self,
             "CallLog",
@@ -55,7 +95,7 @@ class Outcomes(Construct):
             removal_policy=removal_policy,
             partition_key="contact_id",
         )
-        self.function = TrunklineFunction(
+        function = TrunklineFunction(
             self,
             "Function",
             spec=FunctionSpec(
@@ -77,15 +117,17 @@ class Outcomes(Construct):
             removal_policy=removal_policy,
         )
         cast(
-            lambda_.CfnFunction, self.function.function.node.default_child
+            lambda_.CfnFunction, function.function.node.default_child
         ).reserved_concurrent_executions = RESERVED_CONCURRENCY
-        self.table.grant_read_write_data(self.function.function)
+        self.table.grant_read_write_data(function.function)
         # A CALLBACK contact's ending releases the callback's de-duplication lock (a conditional delete).
-        callback_table.grant_read_write_data(self.function.function)
+        callback_table.grant_read_write_data(function.function)
+        return function
 
+    def _dead_letter_queue(self, removal_policy: RemovalPolicy) -> sqs.Queue:
         # Both failure paths end in one queue: EventBridge could not invoke the alias (target DLQ), or the function
         # failed every attempt (the alias' on-failure destination). A DynamoDB error raises so the event lands here.
-        self.dead_letters = sqs.Queue(
+        queue = sqs.Queue(
             self,
             "DeadLetters",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
@@ -93,19 +135,18 @@ class Outcomes(Construct):
             retention_period=Duration.days(14),
             removal_policy=removal_policy,
         )
-        Validations.of(self.dead_letters).acknowledge(
+        Validations.of(queue).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-SQS3",
                 reason="This queue is itself the dead-letter queue of the contact-event rule's target and of the "
                 "outcomes function's async invocations (cdk-nag only recognizes SQS redrive sources).",
             )
         )
-        self.function.alias.configure_async_invoke(
-            retry_attempts=RETRY_ATTEMPTS,
-            max_event_age=MAX_EVENT_AGE,
-            on_failure=destinations.SqsDestination(self.dead_letters),
-        )
-        self.rule = events.Rule(
+        return queue
+
+    def _contact_events(self, instance_arn: str) -> events.Rule:
+        """This instance's contact events to the function's alias; undeliverable ones to the dead-letter queue."""
+        return events.Rule(
             self,
             "ContactEvents",
             description="Amazon Connect contact events of this region's instance, to the call log",
@@ -125,18 +166,4 @@ class Outcomes(Construct):
                     dead_letter_queue=self.dead_letters,
                 )
             ],
-        )
-        self.dead_letters_alarm = cloudwatch.Alarm(
-            self,
-            "DeadLettered",
-            alarm_name=f"{function_name}-dead-lettered",
-            alarm_description="Contact events reached the outcomes dead-letter queue: the call log and outcome "
-            "metrics miss them until they are replayed. Runbook: docs/runbook.md, 'Outcome events dead-lettered'.",
-            metric=self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(1), statistic="Maximum"
-            ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )

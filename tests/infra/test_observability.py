@@ -316,6 +316,36 @@ def test_stale_config_alarm(dev_stacks: dict[str, Template], stack: str) -> None
     assert alarm["TreatMissingData"] == "notBreaching"
 
 
+# Alarm name (without ``trunkline-dev-``) → (threshold, comparison, evaluation periods, datapoints to alarm, missing
+# data, period of every metric it reads): the windows of docs/design/observability.md's alarm table.
+WINDOWS: dict[str, tuple[float, str, int, int | None, str, int]] = {
+    "route-errors": (1, "GreaterThanOrEqualToThreshold", 1, None, "notBreaching", 60),
+    "callback-errors": (1, "GreaterThanOrEqualToThreshold", 1, None, "notBreaching", 60),
+    "outcomes-errors": (1, "GreaterThanOrEqualToThreshold", 1, None, "notBreaching", 60),
+    "metrics-poller-errors": (1, "GreaterThanOrEqualToThreshold", 1, None, "notBreaching", 60),
+    "route-logic-errors": (1, "GreaterThanOrEqualToThreshold", 1, None, "notBreaching", 60),
+    "route-fallback-rate": (20, "GreaterThanThreshold", 1, None, "notBreaching", 300),
+    "route-p99-latency": (500, "GreaterThanThreshold", 5, 3, "notBreaching", 60),
+    "route-config-stale": (300, "GreaterThanThreshold", 1, None, "notBreaching", 60),
+    "live-metrics-stale": (1, "LessThanThreshold", 3, None, "breaching", 60),
+    "live-metrics-pages-failing": (1, "GreaterThanOrEqualToThreshold", 5, None, "notBreaching", 60),
+    "dynamodb-throttled-config": (1, "GreaterThanOrEqualToThreshold", 1, None, "notBreaching", 300),
+    "flow-fatal-errors-inbound": (1, "GreaterThanOrEqualToThreshold", 1, None, "notBreaching", 60),
+    "outcomes-dead-lettered": (1, "GreaterThanOrEqualToThreshold", 1, None, "notBreaching", 60),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WINDOWS))
+def test_alarm_threshold_and_window(dev_stacks: dict[str, Template], name: str) -> None:
+    alarm = _named(dev_stacks[ACTIVE], f"trunkline-dev-{name}")
+    threshold, comparison, periods, datapoints, missing, period = WINDOWS[name]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (threshold, comparison)
+    assert (alarm["EvaluationPeriods"], alarm.get("DatapointsToAlarm")) == (periods, datapoints)
+    assert alarm["TreatMissingData"] == missing
+    periods_read = {m["Period"] for m in _metric_stats(alarm).values()} if "Metrics" in alarm else {alarm["Period"]}
+    assert periods_read == {period}
+
+
 @pytest.mark.parametrize("env", ALL)
 def test_every_table_of_the_stack_has_a_throttling_alarm(
     dev_stacks: dict[str, Template], prod_stacks: dict[str, Template], env: str
@@ -415,7 +445,46 @@ def test_a_600_queue_centre_splits_its_sla_alarms_to_stay_under_the_resource_lim
     assert not template.to_json().get("Outputs")
 
 
-def _bare_observability(stack: Any, connect: Any, observability: Any) -> Any:
+def test_a_feature_adds_its_alarm_and_dashboard_row_through_the_extension_point() -> None:
+    """What the contact-record drift alarm will do: ``alarm`` in its construct, a ``DashboardSection`` passed in."""
+    import aws_cdk as cdk
+    from constructs import Construct
+
+    from stacks.constructs.observability import DashboardSection, Observability, alarm, graph, service_metric
+    from stacks.constructs.observability.helpers import GREATER
+    from tests.infra.conftest import cdk_context
+
+    app = cdk.App(context=cdk_context())
+    stack = cdk.Stack(app, "Feature", env=cdk.Environment(account="111122223333", region="us-east-1"))
+    feature = Construct(stack, "ContactRecords")
+    drift = service_metric("ReconciliationDrift", "trunkline-contact-records", statistic="Maximum")
+    alarm(
+        feature,
+        "Drift",
+        name="trunkline-scale-contact-records-drift",
+        description="Outcome metrics and contact records disagree.",
+        runbook="Function errors",
+        metric=drift,
+        threshold=5,
+        comparison=GREATER,
+    )
+    section = DashboardSection("Contact records", [graph("Reconciliation drift", [drift], width=24)])
+    _bare_observability(stack, None, Observability, sections=[section])
+    template = Template.from_stack(stack)
+    topic = {"Ref": _topic(template)}
+    feature_alarm = _named(template, "trunkline-scale-contact-records-drift")
+    assert feature_alarm["AlarmActions"] == feature_alarm["OKActions"] == [topic]
+    assert feature_alarm["AlarmDescription"].endswith("Runbook: docs/runbook.md, 'Function errors'.")
+    assert (feature_alarm["Threshold"], feature_alarm["TreatMissingData"]) == (5, "notBreaching")
+    _, body = dashboard(template)
+    texts = [w["properties"]["markdown"] for w in body["widgets"] if w["type"] == "text"]
+    assert texts[-1] == "## Contact records"  # after the built-in sections
+    (status,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert len(status["properties"]["alarms"]) == len(alarms(template))  # the feature's alarm is on the strip
+    assert body["widgets"][-1]["properties"]["title"] == "Reconciliation drift"
+
+
+def _bare_observability(stack: Any, connect: Any, observability: Any, **extra: Any) -> Any:
     """An Observability construct on a stack with one function and nothing else."""
     from aws_cdk import RemovalPolicy
     from aws_cdk import aws_lambda as lambda_
@@ -448,6 +517,7 @@ def _bare_observability(stack: Any, connect: Any, observability: Any) -> Any:
         lines_of_business=["lob00"],
         connect=connect,
         removal_policy=RemovalPolicy.DESTROY,
+        **extra,
     )
 
 

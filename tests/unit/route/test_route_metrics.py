@@ -98,7 +98,8 @@ def test_the_alarms_and_dashboard_watch_the_names_the_functions_emit() -> None:
     from stacks.constructs import observability
 
     assert set(observability.DECISION_METRICS) == set(STATUS_METRIC.values())
-    source = Path(observability.__file__).read_text(encoding="utf-8")
+    package = Path(observability.__file__).parent  # the alarms and the dashboard sections are modules of it
+    source = "\n".join(f.read_text(encoding="utf-8") for f in sorted(package.glob("*.py")))
     emitted = [*COUNT_METRIC.values(), "Fallback", "FallbackByReason", "ConfigStalenessSeconds", "DecisionLatency"]
     emitted += ["ConfigVersionAgeSeconds", "MetricsSnapshotAgeSeconds", "TimeToAnswer", "RouteError"]
     watched = {name for name in emitted if f'"{name}"' in source or f'MetricName=\\"{name}\\"' in source}
