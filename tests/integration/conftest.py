@@ -35,6 +35,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
+        # moto answers in process: the per-call store deadline is not what these tests check, and a loaded machine
+        # (CI, mutation testing) can take longer than the production 1 s. Fault and init tests set their own.
+        "STORE_BUDGET_MS": "10000",
+        "INIT_STORE_BUDGET_MS": "10000",
     }.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
