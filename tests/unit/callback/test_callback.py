@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from routing.callback.memory_store import InMemoryCallbackStore
 from routing.callback.policy import CallbackPolicy
 from routing.callback.request import CallbackStatus, NumberHasher, check_number
 from routing.callback.service import CallbackService
-from routing.callback.store import InMemoryCallbackStore
 from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
 from routing.config.publishing import publish_document
