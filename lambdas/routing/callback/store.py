@@ -152,9 +152,11 @@ class DynamoCallbackStore:
         return item
 
     def _transact(self, build: Callable[[TransactWrite], None]) -> None:
-        """Run one transaction; a cancellation caused only by TransactionConflict (another transaction on the same
-        items in flight) is retried with full jitter, a bounded number of times, and only while the retry fits in
-        the call's deadline (``may_retry``)."""
+        """Run one transaction; a cancellation with a TransactionConflict (another transaction on the same items in
+        flight) and no failed condition is retried with full jitter, at most ``conflict_retries`` times
+        (``CONFLICT_RETRIES``), and only while the retry fits in the call's deadline (``may_retry``). Anything else
+        raises at once. Below this, botocore retries per the model's ``StoreTimeouts``: not at all in the callback
+        function (``for_budget``: one attempt), once with the model defaults (the outcomes function's releases)."""
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 

@@ -19,7 +19,6 @@ from routing.common.text import clean_text
 # carriers put in From/P-Asserted-Identity. ONE list for route (``caller_is_anonymous``) and callback
 # (``routing.callback.request.check_number``), so the two can never disagree about a caller.
 ANONYMOUS_CALLER_IDS = frozenset({"", "anonymous", "restricted", "unknown", "withheld", "private"})
-KNOWN_CHANNELS = frozenset({"VOICE", "CHAT", "TASK", "EMAIL"})
 # Caps on what is kept of each event value (characters). Generous for real values (a UUID is 36, an ARN ~130, an
 # E.164 number 16, a Connect attribute value is rarely over a few hundred), small enough that nothing echoed from the
 # event can make a reply or a log line large.
