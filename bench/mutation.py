@@ -28,6 +28,8 @@ STAGE = ROOT / ".mutation"
 RESULTS = Path(__file__).with_name("mutation.json")
 CORE = [
     "route/rules.py",
+    "route/conditions.py",
+    "route/compiled.py",
     "route/engine.py",
     "callback/request.py",
     "callback/service.py",

@@ -77,9 +77,9 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
     import callback.handler as callback_handler
 
     from route import handler
+    from routing.callback.memory_store import InMemoryCallbackStore
     from routing.callback.request import NumberHasher
     from routing.callback.service import CallbackService
-    from routing.callback.store import InMemoryCallbackStore
     from routing.config.cache import ConfigCache
     from routing.config.loader import load_directory
     from routing.config.publishing import publish_document

@@ -1,15 +1,16 @@
 """The ``callback`` Lambda: the flow calls it to reserve, confirm or release a caller's callback. Thin (logic in
-``routing.callback.service``); idempotent by contact id without Powertools' in-progress lock, which would raise on
-Connect's synchronous retries. Never raises: every failure answers ``callback_status=ERROR``."""
+``routing.callback.service``); idempotent by contact id through the store's own ``CONTACT#`` item, not Powertools'
+idempotency utility (docs/design/callback.md, "Alternatives rejected"). Never raises: every failure answers
+``callback_status=ERROR``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from routing.callback.service import ERROR_REPLY, CallbackService
+from routing.common.handlers import CONNECT_CONTACT_ID, ServiceSlot, lambda_entry
 from routing.common.lifecycle import Lifecycle
-from routing.common.observability import correlate, logger, metrics
+from routing.common.observability import logger, metrics
 
 # SnapStart hooks (docs/design/routing-core.md, "Init and SnapStart restore"): the service is built at init, so a
 # restored environment needs new clients, a config check and fresh random state.
@@ -23,55 +24,33 @@ def build_service() -> CallbackService:
     from routing.callback.request import NumberHasher
     from routing.callback.store import DynamoCallbackStore
     from routing.common.deadline import StoreGate
+    from routing.common.handlers import Clients, config_cache
     from routing.common.models import StoreTimeouts
     from routing.common.settings import Settings
-    from routing.config.cache import ConfigCache
 
     settings = Settings.from_env()
-    region = settings.aws_region or None
     gate = StoreGate(
         budget_seconds=settings.store_budget_seconds,
         retry_seconds=settings.config_retry_seconds,
         name="callback-store",
     )
     timeouts = StoreTimeouts.for_budget(settings.store_budget_seconds)
-    warm_ups: list[Callable[[], None]] = []
-    reconnects: list[Callable[[], None]] = []
-    config_store = None
-    if settings.config_table_name:
-        from routing.config.store import DynamoConfigStore
-
-        config_store = DynamoConfigStore(settings.config_table_name, region=region, timeouts=timeouts)
-        warm_ups.append(config_store.warm_up)
-        reconnects.append(config_store.reconnect)
-    cache = ConfigCache(
-        config_store,
-        refresh_seconds=settings.config_refresh_seconds,
-        retry_seconds=settings.config_retry_seconds,
-        baked_path=settings.baked_config_path,
-        gate=gate,
-    )
+    clients = Clients()
+    cache = config_cache(settings, gate, clients)
     hasher = NumberHasher(settings.callback_number_key)
     if not hasher.ready:
         logger.error("CALLBACK_NUMBER_KEY is missing or shorter than 32 bytes: every reserve will answer ERROR")
     store = DynamoCallbackStore(
         settings.callback_table_name,
-        region=region,
+        region=settings.aws_region or None,
         shards=settings.callback_cap_shards,
         timeouts=timeouts,
         gate=gate,
     )
     LIFECYCLE.reseed(store.rng)
     if settings.callback_table_name:
-        warm_ups.append(store.warm_up)
-        reconnects.append(store.reconnect)
-    # The botocore clients (0.2-0.5 s of loading the service model, no request) in the init phase, not inside the
-    # first invocation's budget.
-    for warm_up in warm_ups:
-        try:
-            warm_up()
-        except Exception as exc:  # noqa: BLE001 — the first request builds it again, under the deadline
-            logger.warning("could not build the DynamoDB client at init", extra={"error": repr(exc)})
+        clients.add(store)
+    clients.warm_up()
     gate.warm_up()
     return CallbackService(
         cache,
@@ -79,26 +58,18 @@ def build_service() -> CallbackService:
         hasher=hasher,
         reservation_seconds=int(settings.callback_reservation_seconds),
         gate=gate,
-        reconnect=reconnects,
+        reconnect=clients.reconnects,
     )
 
 
-def _build_at_init() -> CallbackService | None:
-    """The service at module load (Lambda's init phase); never raises: a bad setting leaves None, and every
-    invocation then tries again inside its guard (and answers ERROR while it fails)."""
-    try:
-        return build_service()
-    except Exception:  # noqa: BLE001 — a cold start must not crash: the invocation answers ERROR instead
-        logger.exception("could not build the callback service at init")
-        return None
-
-
-_service: CallbackService | None = _build_at_init()
+# Built at init (a failure leaves it empty: each invocation tries again inside its guard and answers ERROR).
+SERVICE: ServiceSlot[CallbackService] = ServiceSlot("callback", build_service)
+SERVICE.build_at_init()
 
 
 def _after_restore() -> None:
-    if _service is not None:
-        _service.after_restore()
+    if SERVICE.service is not None:
+        SERVICE.service.after_restore()
 
 
 LIFECYCLE.after_restore(_after_restore)
@@ -112,19 +83,14 @@ def simulate_restore() -> None:
 
 def set_service(service: CallbackService | None) -> None:
     """Inject a service (tests, simulator); None rebuilds defaults on the next call."""
-    global _service  # noqa: PLW0603
-    _service = service
+    SERVICE.set(service)
 
 
-@metrics.log_metrics
+@lambda_entry(CONNECT_CONTACT_ID)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:  # noqa: ARG001
     """Flat string map: callback_status, callback_number (E.164), callback_profile, queue_key."""
-    global _service  # noqa: PLW0603
     try:
-        correlate(event)
-        if _service is None:
-            _service = build_service()
-        return _service.accept(event)
+        return SERVICE.get().accept(event)
     except Exception:  # noqa: BLE001 — answer ERROR: the flow apologises and queues the caller
         logger.exception("could not answer the callback request")
         metrics.add_metric(name="CallbackError", unit="Count", value=1)

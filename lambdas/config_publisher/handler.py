@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from routing.common.handlers import CLOUDFORMATION_REQUEST_ID, lambda_entry
 from routing.common.observability import logger
 
 
@@ -16,6 +17,7 @@ class StalePackageError(RuntimeError):
     """The document baked into this package is not the one the stack deploys: publishing it would be wrong."""
 
 
+@lambda_entry(CLOUDFORMATION_REQUEST_ID)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001
     """CloudFormation custom resource event (via the CDK Provider framework, which handles the response)."""
     request = event.get("RequestType")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from routing.common.observability import logger, metrics
+from routing.common.handlers import EVENT_BRIDGE_ID, ServiceSlot, lambda_entry
+from routing.common.observability import logger
 
-_poller: Any = None
 _queues: Any = None
 
 
@@ -58,20 +58,20 @@ def build_poller() -> Any:
     return settings, poller
 
 
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001
-    """EventBridge schedule → a few sampling cycles within the invocation."""
-    global _poller  # noqa: PLW0603
-    if _poller is None:
-        _poller = build_poller()
-    settings, poller = _poller
+# (settings, poller), built on the first schedule.
+SERVICE: ServiceSlot[Any] = ServiceSlot("metrics poller", build_poller)
+
+
+@lambda_entry(EVENT_BRIDGE_ID)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001 — the schedule
+    """EventBridge schedule → a few sampling cycles within the invocation (a local call: one minute)."""
+    settings, poller = SERVICE.get()
     queue_ids = _queue_ids(settings)
-    remaining = (lambda: context.get_remaining_time_in_millis() / 1000) if context else (lambda: 60.0)
     results = poller.run(
         queue_ids,
         samples=settings.metrics_samples_per_invocation,
         interval_seconds=settings.metrics_sample_interval_seconds,
-        remaining_seconds=remaining,
+        remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000,
     )
     summary = {
         "queues": len(queue_ids),

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from routing.common.observability import logger, metrics
-from routing.common.text import clean_text
+from routing.common.handlers import CONTACT_EVENT_CONTACT_ID, ServiceSlot, lambda_entry
 from routing.outcomes.service import OutcomeService
-
-_service: OutcomeService | None = None
 
 
 def build_service() -> OutcomeService:
@@ -35,19 +32,16 @@ def build_service() -> OutcomeService:
     )
 
 
+# Built on the first event (a settings error raises: the event is retried, then dead-lettered).
+SERVICE: ServiceSlot[OutcomeService] = ServiceSlot("outcomes", build_service)
+
+
 def set_service(service: OutcomeService | None) -> None:
     """Inject a service (tests, the demo); None rebuilds defaults on the next call."""
-    global _service  # noqa: PLW0603
-    _service = service
+    SERVICE.set(service)
 
 
-@metrics.log_metrics
+@lambda_entry(CONTACT_EVENT_CONTACT_ID)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:  # noqa: ARG001
     """EventBridge invokes this asynchronously with one contact event."""
-    global _service  # noqa: PLW0603
-    if _service is None:
-        _service = build_service()
-    detail = event.get("detail") if isinstance(event, dict) else None
-    contact_id = detail.get("contactId") if isinstance(detail, dict) else None
-    logger.set_correlation_id(clean_text(contact_id, 128) if isinstance(contact_id, str) else None)
-    return {"result": _service.handle(event).value}
+    return {"result": SERVICE.get().handle(event).value}

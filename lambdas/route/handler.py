@@ -12,11 +12,12 @@ locally (tests, ``bench/init_bench.py``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from routing.common.handlers import CONNECT_CONTACT_ID, ServiceSlot, lambda_entry
 from routing.common.lifecycle import Lifecycle
-from routing.common.observability import MetricUnit, correlate, logger, metrics
+from routing.common.observability import MetricUnit, logger, metrics
 from routing.route.criteria import REQUEST as CRITERIA_REQUEST
 from routing.route.criteria import criteria_reply
 from routing.route.service import RouteService
@@ -28,8 +29,8 @@ def build_service(env: Mapping[str, str] | None = None) -> RouteService:
     """Default dependencies, built once per cold start: settings, one ``StoreGate`` (the per-call deadline) over
     the DynamoDB stores (call-path timeouts, no retries), the config cache, the live-metrics view."""
     from routing.common.deadline import StoreGate
+    from routing.common.handlers import Clients, config_cache
     from routing.common.settings import Settings
-    from routing.config.cache import ConfigCache
     from routing.route.engine import NO_METRICS
     from routing.route.rules import MetricsView
 
@@ -37,24 +38,8 @@ def build_service(env: Mapping[str, str] | None = None) -> RouteService:
     gate = StoreGate(
         budget_seconds=settings.store_budget_seconds, retry_seconds=settings.config_retry_seconds, name="route-store"
     )
-    warm_ups: list[Callable[[], None]] = []
-    reconnects: list[Callable[[], None]] = []
-    store = None
-    if settings.config_table_name:
-        from routing.common.models import StoreTimeouts
-        from routing.config.store import DynamoConfigStore
-
-        timeouts = StoreTimeouts.for_budget(settings.store_budget_seconds)
-        store = DynamoConfigStore(settings.config_table_name, region=settings.aws_region or None, timeouts=timeouts)
-        warm_ups.append(store.warm_up)
-        reconnects.append(store.reconnect)
-    cache = ConfigCache(
-        store,
-        refresh_seconds=settings.config_refresh_seconds,
-        retry_seconds=settings.config_retry_seconds,
-        baked_path=settings.baked_config_path,
-        gate=gate,
-    )
+    clients = Clients()
+    cache = config_cache(settings, gate, clients)
     metrics_view: MetricsView = NO_METRICS
     if settings.metrics_table_name:
         from routing.common.models import StoreTimeouts
@@ -66,21 +51,14 @@ def build_service(env: Mapping[str, str] | None = None) -> RouteService:
             region=settings.aws_region or None,
             timeouts=StoreTimeouts.for_budget(settings.store_budget_seconds),
         )
-        warm_ups.append(metrics_store.warm_up)
-        reconnects.append(metrics_store.reconnect)
+        clients.add(metrics_store)
         metrics_view = LiveMetrics(
             metrics_store,
             cache_seconds=settings.metrics_cache_seconds,
             stale_seconds=settings.metrics_stale_seconds,
             gate=gate,
         )
-    # Build the botocore clients now (0.2-0.5 s of loading the service model, no request): in the init phase,
-    # not inside the first call's store budget.
-    for warm_up in warm_ups:
-        try:
-            warm_up()
-        except Exception as exc:  # noqa: BLE001 — the first read retries it, under the deadline
-            logger.warning("could not build the DynamoDB client at init", extra={"error": repr(exc)})
+    clients.warm_up()
     gate.warm_up()
     return RouteService(
         cache,
@@ -89,7 +67,7 @@ def build_service(env: Mapping[str, str] | None = None) -> RouteService:
         metrics_view=metrics_view,
         store_gate=gate,
         lifecycle=LIFECYCLE,
-        reconnect=reconnects,
+        reconnect=clients.reconnects,
     )
 
 
@@ -106,6 +84,10 @@ def _build_or_fallback(env: Mapping[str, str] | None = None) -> RouteService:
         )
 
 
+# Never empty after ``initialize``; ``get`` rebuilds (never raising: the baked fallback) after ``set_service(None)``.
+SERVICE: ServiceSlot[RouteService] = ServiceSlot("route", _build_or_fallback)
+
+
 def _init_budget(env: Mapping[str, str] | None) -> float:
     from routing.common.settings import DEFAULT_INIT_STORE_BUDGET_MS, Settings, SettingsError
 
@@ -119,7 +101,6 @@ def initialize(env: Mapping[str, str] | None = None) -> RouteService:
     """What Lambda's init runs (once per environment; once per published version with SnapStart): build the
     service, compile the baked and, within the init budget, the active version; register the runtime hooks.
     Installs and returns the service. Never raises. Creates nothing unique (no correlation id, uuid or seed)."""
-    global _service  # noqa: PLW0603
     started = time.perf_counter()
     service = _build_or_fallback(env)
     try:
@@ -127,7 +108,7 @@ def initialize(env: Mapping[str, str] | None = None) -> RouteService:
     except Exception:  # noqa: BLE001 — the first call loads the config under its own deadline instead
         logger.exception("could not load the config at init")
     LIFECYCLE.register_with_runtime()
-    _service = service
+    SERVICE.set(service)
     logger.info(
         "route initialized",
         extra={"config_source": service.config_source, "init_ms": round((time.perf_counter() - started) * 1000, 1)},
@@ -136,8 +117,8 @@ def initialize(env: Mapping[str, str] | None = None) -> RouteService:
 
 
 def _after_restore() -> None:
-    if _service is not None:
-        _service.after_restore()
+    if SERVICE.service is not None:
+        SERVICE.service.after_restore()
 
 
 LIFECYCLE.after_restore(_after_restore)
@@ -153,23 +134,21 @@ def simulate_restore() -> None:
     LIFECYCLE.run_after_restore()
 
 
-_service: RouteService | None = initialize()
+initialize()
 
 
 def set_service(service: RouteService | None) -> None:
     """Inject a service (tests, the simulator, the demo); None rebuilds defaults on the next call."""
-    global _service  # noqa: PLW0603
-    _service = service
+    SERVICE.set(service)
 
 
-@metrics.log_metrics
+@lambda_entry(CONNECT_CONTACT_ID)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # noqa: ARG001
     """Connect invokes this synchronously; the reply is a flat string map.
 
     One exception: ``trunkline_request=routing_criteria`` (the flow's JSON-validated second call, only for contacts
     whose rule set routing criteria) answers ``{"Steps": [...]}`` from the text the first reply carried.
     """
-    global _service  # noqa: PLW0603
     details = event.get("Details") if isinstance(event, dict) else None
     parameters = details.get("Parameters") if isinstance(details, dict) else None
     if isinstance(parameters, dict) and parameters.get("trunkline_request") == CRITERIA_REQUEST:
@@ -178,7 +157,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # no
         name = "RoutingCriteriaServed" if reply["Steps"] else "RoutingCriteriaDropped"
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
         return reply
-    if _service is None:
-        _service = _build_or_fallback()
-    correlate(event)
-    return _service.route(event)
+    return SERVICE.get().route(event)

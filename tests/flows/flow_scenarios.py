@@ -46,6 +46,7 @@ TOKENS = {"RouteFunctionArn": ROUTE_ARN, "DefaultQueueArn": DEFAULT_QUEUE_ARN, "
 KNOWN_TOKENS = frozenset(TOKENS)
 CLOSED_TEXT = "Thank you for calling. We are closed right now. Our hours are 8 AM to 8 PM Eastern."
 EMERGENCY_TEXT = "Due to severe weather our card services centre is closed."
+ERROR_TEXT = "We are sorry, we are having trouble finding the right team. Please hold for the next available agent."
 
 
 def route_reply(status: str = "ROUTED", **overrides: str) -> dict[str, str]:
@@ -251,6 +252,23 @@ def _shared_scenarios(flow: str, invoke: str, save: str, check: str, crm: str, s
             must_visit=(check, set_queue, "TransferToQueue"),
             attributes={"route_status": "ERROR_DEFAULT"},
             messages=(),
+        ),
+        # The inbound flow plays defaults.error_message on ERROR_DEFAULT (an agent's transfer queues silently).
+        *(
+            [
+                Scenario(
+                    "error_default_plays_the_configured_apology",
+                    flow,
+                    route_reply("ERROR_DEFAULT", queue_arn=DEFAULT_QUEUE_ARN, message=ERROR_TEXT),
+                    transferred,
+                    DEFAULT_QUEUE_ARN,
+                    must_visit=(check, "PlayErrorMessage", crm, set_queue, "TransferToQueue"),
+                    attributes={"route_status": "ERROR_DEFAULT"},
+                    messages=(ERROR_TEXT,),
+                )
+            ]
+            if flow == "inbound"
+            else []
         ),
         Scenario(
             "closed_plays_the_message_and_disconnects",

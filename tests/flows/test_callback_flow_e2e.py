@@ -13,9 +13,9 @@ import pytest
 from flow_scenarios import CALLBACK_ARN, DEFAULT_QUEUE_ARN, INSTANCE, REPO, ROUTE_ARN, flows
 
 import route.handler as route_handler
+from routing.callback.memory_store import InMemoryCallbackStore
 from routing.callback.request import HoldState, NumberHasher
 from routing.callback.service import CallbackService
-from routing.callback.store import InMemoryCallbackStore
 from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
 from routing.config.publishing import publish_document

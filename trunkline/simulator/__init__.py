@@ -13,7 +13,7 @@ Typical use (the demo, the flow tests, the benchmark)::
 """
 
 from trunkline.simulator.actions import ACTION_SPECS, TERMINAL_TYPES
-from trunkline.simulator.engine import FlowSimulator, SimulatorOptions
+from trunkline.simulator.engine import FlowSimulator
 from trunkline.simulator.events import (
     QueueOutcome,
     QueueOutcomeModel,
@@ -43,6 +43,7 @@ from trunkline.simulator.model import (
     TraceStep,
 )
 from trunkline.simulator.paths import MISSING, resolve
+from trunkline.simulator.state import SimulatorOptions
 
 __all__ = [
     "ACTION_SPECS",

@@ -7,13 +7,10 @@ behave as written) from Trunkline's policy (``trunkline``: our conventions and b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Literal
 
 Severity = Literal["error", "warning"]
 Source = Literal["connect", "trunkline"]
-
-CONNECT: Final = "connect"
-TRUNKLINE: Final = "trunkline"
 
 
 @dataclass(frozen=True, slots=True)

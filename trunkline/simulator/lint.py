@@ -16,7 +16,7 @@ from trunkline.simulator import lint_connect, lint_policy
 from trunkline.simulator.actions import ACTION_SPECS, declared_branches, transition_list
 from trunkline.simulator.findings import Findings, FlowIssue
 from trunkline.simulator.flow import Flow
-from trunkline.simulator.lint_connect import FLOW_LANGUAGE_VERSION, MAX_ACTIONS, transitions_of
+from trunkline.simulator.lint_shapes import FLOW_LANGUAGE_VERSION, MAX_ACTIONS, transitions_of
 
 __all__ = ["FLOW_LANGUAGE_VERSION", "MAX_ACTIONS", "FlowIssue", "lint_flow", "reachable_edges"]
 

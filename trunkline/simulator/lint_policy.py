@@ -15,7 +15,7 @@ from typing import Any, Final
 from trunkline.simulator.actions import ACTION_SPECS, MAX_CONTACT_TAGS, condition_label, stores_input
 from trunkline.simulator.findings import Findings
 from trunkline.simulator.flow import TOKEN, iter_strings
-from trunkline.simulator.lint_connect import conditions_of, error_types_of, is_placeholder, static_int
+from trunkline.simulator.lint_shapes import conditions_of, error_types_of, is_placeholder, static_int
 
 _EMBEDDED_TOKEN = re.compile(r"%[A-Za-z][A-Za-z0-9]*%")
 

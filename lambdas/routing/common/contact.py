@@ -1,8 +1,10 @@
 """Defensive parsing of the Amazon Connect flow event.
 
-Powertools ships ``ConnectContactFlowEvent``, but its ``channel`` property raises ``KeyError`` on TASK and EMAIL
-and its endpoint/queue properties index keys that Connect sends as ``null``; a routing decision must never crash a
-call, so we read the raw dict and tolerate every missing or null part.
+Powertools ships ``ConnectContactFlowEvent`` (3.37), but its enum properties raise ``KeyError`` on values it does
+not list — ``channel`` knows only VOICE and CHAT (not TASK or EMAIL), ``initiation_method`` only INBOUND, OUTBOUND,
+TRANSFER, CALLBACK and API (not QUEUE_TRANSFER, DISCONNECT, …), ``endpoint_type`` only TELEPHONE_NUMBER — and every
+property indexes its key, so an absent key raises too (a ``null`` endpoint or queue it does handle). A routing
+decision must never crash a call, so we read the raw dict and tolerate every missing, null or unknown part.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from routing.common.text import clean_text
 # carriers put in From/P-Asserted-Identity. ONE list for route (``caller_is_anonymous``) and callback
 # (``routing.callback.request.check_number``), so the two can never disagree about a caller.
 ANONYMOUS_CALLER_IDS = frozenset({"", "anonymous", "restricted", "unknown", "withheld", "private"})
-KNOWN_CHANNELS = frozenset({"VOICE", "CHAT", "TASK", "EMAIL"})
 # Caps on what is kept of each event value (characters). Generous for real values (a UUID is 36, an ARN ~130, an
 # E.164 number 16, a Connect attribute value is rarely over a few hundred), small enough that nothing echoed from the
 # event can make a reply or a log line large.

@@ -5,8 +5,8 @@ Timeouts and retries fit inside a flow's 3 s invoke budget (PynamoDB's defaults 
 read, 2 attempts) serve the tools and background functions; the route function binds its models with
 ``StoreTimeouts.for_budget`` (one attempt, timeouts inside its per-call budget), and its ``StoreGate``
 (``routing.common.deadline``) is what actually bounds a call — socket timeouts cannot bound a slow trickle.
-PynamoDB 6 passes ``max_retry_attempts`` to botocore as ``total_max_attempts = 1 + max_retry_attempts`` with
-botocore's own backoff (there is no ``base_backoff_ms`` any more).
+PynamoDB 6 passes ``max_retry_attempts`` to botocore as ``total_max_attempts = 1 + max_retry_attempts`` in botocore's
+``standard`` retry mode (its own jittered exponential backoff; PynamoDB no longer has a backoff setting of its own).
 Table names come from ``bind_model`` (called once with typed settings), never from the environment at import time.
 """
 

@@ -10,15 +10,13 @@ from collections.abc import Iterable
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from routing.common.text import clean_text
-
 # The service name (the `service` dimension and log key) comes from POWERTOOLS_SERVICE_NAME, set per function by
 # the CDK (trunkline-route, trunkline-metrics-poller, …), so alarms can tell the functions apart.
 NAMESPACE = "Trunkline"
 logger = Logger()
 metrics = Metrics(namespace=NAMESPACE)
 
-__all__ = ["NAMESPACE", "MetricUnit", "correlate", "dimensioned_metric", "logger", "mask_phone", "metrics"]
+__all__ = ["NAMESPACE", "MetricUnit", "dimensioned_metric", "logger", "mask_phone", "metrics"]
 
 
 def dimensioned_metric(dimension: str, value: str, values: Iterable[tuple[str, MetricUnit | str, float]]) -> None:
@@ -33,15 +31,6 @@ def dimensioned_metric(dimension: str, value: str, values: Iterable[tuple[str, M
     for name, unit, number in values:
         emf.add_metric(name=name, unit=unit, value=number)
     emf.flush_metrics()
-
-
-def correlate(event: object) -> None:
-    """Use the Connect ContactId as the logs' correlation id (tolerating any event shape)."""
-    details = event.get("Details") if isinstance(event, dict) else None
-    data = details.get("ContactData") if isinstance(details, dict) else None
-    contact_id = data.get("ContactId") if isinstance(data, dict) else None
-    # Echoed into every log line of the call: cleaned and cut like every other event value (routing.common.text).
-    logger.set_correlation_id(clean_text(contact_id, 128) if isinstance(contact_id, str) else None)
 
 
 def mask_phone(number: str | None) -> str:

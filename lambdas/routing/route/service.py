@@ -92,7 +92,9 @@ class RouteService:
         except Exception as exc:  # noqa: BLE001 — a routing decision must never crash a call
             logger.exception("route failed; answering ERROR_DEFAULT", extra={"error": clean_text(repr(exc), 500)})
             metrics.add_metric(name="RouteError", unit=MetricUnit.Count, value=1)
-            decision = self._error_default("exception", "none")
+            # The version in memory still knows what to tell the caller (defaults.error_message): the flow plays it.
+            message = compiled.error_message if compiled is not None else ""
+            decision = self._error_default("exception", "none", message)
             reply = self._error_reply(decision, contact.instance_arn or self._instance_arn)
         try:
             if (
@@ -152,7 +154,9 @@ class RouteService:
             self._published = (decision.config_version, epoch)
         return self._published[1]
 
-    def _error_default(self, reason: str, source: str) -> RoutingDecision:
+    def _error_default(self, reason: str, source: str, message: str = "") -> RoutingDecision:
+        """The deployment's default queue (``DEFAULT_QUEUE_ID``), with the config's ``error_message`` when one is in
+        memory (none: the flow plays nothing and queues the caller)."""
         queue = QueueProfile(key="default", queue_id=self._default_queue_id, name="default")
         return RoutingDecision(
             status=RouteStatus.ERROR_DEFAULT,
@@ -161,6 +165,7 @@ class RouteService:
             classification="unclassified",
             rule_id="error_default",
             config_source=source,
+            message=message,
         )
 
     def _observe(

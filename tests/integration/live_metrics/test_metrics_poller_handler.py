@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from routing.common.handlers import LocalContext
 from trunkline.embedded import fake_aws_env
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -19,7 +20,7 @@ INSTANCE_ARN = "arn:aws:connect:us-east-1:111122223333:instance/5f7c9b1e-0d3a-4a
 CARDS_GENERAL = "86ab7e22-5e41-516b-9428-5c53e39b9081"
 
 
-class Context:
+class Context(LocalContext):
     """A Lambda context with 20 s left: one sample, then the poller stops before its safety margin."""
 
     def get_remaining_time_in_millis(self) -> int:
@@ -65,7 +66,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             sleep=lambda s: clock.__setitem__(0, clock[0] + s),
             rng=random.Random(1),
         )
-        monkeypatch.setattr(handler, "_poller", (settings, poller))
+        monkeypatch.setattr(handler.SERVICE, "service", (settings, poller))
         monkeypatch.setattr(handler, "_queues", None)
         queue_ids = sorted(q["queue_id"] for q in doc["queues"].values())
         yield {"handler": handler, "connect": connect, "store": metrics_store, "queue_ids": queue_ids}

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from routing.callback.memory_store import InMemoryCallbackStore
 from routing.callback.policy import CallbackPolicy
 from routing.callback.request import CallbackStatus, NumberHasher, check_number
 from routing.callback.service import CallbackService
-from routing.callback.store import InMemoryCallbackStore
 from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
 from routing.config.publishing import publish_document
@@ -588,13 +588,13 @@ def test_the_service_is_built_at_init_and_a_bad_setting_never_crashes_the_cold_s
     monkeypatch.setenv("STORE_BUDGET_MS", "250")
     importlib.reload(handler)
     try:
-        assert handler._service is not None
-        gate = handler._service.store_gate
+        assert handler.SERVICE.service is not None
+        gate = handler.SERVICE.service.store_gate
         assert gate is not None
         assert gate.budget_seconds == 0.25
         monkeypatch.setenv("CONFIG_REFRESH_SECONDS", "not-a-number")
         importlib.reload(handler)  # must not raise
-        assert handler._service is None
+        assert handler.SERVICE.service is None
         assert "could not build the callback service at init" in lambda_logs.getvalue()
         reply = handler.lambda_handler(connect_event(parameters={"queue_key": "cards_general"}), None)
         assert reply["callback_status"] == "ERROR"

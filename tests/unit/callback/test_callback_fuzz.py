@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from routing.callback.memory_store import InMemoryCallbackStore
 from routing.callback.request import NumberHasher
 from routing.callback.service import REPLY_KEYS, CallbackService
-from routing.callback.store import InMemoryCallbackStore
 from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
 from routing.config.publishing import publish_document

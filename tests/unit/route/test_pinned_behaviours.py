@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from routing.common.contact import ContactRequest
-from routing.route.engine import CompiledConfig, DecisionContext
-from routing.route.rules import RuleError, compile_condition
+from routing.route.compiled import CompiledConfig
+from routing.route.conditions import compile_condition
+from routing.route.context import DecisionContext
+from routing.route.rules import RuleError
 from tests.conftest import FakeMetrics
 
 NEW_YORK = ZoneInfo("America/New_York")

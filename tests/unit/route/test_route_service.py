@@ -80,6 +80,25 @@ def test_a_compiled_config_that_blows_up_gives_error_default(sample_compiled: Co
     assert unknown["status"] == "DEFAULT"
 
 
+def test_error_default_carries_the_configured_error_message_for_the_flow_to_play(
+    sample_compiled: CompiledConfig,
+) -> None:
+    # Given a version in memory whose decision fails (its rulesets are gone) and whose defaults.error_message is set
+    broken = dataclasses.replace(sample_compiled, rulesets={})
+    assert sample_compiled.error_message.startswith("We are sorry")
+    # When a call reaches the rules
+    reply = service_with(StaticCache(broken)).route(connect_event(dialed="+18005550100"))
+    # Then the ERROR_DEFAULT reply carries the message (the inbound flow's PlayErrorMessage plays it)
+    assert (reply["status"], reply["message"]) == ("ERROR_DEFAULT", sample_compiled.error_message)
+
+
+def test_error_default_without_a_version_in_memory_has_no_message() -> None:
+    reply = service_with(StaticCache(None, source="none")).route(connect_event(dialed="+18005550100"))
+    assert (reply["status"], reply["reason"], reply["message"]) == ("ERROR_DEFAULT", "no_config", "")
+    reply = service_with(StaticCache(error=RuntimeError("bug"))).route(connect_event(dialed="+18005550100"))
+    assert (reply["status"], reply["message"]) == ("ERROR_DEFAULT", "")
+
+
 def test_a_metrics_view_that_raises_gives_error_default(sample_compiled: CompiledConfig) -> None:
     class Exploding(FakeMetrics):
         def prefetch(self, queue_ids: frozenset[str]) -> None:

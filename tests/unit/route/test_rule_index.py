@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from routing.common.contact import ContactRequest
-from routing.route.engine import CompiledConfig, CompiledRuleset, DecisionContext
+from routing.route.compiled import CompiledConfig, CompiledRuleset
+from routing.route.context import DecisionContext
 from tests.conftest import FakeMetrics
 
 NOW = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)

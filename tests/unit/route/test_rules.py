@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from routing.common.contact import ContactRequest
-from routing.route.engine import DecisionContext
-from routing.route.rules import RuleError, compile_condition
+from routing.route.conditions import compile_condition
+from routing.route.context import DecisionContext
+from routing.route.rules import RuleError
 from tests.conftest import FakeMetrics
 
 QUEUE_IDS = {"general": "qid-general", "vip": "qid-vip"}
@@ -159,7 +160,7 @@ def test_each_contact_field_is_read_from_its_own_place(field: str, value: str, c
 
 
 def test_entry_point_line_of_business_and_language_come_from_the_entry() -> None:
-    from routing.route.engine import EntryPoint
+    from routing.route.compiled import EntryPoint
 
     entry = EntryPoint("cards_espanol", "cards", "es-US", "cards", None)
     ctx = DecisionContext(
