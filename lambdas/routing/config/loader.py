@@ -241,8 +241,9 @@ class _State:
             return
         for section, body in content.items():
             if section not in SECTIONS:
-                message = f"unknown section (one of {', '.join(SECTIONS)})"
-                self.issues.append(source.issue((section,), message, suggest(section, SECTIONS)))
+                nearest = suggest(section, SECTIONS)
+                hint = f"did you mean {nearest!r}?" if nearest else f"one of {', '.join(SECTIONS)}"
+                self.issues.append(source.issue((section,), f"unknown section ({hint})", nearest))
             elif section == "defaults":
                 self.defaults_files.append(source.name)
                 try:
@@ -295,6 +296,8 @@ def _reason(error: ErrorDetails) -> tuple[str, str | None]:
         name = str(error["loc"][-1])
         nearest = suggest(name, _field_names())
         return f"unknown field {name!r}" + (f" (did you mean {nearest!r}?)" if nearest else ""), nearest
+    if error["type"] == "value_error":  # our validators' own words; pydantic's prefix is noise in a browser
+        return error["msg"].removeprefix("Value error, "), None
     return error["msg"], None
 
 

@@ -173,3 +173,80 @@ def test_a_document_without_files_has_keyed_paths_and_no_lines(sample_document: 
     queues["cards_general"]["capacity"] = 0
     issue = only_issue(validate_document(sample_document).issues)
     assert (issue.path, issue.line, issue.column) == ("queues[cards_general].capacity", None, None)
+
+
+def test_an_unknown_field_suggests_the_nearest_field_name(tmp_path: Path) -> None:
+    queues = edited("queues.yaml", lambda c: c["queues"][1].update(capcity=5))
+    issue = only_issue(config_with(tmp_path, queues__yaml=queues))
+    assert (issue.path, issue.message, issue.suggestion) == (
+        "queues[vip].capcity",
+        "unknown field 'capcity' (did you mean 'capacity'?)",
+        "capacity",
+    )
+
+
+# --- recovery from syntax errors (routing.config.recovery) ------------------------------------------------------
+
+QUEUES_BLOCK = """\
+queues:
+- key: general
+  queue_id: qid-general
+  name: General
+- key: vip
+  queue_id: qid-vip
+  name: VIP: broken
+  line_of_business: cards
+- key: other
+  queue_id: qid-other
+  name: Other
+  capacity: -1
+"""
+
+
+def test_a_syntax_error_in_a_block_item_sets_aside_that_item_only(tmp_path: Path) -> None:
+    # Given items at indent 0 (as yaml.dump writes them), the second with a syntax error, the third with a bad field
+    issues = config_with(tmp_path, queues__yaml=QUEUES_BLOCK)
+    # Then the syntax error names the item and line, the third item is still checked, and the rules' references
+    # to vip (set aside) are not reported as unknown
+    assert located(issues) == [("queues.yaml", 7, "queues[vip]"), ("queues.yaml", 12, "queues[other].capacity")]
+    syntax = next(i for i in issues if i.path == "queues[vip]")
+    assert (syntax.column, syntax.message) == (12, "mapping values are not allowed in this context")
+
+
+def test_two_syntax_errors_in_one_file_are_both_reported() -> None:
+    from routing.config.safe_yaml import parse_yaml
+
+    text = QUEUES_BLOCK.replace("name: Other", "name: [Other")
+    parsed = parse_yaml(text)
+    assert [(p.section, p.key, p.line) for p in parsed.set_aside] == [("queues", "vip", 7), ("queues", "other", 11)]
+    assert isinstance(parsed.content, dict)
+    assert [q["key"] for q in parsed.content["queues"]] == ["general"]
+
+
+def test_a_refusal_inside_an_item_sets_aside_only_that_item() -> None:
+    from routing.config.safe_yaml import parse_yaml
+
+    parsed = parse_yaml(QUEUES_BLOCK.replace("name: VIP: broken", "name: !!python/name:os.system x"))
+    assert [(p.key, p.line, p.message) for p in parsed.set_aside] == [
+        ("vip", 7, "unsupported tag tag:yaml.org,2002:python/name:os.system")
+    ]
+
+
+def test_too_many_broken_items_refuse_the_file() -> None:
+    import yaml
+
+    from routing.config.recovery import MAX_RECOVERIES
+    from routing.config.safe_yaml import parse_yaml
+
+    text = "queues:\n" + "".join(f"- key: q{i}\n  name: a: b\n" for i in range(MAX_RECOVERIES + 1))
+    with pytest.raises(yaml.MarkedYAMLError):
+        parse_yaml(text)
+    text = "queues:\n" + "".join(f"- key: q{i}\n  name: a: b\n" for i in range(MAX_RECOVERIES))
+    assert len(parse_yaml(text).set_aside) == MAX_RECOVERIES
+
+
+def test_a_json_file_has_keyed_paths_and_no_lines(tmp_path: Path) -> None:
+    issue = only_issue(
+        config_with(tmp_path, extra__json='{"queues": [{"key": "x", "queue_id": "q-x", "name": "X", "capacity": 0}]}')
+    )
+    assert (issue.path, issue.line) == ("queues[x].capacity", None)
