@@ -8,12 +8,22 @@ validation.
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from routing.config.cache import ConfigCache
 from routing.config.loader import validate_document
+from routing.config.publishing import publish_document
+from routing.config.store import InMemoryConfigStore
+from routing.live_metrics.reader import LiveMetrics
+from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
 from routing.route.engine import CompiledConfig
+from routing.route.service import RouteService
 from tests.unit.config.test_config_validation import config_with, edited, only_issue
+from trunkline.contacts import connect_event
 
 
 def with_default(document: dict[str, Any], policy: str | None) -> dict[str, Any]:
@@ -73,3 +83,31 @@ def test_an_unknown_centre_default_is_an_error_with_a_suggestion(tmp_path: Path)
     issue = only_issue(config_with(tmp_path, defaults__yaml=defaults))
     assert issue.path == "defaults.callback_policy"
     assert issue.message == "unknown callback policy 'cbb' (did you mean 'cb'?)"
+
+
+# --- end to end: the route reply offers the centre default's callback ---------------------------------------------
+
+FRAUD_ALERTS = "d185c2ff-e39e-5728-94d7-ada5b64c43ef"
+TUESDAY_MORNING = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 10:30 in New York: cards_hours open
+
+
+def _route_fraud_alert(document: dict[str, Any], wait: float) -> dict[str, str]:
+    store = InMemoryConfigStore()
+    publish_document(store, document, actor="t", summary="t")
+    metrics = InMemoryMetricsStore()
+    metrics.items[FRAUD_ALERTS] = QueueSnapshot(FRAUD_ALERTS, 1000.0, {"VOICE": {"estimated_wait_time": wait}})
+    view = LiveMetrics(metrics, wall_clock=lambda: 1001.0, monotonic=lambda: 1001.0)
+    service = RouteService(ConfigCache(store), default_queue_id="d", metrics_view=view, clock=lambda: TUESDAY_MORNING)
+    return service.route(connect_event(dialed="+18005550200", attributes={"ivr_choice": "1"}))
+
+
+@pytest.mark.parametrize(
+    ("centre_default", "offer", "reason"),
+    [("standard_voice", "true", "wait_above:300"), (None, "false", "no_policy")],
+)
+def test_route_offers_a_callback_on_a_queue_that_only_the_centre_default_covers(
+    sample_document: dict[str, Any], centre_default: str | None, offer: str, reason: str
+) -> None:
+    reply = _route_fraud_alert(with_default(sample_document, centre_default), wait=420)
+    assert reply["queue_key"] == "fraud_alerts"
+    assert (reply["callback_offer"], reply["callback_reason"]) == (offer, reason)
