@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,8 +215,19 @@ def load_sources(
     queue_ids = _AnyQueue(queue_ids) if not check_references else {**dict.fromkeys(known["queues"], ""), **queue_ids}
     for ruleset_key, err in rule_errors(document, queue_ids):
         source, loc = state.where[("rulesets", ruleset_key)]
-        issues.append(source.issue((*loc, *path_loc(err.path)), err.message))
+        message, nearest = _with_queue_suggestion(err.message, document["queues"])
+        issues.append(source.issue((*loc, *path_loc(err.path)), message, nearest))
     return ValidationResult(None if issues else document, issues, warnings=_warnings(document, state.where))
+
+
+def _with_queue_suggestion(message: str, queues: Mapping[str, Any]) -> tuple[str, str | None]:
+    """A rule's ``metrics.<queue>`` error (routing.route.rules says "unknown queue 'x'") with the nearest queue."""
+    match = _UNKNOWN_QUEUE.search(message)
+    nearest = suggest(match.group(1), queues) if match else None
+    return (f"{message} (did you mean {nearest!r}?)" if nearest else message), nearest
+
+
+_UNKNOWN_QUEUE = re.compile(r"unknown queue '([^']*)'$")
 
 
 class _State:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -250,3 +251,13 @@ def test_a_json_file_has_keyed_paths_and_no_lines(tmp_path: Path) -> None:
         config_with(tmp_path, extra__json='{"queues": [{"key": "x", "queue_id": "q-x", "name": "X", "capacity": 0}]}')
     )
     assert (issue.path, issue.line) == ("queues[x].capacity", None)
+
+
+def test_an_unknown_queue_in_a_metrics_field_suggests_the_nearest_queue(tmp_path: Path) -> None:
+    def edit(c: dict[str, Any]) -> None:
+        c["rulesets"][0]["rules"][1]["when"]["field"] = "metrics.genral.contacts_in_queue"
+
+    issue = only_issue(config_with(tmp_path, rulesets_SLASH_cards__yaml=edited("rulesets/cards.yaml", edit)))
+    assert issue.path == "rulesets[cards].rules[busy].when.field"
+    assert issue.message.endswith("unknown queue 'genral' (did you mean 'general'?)")
+    assert issue.suggestion == "general"
