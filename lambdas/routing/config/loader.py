@@ -185,12 +185,13 @@ def load_sources(
     count as existing (their error is reported once, by the caller).
     """
     state = _State()
-    for name, part in set_aside:
-        state.known.setdefault(part.section, set()).update(part.keys)
-        if part.section == "defaults":
-            state.defaults_files.append(name)
     for source in sources:
         state.add(source if isinstance(source, Source) else Source(*source))
+    for name, part in set_aside:
+        state.known.setdefault(part.section, set()).update(part.keys)
+        # A defaults section set aside still counts (else "exactly one defaults section" is a knock-on), once
+        if part.section == "defaults" and name not in state.defaults_files:
+            state.defaults_files.append(name)
     issues = state.issues
     if len(state.defaults_files) != 1:
         files = ", ".join(state.defaults_files) or "none"

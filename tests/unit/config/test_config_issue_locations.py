@@ -261,3 +261,15 @@ def test_an_unknown_queue_in_a_metrics_field_suggests_the_nearest_queue(tmp_path
     assert issue.path == "rulesets[cards].rules[busy].when.field"
     assert issue.message.endswith("unknown queue 'genral' (did you mean 'general'?)")
     assert issue.suggestion == "general"
+
+
+def test_a_syntax_error_in_a_list_inside_defaults_adds_no_defaults_knock_on(tmp_path: Path) -> None:
+    # A list inside the defaults mapping looks like a list item to the recovery: only it is set aside, and the
+    # defaults section still counts once (no "exactly one defaults section" knock-on)
+    text = "defaults:\n  default_queue: general\n  languages:\n    en-US: {voice: Joanna}\n  odd:\n  - [a\n"
+    issues = config_with(tmp_path, defaults__yaml=text)
+    # (odd is also an unknown field: a second, real mistake)
+    assert [(Path(i.file).name, i.path) for i in issues] == [
+        ("defaults.yaml", "defaults"),
+        ("defaults.yaml", "defaults.odd"),
+    ]
