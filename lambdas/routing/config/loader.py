@@ -1,42 +1,39 @@
 """Load config files, validate them (schema + references + rules), and produce the normalized document.
 
-Every problem is reported at once as ``file: path: reason`` so an author can fix them all in one pass.
+Every problem is reported at once as a ``ConfigIssue`` (file, line, keyed path, reason) so an author can fix them
+all in one pass; one mistake gives one issue (docs/configuration.md, "Errors").
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from routing.config.issues import ConfigIssue, Source, keyed_path, path_loc, suggest
+from routing.config.references import CONFIRM_INVOKE_SECONDS, Where, reference_issues
 from routing.config.schema import SECTION_MODELS, Defaults, Strict
 from routing.route.engine import rule_errors
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+    from routing.config.recovery import SetAside
+    from routing.config.safe_yaml import ParsedYaml
+
+__all__ = ["CONFIRM_INVOKE_SECONDS", "ConfigInvalidError", "ConfigIssue", "ValidationResult", "load_directory"]
 
 SCHEMA_VERSION = 1
 SECTIONS = ("defaults", *SECTION_MODELS)
 #: Parameters the deployed flows pass to ``route`` (contact_flows/*.json; a flow test keeps this in step): inbound
 #: passes ``trunkline_flow`` and, for chat/task/email, ``entry_key``; the transfer flow passes ``trunkline_flow``.
 FLOW_PARAMETERS = frozenset({"trunkline_flow", "entry_key"})
-#: The flow's confirm call limit (InvocationTimeLimitSeconds of ConfirmCallback), part of the confirmation time.
-CONFIRM_INVOKE_SECONDS = 3
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigIssue:
-    """One validation error, located."""
-
-    file: str
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.path}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -72,34 +69,41 @@ def content_hash(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(document).encode()).hexdigest()
 
 
-def _loc(loc: Iterable[int | str]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def load_directory(path: str | Path) -> ValidationResult:
     """Read every ``*.yaml``/``*.yml``/``*.json`` below ``path`` and validate them together.
 
     Files are read through ``routing.config.safe_yaml``: size and nesting capped, anchors, aliases and duplicate
-    keys refused, each as ``file: line N: reason`` (docs/configuration.md, "Loading limits").
+    keys refused (docs/configuration.md, "Loading rules"). A syntax error sets aside the item holding it and the
+    rest of the file is still checked; a file that cannot be read at all is reported once, and references into it
+    are then not reported as unknown.
     """
     root = Path(path)
-    sources: list[tuple[str, object]] = []
+    sources: list[Source] = []
     issues: list[ConfigIssue] = []
+    set_aside: list[tuple[str, SetAside]] = []
+    unreadable = False
     if not root.is_dir():
         return ValidationResult(None, [ConfigIssue(str(root), "", "config directory not found")])
     files = sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml", ".json"} and p.is_file())
     total = 0
     for file in files:
-        content, issue = _read_file(file, total)
+        parsed, issue = _read_file(file, total)
         total += file.stat().st_size
         if issue is not None:
             issues.append(issue)
+            unreadable = True
             continue
-        sources.append((str(file), content))
-    result = load_sources(sources, check_references=not issues)
+        assert parsed is not None
+        name = str(file)
+        for part in parsed.set_aside:
+            path_text = f"{part.section}[{part.key}]" if part.key else part.section
+            issues.append(ConfigIssue(name, path_text, part.message, part.line, part.column))
+            set_aside.append((name, part))
+        for problem in parsed.problems:
+            path_text = keyed_path(parsed.content, problem.loc)
+            issues.append(ConfigIssue(name, path_text, problem.message, problem.line, problem.column))
+        sources.append(Source(name, parsed.content, parsed.positions))
+    result = load_sources(sources, check_references=not unreadable, set_aside=set_aside)
     result.issues[:0] = issues
     result.files = [str(f) for f in files]
     if not files:
@@ -109,11 +113,19 @@ def load_directory(path: str | Path) -> ValidationResult:
     return result
 
 
-def _read_file(file: Path, read_so_far: int) -> tuple[object, ConfigIssue | None]:
-    """One file's content, or the issue that refuses it (checked before reading where it can be)."""
+def _read_file(file: Path, read_so_far: int) -> tuple[ParsedYaml | None, ConfigIssue | None]:
+    """One file parsed, or the issue that refuses it whole (checked before reading where it can be)."""
     import yaml
 
-    from routing.config.safe_yaml import MAX_FILE_BYTES, MAX_TOTAL_BYTES, ConfigSyntaxError, load_json, load_yaml
+    from routing.config.safe_yaml import (
+        MAX_FILE_BYTES,
+        MAX_TOTAL_BYTES,
+        ConfigSyntaxError,
+        ParsedYaml,
+        Positions,
+        load_json,
+        parse_yaml,
+    )
 
     name = str(file)
     try:
@@ -123,9 +135,16 @@ def _read_file(file: Path, read_so_far: int) -> tuple[object, ConfigIssue | None
         if read_so_far + size > MAX_TOTAL_BYTES:
             return None, ConfigIssue(name, "", f"config files total above the {MAX_TOTAL_BYTES:,}-byte cap")
         text = file.read_text(encoding="utf-8")
-        return (load_json(text) if file.suffix == ".json" else load_yaml(text)), None
+        if file.suffix == ".json":
+            content = load_json(text)
+            return ParsedYaml(content, Positions(content)), None  # JSON carries no positions: paths only
+        return parse_yaml(text), None
     except ConfigSyntaxError as exc:
-        return None, ConfigIssue(name, f"line {exc.line}" if exc.line else "", exc.message)
+        return None, ConfigIssue(name, "", exc.message, exc.line, exc.column)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        return None, ConfigIssue(name, "", f"cannot parse: {exc.problem or exc}", line, column)
     except (OSError, UnicodeDecodeError, ValueError, RecursionError, yaml.YAMLError) as exc:
         return None, ConfigIssue(name, "", f"cannot parse: {exc}")
 
@@ -139,86 +158,160 @@ def document_to_sources(document: Mapping[str, Any], name: str = "<document>") -
 
 
 def validate_document(document: Mapping[str, Any]) -> ValidationResult:
-    """Validate a normalized document (e.g. one edited through the admin API)."""
+    """Validate a normalized document (e.g. one edited through the admin API): keyed paths, no lines."""
     return load_sources(document_to_sources(document))
 
 
-def load_sources(sources: Iterable[tuple[str, object]], *, check_references: bool = True) -> ValidationResult:
-    """Validate parsed files: ``(file name, content)`` pairs. ``check_references=False`` when some file could not
-    be read: every "unknown queue/ruleset/…" would then be noise about the items that file holds."""
-    issues: list[ConfigIssue] = []
-    defaults: list[tuple[str, Defaults]] = []
-    defaults_files: list[str] = []  # every file with a defaults section, valid or not
-    items: dict[str, dict[str, Strict]] = {s: {} for s in SECTION_MODELS}
-    # Keys of items that failed validation: their own errors are reported, references to them are not "unknown".
-    invalid: dict[str, set[str]] = {s: set() for s in SECTION_MODELS}
-    where: dict[tuple[str, str], tuple[str, str]] = {}  # (section, key) → (file, path)
+class _AnyQueue(dict[str, str]):
+    """Every queue key "exists" (with no id): rule checks when a file could not be read and keys are unknown."""
 
-    for name, content in sources:
-        if content is None:
-            continue
-        if not isinstance(content, Mapping):
-            issues.append(ConfigIssue(name, "", "a config file is a mapping of sections"))
-            continue
-        for section, body in content.items():
-            if section not in SECTIONS:
-                issues.append(ConfigIssue(name, str(section), f"unknown section (one of {', '.join(SECTIONS)})"))
-                continue
-            if section == "defaults":
-                defaults_files.append(name)
-                try:
-                    defaults.append((name, Defaults.model_validate(body)))
-                except ValidationError as exc:
-                    issues.extend(ConfigIssue(name, _loc(("defaults", *e["loc"])), e["msg"]) for e in exc.errors())
-                continue
-            if body is None:
-                continue
-            if not isinstance(body, list):
-                issues.append(ConfigIssue(name, section, "a section is a list of items"))
-                continue
-            model = SECTION_MODELS[section]
-            for i, raw in enumerate(body):
-                path = f"{section}[{i}]"
-                try:
-                    item = model.model_validate(raw)
-                except ValidationError as exc:
-                    issues.extend(ConfigIssue(name, _loc((section, i, *e["loc"])), e["msg"]) for e in exc.errors())
-                    if isinstance(raw, Mapping) and isinstance(raw.get("key"), str):
-                        invalid[section].add(raw["key"])
-                    continue
-                key: str = item.key  # type: ignore[attr-defined]
-                if key in items[section]:
-                    first_file, first_path = where[(section, key)]
-                    issues.append(
-                        ConfigIssue(
-                            name,
-                            f"{path}.key",
-                            f"duplicate key {key!r} (first at {first_file}: {first_path})",
-                        )
-                    )
-                    continue
-                items[section][key] = item
-                where[(section, key)] = (name, path)
+    def __contains__(self, key: object) -> bool:
+        return True
 
-    if len(defaults_files) != 1:
-        files = ", ".join(defaults_files) or "none"
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def load_sources(
+    sources: Iterable[tuple[str, object] | Source],
+    *,
+    check_references: bool = True,
+    set_aside: Iterable[tuple[str, SetAside]] = (),
+) -> ValidationResult:
+    """Validate parsed files: ``(file name, content)`` pairs or ``Source``s (which add lines).
+
+    ``check_references=False`` when some file could not be read: every "unknown queue/ruleset/…" would then be
+    noise about the items that file holds. ``set_aside``: parts of files left out after a syntax error; their keys
+    count as existing (their error is reported once, by the caller).
+    """
+    state = _State()
+    for source in sources:
+        state.add(source if isinstance(source, Source) else Source(*source))
+    for name, part in set_aside:
+        state.known.setdefault(part.section, set()).update(part.keys)
+        # A defaults section set aside still counts (else "exactly one defaults section" is a knock-on), once
+        if part.section == "defaults" and name not in state.defaults_files:
+            state.defaults_files.append(name)
+    issues = state.issues
+    if len(state.defaults_files) != 1:
+        files = ", ".join(state.defaults_files) or "none"
         issues.append(
             ConfigIssue("<config>", "defaults", f"exactly one defaults section is required (found in: {files})")
         )
 
     document: dict[str, Any] = {"schema": SCHEMA_VERSION}
-    document["defaults"] = defaults[0][1].model_dump(mode="json") if defaults else {}
+    # exclude_none: a centre without callback_policy keeps the document (and content hash) it had before the field
+    document["defaults"] = state.defaults.model_dump(mode="json", exclude_none=True) if state.defaults else {}
     for section in SECTION_MODELS:
-        document[section] = {k: v.model_dump(mode="json", exclude_none=True) for k, v in sorted(items[section].items())}
+        document[section] = {
+            k: v.model_dump(mode="json", exclude_none=True) for k, v in sorted(state.items[section].items())
+        }
 
+    known = {s: state.known.get(s, set()) for s in SECTION_MODELS}
     if check_references:
-        issues.extend(_reference_issues(document, where, defaults[0][0] if defaults else "<config>", invalid))
-    # Rule errors too, even when other problems were found: every problem is reported in one pass.
-    placeholders = {k: {"queue_id": ""} for k in invalid["queues"] - set(document["queues"])}
-    for ruleset_key, err in rule_errors({**document, "queues": {**document["queues"], **placeholders}}):
-        file, path = where[("rulesets", ruleset_key)]
-        issues.append(ConfigIssue(file, f"{path}.{err.path}", err.message))
-    return ValidationResult(None if issues else document, issues, warnings=_warnings(document, where))
+        issues.extend(reference_issues(document, state.where, state.defaults_at, known))
+    # Rule errors too, even when other problems were found: every problem is reported in one pass. A queue that
+    # exists but is invalid (or set aside) is a placeholder, so metrics.<queue> on it is not "unknown".
+    queue_ids: dict[str, str] = {k: q["queue_id"] for k, q in document["queues"].items()}
+    queue_ids = _AnyQueue(queue_ids) if not check_references else {**dict.fromkeys(known["queues"], ""), **queue_ids}
+    for ruleset_key, err in rule_errors(document, queue_ids):
+        source, loc = state.where[("rulesets", ruleset_key)]
+        message, nearest = _with_queue_suggestion(err.message, document["queues"])
+        issues.append(source.issue((*loc, *path_loc(err.path)), message, nearest))
+    return ValidationResult(None if issues else document, issues, warnings=_warnings(document, state.where))
+
+
+def _with_queue_suggestion(message: str, queues: Mapping[str, Any]) -> tuple[str, str | None]:
+    """A rule's ``metrics.<queue>`` error (routing.route.rules says "unknown queue 'x'") with the nearest queue."""
+    match = _UNKNOWN_QUEUE.search(message)
+    nearest = suggest(match.group(1), queues) if match else None
+    return (f"{message} (did you mean {nearest!r}?)" if nearest else message), nearest
+
+
+_UNKNOWN_QUEUE = re.compile(r"unknown queue '([^']*)'$")
+
+
+class _State:
+    """What ``load_sources`` gathers while it reads the sources one by one."""
+
+    def __init__(self) -> None:
+        self.issues: list[ConfigIssue] = []
+        self.defaults: Defaults | None = None
+        self.defaults_at: tuple[Source, tuple[Any, ...]] | None = None
+        self.defaults_files: list[str] = []  # every file with a defaults section, valid or not
+        self.items: dict[str, dict[str, Strict]] = {s: {} for s in SECTION_MODELS}
+        # Keys that exist but are not in items (failed validation, set aside): references to them are not
+        # "unknown" (their own errors are reported).
+        self.known: dict[str, set[str]] = {}
+        self.where: dict[tuple[str, str], tuple[Source, tuple[Any, ...]]] = {}
+
+    def add(self, source: Source) -> None:
+        content = source.content
+        if content is None:
+            return
+        if not isinstance(content, Mapping):
+            self.issues.append(source.issue((), "a config file is a mapping of sections"))
+            return
+        for section, body in content.items():
+            if section not in SECTIONS:
+                nearest = suggest(section, SECTIONS)
+                hint = f"did you mean {nearest!r}?" if nearest else f"one of {', '.join(SECTIONS)}"
+                self.issues.append(source.issue((section,), f"unknown section ({hint})", nearest))
+            elif section == "defaults":
+                self.defaults_files.append(source.name)
+                try:
+                    defaults = Defaults.model_validate(body)
+                except ValidationError as exc:
+                    self.issues.extend(source.issue(("defaults", *e["loc"]), *_reason(e)) for e in exc.errors())
+                    continue
+                if self.defaults is None:
+                    self.defaults, self.defaults_at = defaults, (source, ("defaults",))
+            elif body is None:
+                continue
+            elif not isinstance(body, list):
+                self.issues.append(source.issue((section,), "a section is a list of items"))
+            else:
+                for i, raw in enumerate(body):
+                    self._add_item(source, section, i, raw)
+
+    def _add_item(self, source: Source, section: str, i: int, raw: object) -> None:
+        try:
+            item = SECTION_MODELS[section].model_validate(raw)
+        except ValidationError as exc:
+            self.issues.extend(source.issue((section, i, *e["loc"]), *_reason(e)) for e in exc.errors())
+            if isinstance(raw, Mapping) and isinstance(raw.get("key"), str):
+                self.known.setdefault(section, set()).add(raw["key"])
+            return
+        key: str = item.key  # type: ignore[attr-defined]
+        if key in self.items[section]:
+            first, first_loc = self.where[(section, key)]
+            at = first.issue(first_loc, "")
+            place = f"{at.file}:{at.line}" if at.line is not None else f"{at.file}: {at.path}"
+            self.issues.append(source.issue((section, i, "key"), f"duplicate key {key!r} (first at {place})"))
+            return
+        self.items[section][key] = item
+        self.where[(section, key)] = (source, (section, i))
+
+
+def _field_names() -> frozenset[str]:
+    """Every field name of the schema's models, to suggest one for a mistyped field."""
+    from pydantic import BaseModel
+
+    from routing.config import schema
+
+    models = [m for m in vars(schema).values() if isinstance(m, type) and issubclass(m, BaseModel)]
+    return frozenset(name for model in models for name in model.model_fields)
+
+
+def _reason(error: ErrorDetails) -> tuple[str, str | None]:
+    """A pydantic error as ``(reason, suggestion)``: an unknown field names itself and the nearest known one."""
+    if error["type"] == "extra_forbidden" and error["loc"]:
+        name = str(error["loc"][-1])
+        nearest = suggest(name, _field_names())
+        return f"unknown field {name!r}" + (f" (did you mean {nearest!r}?)" if nearest else ""), nearest
+    if error["type"] == "value_error":  # our validators' own words; pydantic's prefix is noise in a browser
+        return error["msg"].removeprefix("Value error, "), None
+    return error["msg"], None
 
 
 def _parameter_fields(spec: object) -> set[str]:
@@ -236,17 +329,16 @@ def _parameter_fields(spec: object) -> set[str]:
     return set()
 
 
-def _warnings(doc: Mapping[str, Any], where: Mapping[tuple[str, str], tuple[str, str]]) -> list[ConfigIssue]:
+def _warnings(doc: Mapping[str, Any], where: Where) -> list[ConfigIssue]:
     """Valid but suspicious: rules on flow parameters no deployed flow passes, languages with no voice."""
     warnings: list[ConfigIssue] = []
     for key, ruleset in doc.get("rulesets", {}).items():
         for i, rule in enumerate(ruleset.get("rules", [])):
             for name in sorted(_parameter_fields(rule.get("when")) - FLOW_PARAMETERS):
-                file, path = where[("rulesets", key)]
+                source, loc = where[("rulesets", key)]
                 warnings.append(
-                    ConfigIssue(
-                        file,
-                        f"{path}.rules[{i}].when",
+                    source.issue(
+                        (*loc, "rules", i, "when"),
                         f"rule {rule.get('id')!r} reads parameters.{name}, which no deployed flow passes "
                         f"(they pass {', '.join(sorted(FLOW_PARAMETERS))}): it can only match through `invoke`",
                     )
@@ -255,115 +347,7 @@ def _warnings(doc: Mapping[str, Any], where: Mapping[tuple[str, str], tuple[str,
     for key, entry in doc.get("entry_points", {}).items():
         language = entry.get("language") or ""
         if language and language not in languages and not language.lower().startswith("en"):
-            file, path = where[("entry_points", key)]
-            warnings.append(
-                ConfigIssue(
-                    file, f"{path}.language", f"{language!r} has no defaults.languages entry: callers hear English"
-                )
-            )
+            source, loc = where[("entry_points", key)]
+            message = f"{language!r} has no defaults.languages entry: callers hear English"
+            warnings.append(source.issue((*loc, "language"), message))
     return warnings
-
-
-# What an item of each section is called in messages ("lines_of_business".rstrip("s") would say "busine").
-_KIND = {
-    "lines_of_business": "line of business",
-    "queues": "queue",
-    "entry_points": "entry point",
-    "schedules": "schedule",
-    "rulesets": "ruleset",
-    "callback_policies": "callback policy",
-    "callback_profiles": "callback profile",
-}
-
-
-def _reference_issues(
-    doc: Mapping[str, Any],
-    where: Mapping[tuple[str, str], tuple[str, str]],
-    defaults_file: str,
-    invalid: Mapping[str, set[str]],
-) -> list[ConfigIssue]:
-    issues: list[ConfigIssue] = []
-
-    def ref(section: str, key: str, attr: str, target_section: str, value: object) -> None:
-        if value is None or value in doc[target_section] or value in invalid[target_section]:
-            return
-        file, path = where[(section, key)]
-        kind = _KIND[target_section]
-        issues.append(ConfigIssue(file, f"{path}.{attr}", f"unknown {kind} {value!r}"))
-
-    default_queue = doc["defaults"].get("default_queue")
-    if default_queue is not None and default_queue not in doc["queues"] and default_queue not in invalid["queues"]:
-        issues.append(ConfigIssue(defaults_file, "defaults.default_queue", f"unknown queue {default_queue!r}"))
-    for key, lob in doc["lines_of_business"].items():
-        ref("lines_of_business", key, "schedule", "schedules", lob.get("schedule"))
-        ref("lines_of_business", key, "default_queue", "queues", lob.get("default_queue"))
-        ref("lines_of_business", key, "callback_policy", "callback_policies", lob.get("callback_policy"))
-    seen_ids: dict[str, str] = {}
-    for key, q in doc["queues"].items():
-        ref("queues", key, "line_of_business", "lines_of_business", q.get("line_of_business"))
-        ref("queues", key, "hours", "schedules", q.get("hours"))
-        ref("queues", key, "callback_policy", "callback_policies", q.get("callback_policy"))
-        ref("queues", key, "transfer_queue", "queues", q.get("transfer_queue"))
-        if q["queue_id"] in seen_ids:
-            file, path = where[("queues", key)]
-            issues.append(
-                ConfigIssue(file, f"{path}.queue_id", f"queue_id already used by queue {seen_ids[q['queue_id']]!r}")
-            )
-        seen_ids.setdefault(q["queue_id"], key)
-    numbers: dict[str, str] = {}
-    entry_keys: dict[str, str] = {}
-    for key, e in doc["entry_points"].items():
-        ref("entry_points", key, "line_of_business", "lines_of_business", e.get("line_of_business"))
-        ref("entry_points", key, "ruleset", "rulesets", e.get("ruleset"))
-        ref("entry_points", key, "schedule", "schedules", e.get("schedule"))
-        file, path = where[("entry_points", key)]
-        for attr, seen in (("dialed_number", numbers), ("entry_key", entry_keys)):
-            value = e.get(attr)
-            if value is None:
-                continue
-            if value in seen:
-                issues.append(
-                    ConfigIssue(file, f"{path}.{attr}", f"{value!r} already used by entry point {seen[value]!r}")
-                )
-            seen.setdefault(value, key)
-    for key, rs in doc["rulesets"].items():
-        targets = [(f"rules[{i}].then", r["then"]) for i, r in enumerate(rs.get("rules", []))]
-        targets.append(("default", rs["default"]))
-        for tpath, target in targets:
-            ref("rulesets", key, f"{tpath}.queue", "queues", target.get("queue"))
-            for j, fb in enumerate(target.get("fallbacks", [])):
-                ref("rulesets", key, f"{tpath}.fallbacks[{j}].queue", "queues", fb.get("queue"))
-    for key, p in doc["callback_policies"].items():
-        ref("callback_policies", key, "schedule", "schedules", p.get("schedule"))
-        ref("callback_policies", key, "profile", "callback_profiles", p.get("profile"))
-    issues.extend(_callback_delay_issues(doc, where))
-    return issues
-
-
-def _callback_delay_issues(
-    doc: Mapping[str, Any], where: Mapping[tuple[str, str], tuple[str, str]]
-) -> list[ConfigIssue]:
-    """A callback must not ring while its caller still hears the confirmation: the profile's initial delay
-    covers the confirm call and the longest confirmation prompt of any language."""
-    from routing.route.prompts import DEFAULT_PROMPTS, speech_seconds
-
-    texts = [DEFAULT_PROMPTS["callback_confirmed"]]
-    texts += [
-        str(lang["prompts"]["callback_confirmed"])
-        for lang in (doc["defaults"].get("languages") or {}).values()
-        if (lang.get("prompts") or {}).get("callback_confirmed")
-    ]
-    needed = math.ceil(CONFIRM_INVOKE_SECONDS + max(speech_seconds(t) for t in texts))
-    issues = []
-    for key, profile in doc["callback_profiles"].items():
-        if profile["initial_delay_seconds"] < needed:
-            file, path = where[("callback_profiles", key)]
-            issues.append(
-                ConfigIssue(
-                    file,
-                    f"{path}.initial_delay_seconds",
-                    f"{profile['initial_delay_seconds']} s is shorter than the confirmation ({needed} s: the confirm "
-                    "call and the longest confirmation prompt); the callback would ring while the caller listens",
-                )
-            )
-    return issues

@@ -82,6 +82,8 @@ class Defaults(Strict):
         default="We are having trouble routing your call. Please hold for the next available agent.",
         max_length=2000,
     )
+    # The callback policy of every queue whose own entry and line of business name none (docs/configuration.md).
+    callback_policy: Key | None = None
     # Entry point language (en-US, es-US…) → voice and prompts. English prompts are built in; any other language
     # must translate every prompt, or its callers would hear a mix.
     languages: dict[str, Language] = Field(default_factory=dict)

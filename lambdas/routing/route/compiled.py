@@ -195,7 +195,7 @@ class CompiledConfig:
             queue_line_of_business={
                 k: q["line_of_business"] for k, q in queue_docs.items() if q.get("line_of_business")
             },
-            queue_callback_policy=_queue_callback_policies(queue_docs, lobs),
+            queue_callback_policy=queue_callback_policies(queue_docs, lobs, defaults.get("callback_policy")),
         )
         if eager:
             compiled.precompile()
@@ -256,15 +256,18 @@ def _compile_entry_points(
     return by_number, by_key
 
 
-def _queue_callback_policies(
-    queue_docs: Mapping[str, Mapping[str, Any]], lobs: Mapping[str, Mapping[str, Any]]
+def queue_callback_policies(
+    queues: Mapping[str, Mapping[str, Any]], lobs: Mapping[str, Mapping[str, Any]], centre_default: str | None
 ) -> dict[str, str]:
-    """Queue key → callback policy key: the queue's own, else its line of business's."""
-    return {
-        k: policy
-        for k, q in queue_docs.items()
-        if (policy := q.get("callback_policy") or lobs.get(q.get("line_of_business") or "", {}).get("callback_policy"))
-    }
+    """Queue key → the callback policy it uses: its own, else its line of business's, else the centre default
+    (``defaults.callback_policy``); a queue with none of the three is absent (no callback offered)."""
+    resolved: dict[str, str] = {}
+    for key, queue in queues.items():
+        lob = lobs.get(queue.get("line_of_business") or "", {})
+        policy = queue.get("callback_policy") or lob.get("callback_policy") or centre_default
+        if policy:
+            resolved[key] = policy
+    return resolved
 
 
 def _compile_target(spec: Mapping[str, Any], rule_id: str) -> Target:
@@ -338,10 +341,15 @@ def _compile_ruleset(key: str, spec: Mapping[str, Any], queue_ids: Mapping[str, 
     )
 
 
-def rule_errors(document: Mapping[str, Any]) -> list[tuple[str, RuleError]]:
-    """Compile every rule condition and collect all errors as ``(ruleset key, error)`` (for the validator)."""
+def rule_errors(document: Mapping[str, Any], queue_ids: Mapping[str, str] | None = None) -> list[tuple[str, RuleError]]:
+    """Compile every rule condition and collect all errors as ``(ruleset key, error)`` (for the validator).
+
+    ``queue_ids`` (queue key → id) defaults to the document's queues; the validator passes more keys when some
+    queues exist but are invalid, so ``metrics.<queue>`` on them is not also "unknown".
+    """
     errors: list[tuple[str, RuleError]] = []
-    queue_ids = {k: q["queue_id"] for k, q in (document.get("queues") or {}).items()}
+    if queue_ids is None:
+        queue_ids = {k: q["queue_id"] for k, q in (document.get("queues") or {}).items()}
     for key, spec in (document.get("rulesets") or {}).items():
         for i, r in enumerate(spec.get("rules") or ()):
             try:
