@@ -82,8 +82,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_versions(args: argparse.Namespace) -> int:
     """The store in use, then the published versions, newest first."""
-    print(describe_store(args))
     with open_store(args) as store:
+        print(describe_store(args))
         pointer = store.get_pointer()
         versions = store.list_versions()
     active = pointer.version_id if pointer else None

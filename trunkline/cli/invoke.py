@@ -92,12 +92,12 @@ def _events(paths: list[str]) -> Iterator[dict[str, Any]]:
 
 def cmd_invoke(args: argparse.Namespace) -> int:
     """One JSON reply per event, on stdout."""
-    import route.handler as route_handler
     from routing.config.cache import ConfigCache
     from routing.route.service import RouteService
 
     at = parse_at(args.at) if args.at else None
     events = list(_events(args.event))  # every file read (and checked) before anything runs
+    route_handler = _import_handler(args.verbose)
     with open_store(args) as store:
         view = _metrics_view(args.metrics, store, at) if args.metrics else None
         extra: dict[str, Any] = {} if view is None else {"metrics_view": view}
@@ -111,6 +111,36 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         finally:
             route_handler.set_service(None)
     return 0
+
+
+def _import_handler(verbose: bool) -> Any:
+    """``route.handler``, imported without its init-phase warnings: importing it runs Lambda's init from this
+    process's environment (no table, no baked config), which the CLI replaces with its own service at once."""
+    from routing.common.observability import logger
+
+    level = logger.log_level
+    if not verbose:
+        logger.setLevel("ERROR")
+    try:
+        import route.handler as route_handler
+    finally:
+        logger.setLevel(level)
+    return route_handler
+
+
+def _import_handler(verbose: bool) -> Any:
+    """``route.handler``, imported without its init-phase warnings: importing it runs Lambda's init from this
+    process's environment (no table, no baked config), which the CLI replaces with its own service at once."""
+    from routing.common.observability import logger
+
+    level = logger.log_level
+    if not verbose:
+        logger.setLevel("ERROR")
+    try:
+        import route.handler as route_handler
+    finally:
+        logger.setLevel(level)
+    return route_handler
 
 
 def _metrics_view(path: str, store: Any, at: datetime | None) -> Any:
