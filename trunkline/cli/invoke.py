@@ -128,21 +128,6 @@ def _import_handler(verbose: bool) -> Any:
     return route_handler
 
 
-def _import_handler(verbose: bool) -> Any:
-    """``route.handler``, imported without its init-phase warnings: importing it runs Lambda's init from this
-    process's environment (no table, no baked config), which the CLI replaces with its own service at once."""
-    from routing.common.observability import logger
-
-    level = logger.log_level
-    if not verbose:
-        logger.setLevel("ERROR")
-    try:
-        import route.handler as route_handler
-    finally:
-        logger.setLevel(level)
-    return route_handler
-
-
 def _metrics_view(path: str, store: Any, at: datetime | None) -> Any:
     """A live-metrics view over the file's snapshots, always fresh (sampled "now" on the decision's clock)."""
     from routing.live_metrics.reader import LiveMetrics
