@@ -85,13 +85,10 @@ def test_the_example_in_docs_events_is_what_the_command_writes(cli: Any) -> None
     text = EVENTS_DOC.read_text(encoding="utf-8")
     command = re.search(r"python -m trunkline (events new [^\n]*) -o call.json", text)
     example = re.search(r"```json\n(\{\n  \"Name\": \"ContactFlowEvent\".*?)```", text, re.S)
-    assert command and example
-    argv = command.group(1).split() + [
-        "--config",
-        str(SAMPLE_CONFIG),
-        "--contact-id",
-        "0f8e1a52-2b7c-4d5e-9a31-6c2d8e4f7b10",
-    ]
+    assert command
+    assert example
+    contact_id = "0f8e1a52-2b7c-4d5e-9a31-6c2d8e4f7b10"
+    argv = [*command.group(1).split(), "--config", str(SAMPLE_CONFIG), "--contact-id", contact_id]
     code, out = cli(*argv)
     assert code == 0
     assert json.loads(out) == json.loads(example.group(1))
