@@ -74,9 +74,10 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
     """Publish config/ to the embedded store and run ``contacts`` synthetic contacts through the flows."""
     from dataclasses import replace
 
-    import callback.handler as callback_handler
+    from trunkline.cli.app import import_quietly
 
-    from route import handler
+    callback_handler = import_quietly("callback.handler")
+    handler = import_quietly("route.handler")
     from routing.callback.request import NumberHasher
     from routing.callback.service import CallbackService
     from routing.callback.store import InMemoryCallbackStore
@@ -161,8 +162,9 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
 
 def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
     """Contact events of every row → the real outcomes handler → the call-log table (moto, already active)."""
-    import outcomes.handler as outcomes_handler
+    from trunkline.cli.app import import_quietly
 
+    outcomes_handler = import_quietly("outcomes.handler")
     from routing.common.models import CallLogItem
     from routing.outcomes.events import summarize_all
     from routing.outcomes.service import OutcomeService

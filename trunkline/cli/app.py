@@ -125,6 +125,21 @@ def quiet_lambda_output(verbose: bool = False) -> None:
     logger.setLevel("DEBUG" if verbose else "WARNING")
 
 
+def import_quietly(module: str, verbose: bool = False) -> Any:
+    """Import a Lambda handler module without its init-phase log lines. Importing a handler runs Lambda's init
+    from this process's environment (no table, no baked config, no callback key), and the local tools replace
+    the service it builds at once; those lines would only alarm the user."""
+    from routing.common.observability import logger
+
+    level = logger.log_level
+    if not verbose:
+        logger.setLevel("CRITICAL")
+    try:
+        return importlib.import_module(module)
+    finally:
+        logger.setLevel(level)
+
+
 def _fail(message: str, code: int) -> int:
     print(f"trunkline: error: {message}", file=sys.stderr)
     return code

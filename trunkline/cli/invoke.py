@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from trunkline.cli.app import import_quietly
 from trunkline.cli.errors import CliError, read_json_file
 from trunkline.cli.stores import open_store
 
@@ -97,7 +98,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
 
     at = parse_at(args.at) if args.at else None
     events = list(_events(args.event))  # every file read (and checked) before anything runs
-    route_handler = _import_handler(args.verbose)
+    route_handler = import_quietly("route.handler", args.verbose)
     with open_store(args) as store:
         view = _metrics_view(args.metrics, store, at) if args.metrics else None
         extra: dict[str, Any] = {} if view is None else {"metrics_view": view}
@@ -111,21 +112,6 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         finally:
             route_handler.set_service(None)
     return 0
-
-
-def _import_handler(verbose: bool) -> Any:
-    """``route.handler``, imported without its init-phase warnings: importing it runs Lambda's init from this
-    process's environment (no table, no baked config), which the CLI replaces with its own service at once."""
-    from routing.common.observability import logger
-
-    level = logger.log_level
-    if not verbose:
-        logger.setLevel("ERROR")
-    try:
-        import route.handler as route_handler
-    finally:
-        logger.setLevel(level)
-    return route_handler
 
 
 def _metrics_view(path: str, store: Any, at: datetime | None) -> Any:
