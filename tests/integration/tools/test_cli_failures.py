@@ -43,7 +43,10 @@ AWS_VARIABLES = (
 def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     """No AWS settings at all: no region, no credentials, no profile files, no metadata service."""
     for name in AWS_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+        # setenv first records the variable's state, so teardown also undoes what the CLI sets (--profile sets
+        # AWS_PROFILE for the process); delenv of an absent variable alone would record nothing.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
@@ -269,3 +272,8 @@ def test_a_real_process_prints_one_line_and_no_traceback(tmp_path: Path) -> None
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [f"trunkline: error: {tmp_path / 'missing.json'}: event file not found"]
+
+
+def test_profile_option_is_undone_for_the_next_test() -> None:
+    """Guards the fixture above: ``--profile nope`` in an earlier test must not leak into this process's env."""
+    assert os.environ.get("AWS_PROFILE") != "nope"
