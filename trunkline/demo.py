@@ -1,4 +1,4 @@
-"""``make demo``: publish the sample config to the embedded store and send synthetic contacts through the real
+"""``make demo``: publish the sample config to an in-process store and send synthetic contacts through the real
 contact flows (flow simulator) and the real route handler, end to end.
 
 Everything is real but the cloud: DynamoDB is moto, the flows are `contact_flows/*.json` walked by
@@ -71,12 +71,13 @@ def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
 
 
 def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str, OutcomeRun]:
-    """Publish config/ to the embedded store and run ``contacts`` synthetic contacts through the flows."""
+    """Publish config/ to an in-process store (moto, no state file); run ``contacts`` synthetic contacts."""
     from dataclasses import replace
 
-    import callback.handler as callback_handler
+    from trunkline.cli.app import import_quietly
 
-    from route import handler
+    callback_handler = import_quietly("callback.handler")
+    handler = import_quietly("route.handler")
     from routing.callback.memory_store import InMemoryCallbackStore
     from routing.callback.request import NumberHasher
     from routing.callback.service import CallbackService
@@ -156,13 +157,15 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
             handler.set_service(None)
             callback_handler.set_service(None)
         outcomes = _outcomes(rows, seed, callbacks)
-    return rows, f"published {published.version_id} ({published.content_hash[:12]}) to the embedded store", outcomes
+    banner = f"published {published.version_id} ({published.content_hash[:12]}) to an in-process store (moto)"
+    return rows, banner, outcomes
 
 
 def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
     """Contact events of every row → the real outcomes handler → the call-log table (moto, already active)."""
-    import outcomes.handler as outcomes_handler
+    from trunkline.cli.app import import_quietly
 
+    outcomes_handler = import_quietly("outcomes.handler")
     from routing.common.models import CallLogItem
     from routing.outcomes.events import summarize_all
     from routing.outcomes.service import OutcomeService

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-DEFAULT_STATE = Path(".trunkline") / "embedded-store.json"
+# At the project root, never under the current folder (``trunkline.cli.stores`` adds TRUNKLINE_STORE_DIR/--store-dir).
+DEFAULT_STATE = Path(__file__).resolve().parents[1] / ".trunkline" / "embedded-store.json"
 EMBEDDED_TABLE = "trunkline-config"
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -22,6 +23,21 @@ FAKE_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
+
+
+class EmbeddedStoreError(Exception):
+    """The state file cannot be used (unreadable or not what ``dump_items`` wrote); the message names it."""
+
+
+def read_state(state_file: Path) -> list[dict[str, Any]]:
+    """The items saved in ``state_file``, or ``EmbeddedStoreError`` saying why they cannot be loaded."""
+    try:
+        items = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise EmbeddedStoreError(f"{state_file}: embedded store state unreadable ({exc}); move it away") from None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise EmbeddedStoreError(f"{state_file}: not an embedded store state (a list of items); move it away")
+    return items
 
 
 @contextmanager
@@ -91,7 +107,7 @@ def embedded_dynamodb(state_file: Path | None = DEFAULT_STATE, table_name: str =
     with fake_aws_env(), mock_aws():
         create_tables(table_name)
         if state_file is not None and state_file.is_file():
-            load_items(json.loads(state_file.read_text(encoding="utf-8")), table_name)
+            load_items(read_state(state_file), table_name)
         try:
             yield table_name
         finally:

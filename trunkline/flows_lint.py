@@ -17,19 +17,23 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from trunkline.cli.app import Commands
 
 #: Trunkline's Lambda timeout budget on a call path (the route function's ``route_timeout_seconds`` default).
 DEFAULT_MAX_LAMBDA_SECONDS: Final = 3
 
 
-def add_lint_parser(flows_sub: Any) -> None:
-    """Add ``lint`` to the ``flows`` command's subparsers (``flows_sub`` is ``add_subparsers()``'s result)."""
+def add_lint_command(flows: Commands) -> None:
+    """Add ``lint`` to the CLI's ``flows`` command group (``trunkline.cli.app.Commands``)."""
     from trunkline.simulator.actions import FLOW_TYPES
 
-    p = flows_sub.add_parser(
+    p = flows.add(
         "lint",
         help="check flow-language JSON files against Connect's rules (and Trunkline's policy for our flows)",
+        func=cmd_flows_lint,
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -47,7 +51,6 @@ def add_lint_parser(flows_sub: Any) -> None:
         default=DEFAULT_MAX_LAMBDA_SECONDS,
         help="policy: Lambda InvocationTimeLimitSeconds budget (default %(default)s; Connect allows 8)",
     )
-    p.set_defaults(func=cmd_flows_lint)
 
 
 def _trunkline_metadata(document: Any) -> Mapping[str, Any] | None:

@@ -288,7 +288,7 @@ def test_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str], monk
     # The CLI lowers the functions' log level to WARNING for its own output; restore INFO for later tests.
     level = logger.log_level
 
-    state = ["--state", str(tmp_path / "store.json")]
+    state = ["--store-dir", str(tmp_path / "store")]
     assert main(["validate", str(ROOT / "config")]) == 0
     broken = tmp_path / "broken"
     broken.mkdir()

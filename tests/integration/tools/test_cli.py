@@ -16,17 +16,17 @@ from trunkline.cli import main
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], lambda_logs: Any) -> Any:
-    """Run ``trunkline --state <tmp> …`` and return (exit code, stdout, stderr).
+    """Run ``trunkline --store-dir <tmp> …`` and return (exit code, stdout, stderr).
 
     The CLI quiets the Lambda logger and switches EMF off for its own output; ``lambda_logs`` and monkeypatch put
     both back afterwards so later tests see the logger as Lambda runs it.
     """
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
-    state = tmp_path / "state" / "store.json"
+    state = tmp_path / "state"
 
     def run(*args: str, state_file: Path | None = state) -> tuple[int, str, str]:
         capsys.readouterr()
-        argv = ["--state", str(state_file), "--actor", "tester", *args] if state_file else list(args)
+        argv = ["--store-dir", str(state_file), "--actor", "tester", *args] if state_file else list(args)
         code = main(argv)
         out = capsys.readouterr()
         return code, out.out, out.err
@@ -86,7 +86,7 @@ def test_publish_then_everything_else_across_separate_runs(cli: Any, changed_con
     first = json.loads(out)
     assert code == 0
     assert (first["status"], first["version"], first["previous"]) == ("PUBLISHED", "v000001", None)
-    assert (tmp_path / "state" / "store.json").is_file()
+    assert (tmp_path / "state" / "embedded-store.json").is_file()
 
     code, out, _ = cli("publish", str(SAMPLE_CONFIG), "-m", "again")
     assert (code, json.loads(out)["status"], json.loads(out)["version"]) == (0, "UNCHANGED", "v000001")

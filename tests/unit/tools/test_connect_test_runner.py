@@ -184,6 +184,8 @@ def test_the_cli_command_runs_them_and_exits_non_zero_on_failure(
 
     monkeypatch.setattr(boto3, "client", fake_client)
     monkeypatch.setattr("time.sleep", lambda _s: None)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")  # the command checks credentials exist before calling
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     _list(stub)
     for case in (A, B):
         _start(stub, case)
@@ -199,13 +201,16 @@ def test_the_cli_command_runs_them_and_exits_non_zero_on_failure(
 
 
 def test_the_flows_command_group_is_created_once_and_shared() -> None:
-    """``flows lint`` (another module) and the test commands hang off the same ``flows`` parser."""
+    """``flows lint`` (another module) and the test commands hang off the same ``flows`` group of the registry."""
     import argparse
 
+    from trunkline.cli.app import Commands
+
     parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command")
-    first = cli.flows_subparsers(sub)
-    assert cli.flows_subparsers(sub) is first
-    cli.add_flows_test_commands(sub)
-    args = parser.parse_args(["flows", "run-tests", "--instance-id", INSTANCE_ID])
+    commands = Commands(parser.add_subparsers(dest="command"), "trunkline")
+    first = commands.group("flows", help="")
+    assert commands.group("flows", help="") is first
+    args = cli.build_parser().parse_args(["flows", "run-tests", "--instance-id", INSTANCE_ID])
     assert (args.func, args.prefix, args.region) == (cli.cmd_flows_run_tests, "trunkline-", None)
+    args = cli.build_parser().parse_args(["flows", "lint", "x.json"])
+    assert args.func.__name__ == "cmd_flows_lint"
