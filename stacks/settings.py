@@ -175,6 +175,115 @@ def _warm_start(raw: Mapping[str, Any], where: str) -> dict[str, WarmStart]:
     return {name: WarmStart.from_context(spec.get(name, "snapstart"), f"{here}.{name}") for name in CALL_PATH_FUNCTIONS}
 
 
+# --- admin API and portal (issue 13; docs/deployment.md "Admin API and portal") -----------------------------------
+ADMIN_IDP_TYPES = ("SAML", "OIDC")
+COGNITO_DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+ACM_CERTIFICATE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
+HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class AdminIdentityProvider:
+    """The corporate identity provider the user pool federates with. No secret value here: only the name of the
+    Secrets Manager secret holding the OIDC client secret (resolved by CloudFormation at deploy)."""
+
+    type: str  # SAML | OIDC
+    name: str  # the provider's name in Cognito (shown on the hosted UI)
+    metadata_url: str = ""  # SAML
+    issuer: str = ""  # OIDC
+    client_id: str = ""  # OIDC
+    client_secret_name: str = ""  # OIDC
+    email_attribute: str = "email"
+    groups_attribute: str = "groups"
+    # IdP group name -> trunkline group (trunkline-viewer, trunkline-lob-cards, ...); unmapped names pass through.
+    group_map: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSettings:
+    """The admin API, its Cognito user pool and the portal (deployed in the active region only)."""
+
+    domain_prefix: str  # Cognito hosted UI: https://<prefix>.auth.<region>.amazoncognito.com
+    identity_provider: AdminIdentityProvider | None = None  # None: Cognito users only (non-production)
+    portal_domain_name: str = ""  # with certificate_arn: TLS 1.2+ on a custom name instead of *.cloudfront.net
+    certificate_arn: str = ""
+    four_eyes: bool = False
+    throttle_rate: int = 20  # requests per second, every method (simulate and validate: a quarter)
+    throttle_burst: int = 40
+
+    @classmethod
+    def from_context(cls, raw: Any, where: str, *, production: bool) -> AdminSettings | None:
+        """Parse ``environments.<name>.admin`` (absent: no admin API or portal in this environment)."""
+        if raw is None:
+            return None
+        if not isinstance(raw, Mapping):
+            raise SettingsError(f"{where} must be a mapping")
+        known = {"domain_prefix", "identity_provider", "portal_domain_name", "certificate_arn", "four_eyes"}
+        _reject_unknown(raw, known | {"throttle_rate", "throttle_burst"}, where)
+        prefix = raw.get("domain_prefix")
+        if not isinstance(prefix, str) or not COGNITO_DOMAIN_PREFIX.match(prefix) or "aws" in prefix:
+            raise SettingsError(f"{where}.domain_prefix must be lower-case letters, digits, '-' (no 'aws')")
+        domain, cert = raw.get("portal_domain_name", ""), raw.get("certificate_arn", "")
+        if bool(domain) != bool(cert):
+            raise SettingsError(f"{where}: portal_domain_name and certificate_arn go together")
+        if domain and (not isinstance(domain, str) or not HOST_NAME.match(domain)):
+            raise SettingsError(f"{where}.portal_domain_name must be a host name, got {domain!r}")
+        if cert and (not isinstance(cert, str) or not ACM_CERTIFICATE_ARN.match(cert)):
+            raise SettingsError(f"{where}.certificate_arn must be an ACM certificate ARN in us-east-1 (CloudFront)")
+        idp = _admin_idp(raw.get("identity_provider"), f"{where}.identity_provider")
+        if production and (idp is None or not domain):
+            raise SettingsError(f"{where}: production needs identity_provider and portal_domain_name/certificate_arn")
+        rate = _int(raw, "throttle_rate", where, 20, low=1, high=1000)
+        return cls(
+            domain_prefix=prefix,
+            identity_provider=idp,
+            portal_domain_name=domain,
+            certificate_arn=cert,
+            four_eyes=_bool(raw, "four_eyes", where, False),
+            throttle_rate=rate,
+            throttle_burst=_int(raw, "throttle_burst", where, 2 * rate, low=1, high=5000),
+        )
+
+
+def _admin_idp(raw: Any, where: str) -> AdminIdentityProvider | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise SettingsError(f"{where} must be a mapping with type (SAML or OIDC) and name")
+    common = {"type", "name", "email_attribute", "groups_attribute", "group_map"}
+    kind = raw.get("type")
+    if kind not in ADMIN_IDP_TYPES:
+        raise SettingsError(f"{where}.type must be one of {list(ADMIN_IDP_TYPES)}, got {kind!r}")
+    needed = ("metadata_url",) if kind == "SAML" else ("issuer", "client_id", "client_secret_name")
+    _reject_unknown(raw, common | set(needed), where)
+    for key in ("name", *needed):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise SettingsError(f"{where}.{key} is required for {kind}")
+    if not re.fullmatch(r"[\w .:-]{3,32}", raw["name"]):
+        raise SettingsError(f"{where}.name must be 3-32 letters, digits, spaces or . _ : -")
+    for key in ("metadata_url", "issuer"):
+        if key in needed and not raw[key].startswith("https://"):
+            raise SettingsError(f"{where}.{key} must be an https:// URL")
+    if kind == "OIDC" and not re.fullmatch(r"[\w/+=.@-]{1,512}", raw["client_secret_name"]):
+        raise SettingsError(f"{where}.client_secret_name is the Secrets Manager secret's name, never its value")
+    group_map = raw.get("group_map", {})
+    if not isinstance(group_map, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.startswith("trunkline-") for k, v in group_map.items()
+    ):
+        raise SettingsError(f"{where}.group_map must map IdP group names to trunkline-* group names")
+    return AdminIdentityProvider(
+        type=kind,
+        name=raw["name"],
+        **{key: raw[key] for key in needed},
+        email_attribute=str(raw.get("email_attribute", "email")),
+        groups_attribute=str(raw.get("groups_attribute", "groups")),
+        group_map=dict(group_map),
+    )
+
+
+# --- end of the admin block -------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class EnvironmentSettings:
     """Everything the stacks need for one environment (dev, prod…)."""
@@ -200,6 +309,7 @@ class EnvironmentSettings:
     warm_start: Mapping[str, WarmStart] = field(
         default_factory=lambda: {name: WarmStart() for name in CALL_PATH_FUNCTIONS}
     )
+    admin: AdminSettings | None = None  # the admin API and portal (issue 13); None: not deployed
 
     def deploys_flows(self, region: RegionSettings) -> bool:
         """Whether this region's stack deploys the contact flows (and Connect test cases).
@@ -298,6 +408,9 @@ class EnvironmentSettings:
             dr_model=dr_model,
             connect_test_cases=_bool(raw, "connect_test_cases", where, False),
             warm_start=_warm_start(raw, where),
+            admin=AdminSettings.from_context(
+                raw.get("admin"), f"{where}.admin", production=_bool(raw, "production", where, False)
+            ),
         )
 
 
@@ -320,6 +433,7 @@ _KNOWN = frozenset(
         "dr_model",
         "connect_test_cases",
         "warm_start",
+        "admin",
     }
 )
 
