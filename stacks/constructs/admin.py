@@ -189,7 +189,7 @@ class AdminApi(Construct):
         )
         return pool
 
-    def _identity_provider(self, idp: AdminIdentityProvider | None) -> cognito.UserPoolIdentityProviderBase | None:
+    def _identity_provider(self, idp: AdminIdentityProvider | None) -> cognito.IUserPoolIdentityProvider | None:
         """The corporate provider; its groups land in ``custom:idp_groups`` at every sign-in."""
         if idp is None:
             return None
