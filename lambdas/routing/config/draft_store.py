@@ -52,6 +52,7 @@ class Approval:
     approver: str
     at: str
     reason: str
+    draft_revision: int = 0  # an edit after the approval makes it stale (the approver saw another document)
 
 
 def pack_document(document: Mapping[str, Any]) -> tuple[str, bytes]:
@@ -225,10 +226,11 @@ class DynamoDrafts:
             actor=approval.approver,
             updated_at=approval.at,
             summary=approval.reason,
+            revision=approval.draft_revision,
         ).save()
 
     def list_approvals(self, draft_id: str) -> list[Approval]:
         return [
-            Approval(draft_id, i.sk, i.updated_at or "", i.summary or "")
+            Approval(draft_id, i.sk, i.updated_at or "", i.summary or "", int(i.revision or 0))
             for i in self._model.query(f"{APPROVAL_PK_PREFIX}{draft_id}")
         ]

@@ -71,7 +71,8 @@ def test_files_still_holding_a_rolled_back_closure_cannot_reclose_the_line(git_d
     # Then it is refused: the active version moved (the rollback), so the closure cannot sneak back in
     with pytest.raises(StalePublishError, match="active version is v000001"):
         publish_document(store, files, actor="ops", summary="message", base_version="v000002")
-    assert store.pointer is not None and store.pointer.version_id == "v000001"
+    assert store.pointer is not None
+    assert store.pointer.version_id == "v000001"
 
 
 def test_publishing_on_the_current_base_succeeds(git_doc: dict[str, Any]) -> None:
@@ -186,4 +187,5 @@ def test_the_audit_records_before_after_and_whether_the_actor_was_verified(git_d
         },
     )
     assert (rolled.actor, rolled.verified, rolled.detail) == ("ann@example.com", True, "over")
-    assert rolled.changes[0]["before"] is True and rolled.changes[0]["after"] is False
+    assert rolled.changes[0]["before"] is True
+    assert rolled.changes[0]["after"] is False
