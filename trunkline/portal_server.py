@@ -162,7 +162,7 @@ class PortalHandler(BaseHTTPRequestHandler):
     portal_dir: Path = PORTAL_DIR
     server_version = "trunkline-portal-dev"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ARG002 - the base class's signature
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 - the base class's signature
         """Quiet by default: one line per request without query strings (they may carry values)."""
         print(f"{self.command} {urlsplit(self.path).path} {args[1] if len(args) > 1 else ''}")
 

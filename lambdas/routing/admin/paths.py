@@ -39,8 +39,13 @@ def check_ownership(path: str) -> tuple[str, str | None, str]:
     return section, key, name
 
 
-def lines_touched(document: Mapping[str, Any], section: str, key: str | None) -> set[str | None]:
-    """The lines of business a change to ``section[key]`` affects; ``None`` in the set means shared by all."""
+# Schedule fields the engine reads only for an entry point's own hours (its line's, or the entry's schedule): a
+# queue's ``hours`` and a callback policy's ``schedule`` use weekly hours and holidays, never these.
+_ENTRY_ONLY_SCHEDULE_FIELDS = frozenset({"emergency_closures", "closed_message"})
+
+
+def lines_touched(document: Mapping[str, Any], section: str, key: str | None, name: str = "") -> set[str | None]:
+    """The lines of business a change to ``section[key].name`` affects; ``None`` in the set means shared by all."""
     if section == "defaults" or key is None:
         return {None}
     lobs: Mapping[str, Mapping[str, Any]] = document.get("lines_of_business") or {}
@@ -52,7 +57,11 @@ def lines_touched(document: Mapping[str, Any], section: str, key: str | None) ->
     if section == "schedules":
         found |= {k for k, lob in lobs.items() if lob.get("schedule") == key}
         found |= {e.get("line_of_business") for e in entries.values() if e.get("schedule") == key}
-        found |= {q.get("line_of_business") for q in queues.values() if q.get("hours") == key}
+        if name not in _ENTRY_ONLY_SCHEDULE_FIELDS:
+            found |= {q.get("line_of_business") for q in queues.values() if q.get("hours") == key}
+            for policy in (document.get("callback_policies") or {}).values():
+                if policy.get("schedule") == key:
+                    found |= lines_touched(document, "callback_policies", policy.get("key"), "")
     elif section == "callback_policies":
         found |= {k for k, lob in lobs.items() if lob.get("callback_policy") == key}
         found |= {q.get("line_of_business") for q in queues.values() if q.get("callback_policy") == key}
@@ -60,11 +69,12 @@ def lines_touched(document: Mapping[str, Any], section: str, key: str | None) ->
     return found or {None}
 
 
-def check_scope(identity: Identity, document: Mapping[str, Any], path: str, section: str, key: str | None) -> None:
+def check_scope(
+    identity: Identity, document: Mapping[str, Any], path: str, section: str, key: str | None, name: str
+) -> None:
     """403 ``out_of_scope`` unless the caller may change every line of business the change touches."""
-    outside = sorted(
-        str(line or "(shared)") for line in lines_touched(document, section, key) if not identity.in_scope(line)
-    )
+    touched = lines_touched(document, section, key, name)
+    outside = sorted(str(line or "(shared)") for line in touched if not identity.in_scope(line))
     if outside:
         raise AdminError(
             403,
@@ -74,14 +84,20 @@ def check_scope(identity: Identity, document: Mapping[str, Any], path: str, sect
         )
 
 
-def set_field(document: dict[str, Any], section: str, key: str | None, name: str, value: Any) -> None:
-    """Write one field in place; 404 when the item does not exist (operations tune items, never create them)."""
+def item_of(document: dict[str, Any], section: str, key: str | None) -> dict[str, Any]:
+    """The item a path names; 404 when it does not exist (operations tune items, never create them)."""
     if section == "defaults":
         target = document.setdefault("defaults", {})
     else:
         target = (document.get(section) or {}).get(key or "")
-        if not isinstance(target, dict):
-            raise AdminError(404, "not_found", f"there is no {section} item {key!r}")
+    if not isinstance(target, dict):
+        raise AdminError(404, "not_found", f"there is no {section} item {key!r}")
+    return target
+
+
+def set_field(document: dict[str, Any], section: str, key: str | None, name: str, value: Any) -> None:
+    """Write one field in place (None removes it); 404 when the item does not exist."""
+    target = item_of(document, section, key)
     if value is None:
         target.pop(name, None)
     else:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from routing.admin.identity import AdminError, Identity, require
-from routing.admin.paths import check_ownership, check_scope, set_field
+from routing.admin.paths import check_ownership, check_scope, item_of, set_field
 from routing.admin.views import CompiledCache, line_status, simulate_contact, validation_errors
 from routing.config.diff import diff_documents
 from routing.config.draft_store import Approval, Draft, DraftConflictError, DraftTooLargeError
@@ -156,7 +156,8 @@ class AdminService:
         document = copy.deepcopy(self.store.load_draft_document(draft_id))
         for path, value in sets:
             section, key, name = check_ownership(path)
-            check_scope(who, document, path, section, key)
+            item_of(document, section, key)
+            check_scope(who, document, path, section, key, name)
             set_field(document, section, key, name, value)
         errors = validation_errors(document)
         if errors:
