@@ -57,7 +57,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from routing.config.loader import ConfigInvalidError, load_directory
-    from routing.config.publishing import PublishConflictError, publish_document
+    from routing.config.publishing import EngineeringOwnedError, PublishConflictError, publish_document
 
     result = load_directory(args.directory)
     if not result.ok or result.document is None:
@@ -67,9 +67,18 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return 1
     with open_store(args) as store:
         try:
-            out = publish_document(store, result.document, actor=_actor(args), summary=args.summary or "")
-        except (ConfigInvalidError, PublishConflictError) as exc:
+            out = publish_document(
+                store,
+                result.document,
+                actor=_actor(args),
+                summary=args.summary or "",
+                base_version=None if args.base in (None, "none") else args.base,
+                engineering="force" if args.force else "refuse",
+            )
+        except (ConfigInvalidError, PublishConflictError, EngineeringOwnedError) as exc:
             print(f"not published: {exc}", file=sys.stderr)
+            if isinstance(exc, EngineeringOwnedError):
+                print("engineering-owned fields ship with the pipeline; --force publishes anyway", file=sys.stderr)
             return 1
     print(
         json.dumps(
@@ -146,9 +155,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         for r in store.list_audit(args.limit):
-            print(
-                f"{r.at}  {r.action:<9} {r.actor:<24} {r.from_version or '-':>8} -> {r.to_version or '-':<8} {r.detail}"
-            )
+            who = r.actor if r.verified else f"{r.actor} (unverified)"
+            print(f"{r.at}  {r.action:<9} {who:<24} {r.from_version or '-':>8} -> {r.to_version or '-':<8} {r.detail}")
     return 0
 
 
@@ -255,9 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="validate and publish a config directory as a new version")
     p.add_argument("directory", nargs="?", default="config")
     p.add_argument("--summary", "-m", default="")
+    p.add_argument("--base", help="the version your files started from (refused if another is active); none: first")
+    p.add_argument("--force", action="store_true", help="publish engineering-owned changes outside a deploy")
     p.set_defaults(func=cmd_publish)
-    p = sub.add_parser("rollback", help="make the previous (or --to) version active again")
-    p.add_argument("--to")
+    p = sub.add_parser("rollback", help="make the named version active again")
+    p.add_argument("--to", required=True, help="the version to make active (see `versions`)")
     p.add_argument("--reason", default="")
     p.set_defaults(func=cmd_rollback)
     p = sub.add_parser("versions", help="list published versions")

@@ -516,12 +516,13 @@ def _decide(
 
     lob_queue = cfg.queues[cfg.lob_default_queue.get(entry.line_of_business, cfg.default_queue)]
     if schedule is not None:
-        if schedule.emergency is not None:
+        emergency = schedule.emergency_at(now)
+        if emergency is not None:
             return RoutingDecision(
                 status=RouteStatus.EMERGENCY,
-                reason=f"emergency:{schedule.emergency.key}",
+                reason=f"emergency:{emergency.key}",
                 queue=lob_queue.profile,
-                message=schedule.emergency.message,
+                message=emergency.message,
                 entry_point=entry.key,
                 line_of_business=entry.line_of_business,
                 language=ctx.language,
