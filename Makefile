@@ -60,3 +60,14 @@ clean:
 # DEV ONLY: the portal and the admin API on http://127.0.0.1:8765 over the embedded store (docs/design/admin.md)
 portal: $(STAMP)
 	$(PY) -m trunkline.portal_server $(PORTAL_ARGS)
+
+# The portal's browser test (headless Chromium). browser-deps installs Debian's chromium + chromium-driver on a fresh
+# machine (sudo unless root); the test skips itself, saying why, when they are missing.
+.PHONY: browser browser-deps
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser-deps:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver; }
+
+browser: $(STAMP) browser-deps
+	$(BIN)/pytest tests/browser -q

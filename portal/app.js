@@ -137,7 +137,9 @@ async function start() {
   await route();
 }
 
-window.addEventListener("hashchange", () => { notice(""); route(); });
+window.addEventListener("hashchange", () => route());
+// A click in the navigation starts afresh; a page that moves on by itself (publish → status) keeps its notice.
+document.querySelector("nav").addEventListener("click", () => notice(""));
 (async () => {
   try {
     await api.loadConfig();

@@ -9,12 +9,16 @@ function lines(text) {
 
 export async function render(main, ctx) {
   const { document: doc, draft } = await ctx.document();
-  const entry = h("select", { id: "sim-entry" }, Object.keys(doc.entry_points || {}).map((k) => h("option", { value: k }, k)));
+  const entries = Object.entries(doc.entry_points || {}).sort(([, a], [, b]) => (a.channel === "VOICE" ? 0 : 1) - (b.channel === "VOICE" ? 0 : 1));
+  const entry = h("select", { id: "sim-entry" }, entries.map(([k, e]) => h("option", { value: k, "data-channel": e.channel || "VOICE" }, `${k} (${e.channel || "VOICE"})`)));
   const caller = h("input", { type: "text", id: "sim-caller", placeholder: "+15551234567 (optional)" });
   const channel = h("select", { id: "sim-channel" }, ["VOICE", "CHAT", "TASK", "EMAIL"].map((c) => h("option", { value: c }, c)));
   const at = h("input", { type: "datetime-local", id: "sim-at" });
   const attributes = h("textarea", { id: "sim-attributes", rows: "3", placeholder: "name=value per line" });
   const metrics = h("textarea", { id: "sim-metrics", rows: "3", placeholder: "queue_key metric=value per line, e.g. cards_general agents_available=0" });
+  const follow = () => { channel.value = entry.selectedOptions[0]?.dataset.channel || "VOICE"; };
+  entry.addEventListener("change", follow);
+  follow();
   const which = h("select", { id: "sim-config" }, h("option", { value: "" }, "the active version"), draft ? h("option", { value: draft.draft_id, selected: true }, `draft ${draft.draft_id}`) : null);
   const out = h("div", { id: "sim-result", "aria-live": "polite" });
   const run = async (e) => {

@@ -1,0 +1,238 @@
+"""The portal in a real browser (issue 13): headless Chromium (Debian's ``chromium`` + ``chromium-driver``) drives
+``make portal``'s server — the real admin handler over the embedded store — through the closure scenario, and the
+route function decides on the same store: sign in as editor, switch a closure on with a message, publish as
+publisher, the status board shows the line in emergency and ``route`` answers EMERGENCY, roll back, open again.
+
+A screenshot of every page lands in ``test-output/screenshots/`` (or ``$TRUNKLINE_SCREENSHOTS``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+SCREENSHOTS = Path(os.environ.get("TRUNKLINE_SCREENSHOTS") or ROOT / "test-output" / "screenshots")
+LINE, SCHEDULE, CLOSURE = "cards", "cards_hours", "severe_weather"
+CARDS_MAIN = "+18005550100"  # config/entry_points.yaml: cards_main
+MESSAGE = "Browser test: the cards centre is closed because of a storm."
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (requirements-dev.txt)")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None or CHROMEDRIVER is None,
+        reason="needs Debian's chromium and chromium-driver on PATH (`make browser-deps` installs them)",
+    ),
+]
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@dataclass
+class Portal:
+    url: str
+    store: Any  # routing.config.store.DynamoConfigStore over the server's embedded table
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """``make portal``'s server (its handler, dev tokens, admin service and embedded store) on a free port, in
+    this process so the route function can read the very same store."""
+    import admin.handler as admin_handler
+
+    from routing.admin.service import AdminService
+    from routing.config.loader import load_directory
+    from routing.config.publishing import publish_document
+    from routing.config.store import DynamoConfigStore
+    from trunkline.embedded import embedded_dynamodb
+    from trunkline.portal_server import DevTokens, PortalHandler
+
+    state = tmp_path_factory.mktemp("portal") / "store.json"
+    with embedded_dynamodb(state) as table:
+        store = DynamoConfigStore(table, region="us-east-1")
+        loaded = load_directory(ROOT / "config")
+        assert loaded.document is not None
+        publish_document(store, loaded.document, actor="portal-dev:seed", summary="seeded from config/")
+        admin_handler.set_service(AdminService(store, regions=("local",)))
+        handler = type("Handler", (PortalHandler,), {"tokens": DevTokens(secrets.token_bytes(32))})
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield Portal(f"http://127.0.0.1:{httpd.server_address[1]}/", store)
+        finally:
+            httpd.shutdown()
+            httpd.server_close()
+            admin_handler.set_service(None)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1100"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def route_status(store: Any) -> str:
+    """What the route function answers now for a call to the cards main number, on the portal's store."""
+    from routing.config.cache import ConfigCache
+    from routing.route.service import RouteService
+
+    event = {
+        "Name": "ContactFlowEvent",
+        "Details": {
+            "ContactData": {
+                "Attributes": {},
+                "Channel": "VOICE",
+                "ContactId": "00000000-0000-4000-8000-00000000b0b0",
+                "InitiationMethod": "INBOUND",
+                "InstanceARN": "arn:aws:connect:us-east-1:111122223333:instance/5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10",
+                "CustomerEndpoint": {"Address": "+16465558766", "Type": "TELEPHONE_NUMBER"},
+                "SystemEndpoint": {"Address": CARDS_MAIN, "Type": "TELEPHONE_NUMBER"},
+            },
+            "Parameters": {},
+        },
+    }
+    service = RouteService(
+        ConfigCache(store, refresh_seconds=30), default_queue_id="59377141-43ff-5bfc-a267-5baa5a4b5551"
+    )
+    reply = service.route(event)
+    assert reply["line_of_business"] == LINE
+    return str(reply["status"])
+
+
+class Steps:
+    """The browser, a wait, and a numbered screenshot per page."""
+
+    def __init__(self, driver: Any, url: str) -> None:
+        self.driver, self.url, self.count = driver, url, 0
+        self.wait = WebDriverWait(driver, 15)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SCREENSHOTS.glob("*.png"):
+            old.unlink()
+
+    def shot(self, name: str) -> Path:
+        self.count += 1
+        path = SCREENSHOTS / f"{self.count:02d}-{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+    def page(self, name: str) -> None:
+        """Open ``#name`` and wait until the page module has rendered."""
+        self.driver.execute_script(
+            "document.getElementById('main').removeAttribute('data-page');"
+            "if (location.hash === '#' + arguments[0]) window.dispatchEvent(new HashChangeEvent('hashchange'));"
+            "else location.hash = arguments[0];",
+            name,
+        )
+        self.wait.until(lambda d: d.find_element(By.ID, "main").get_attribute("data-page") == name)
+
+    def sign_in(self, role: str) -> None:
+        self.driver.get(self.url)
+        self.driver.execute_script("sessionStorage.clear()")
+        self.driver.get(self.url)
+        self.wait.until(ec.element_to_be_clickable((By.ID, f"signin-{role}"))).click()
+        self.wait.until(lambda d: role in d.find_element(By.ID, "who").text)
+
+    def state_of(self, line: str) -> str:
+        self.page("status")
+        return str(self.driver.find_element(By.ID, f"state-{line}").get_attribute("data-state"))
+
+    def notice(self) -> str:
+        return str(self.driver.find_element(By.ID, "notice").text)
+
+
+def test_closure_on_publish_emergency_rollback_open(portal: Portal, browser: Any) -> None:
+    s = Steps(browser, portal.url)
+    browser.get(portal.url)
+    s.wait.until(ec.element_to_be_clickable((By.ID, "signin-editor")))
+    s.shot("sign-in")
+    assert route_status(portal.store) != "EMERGENCY"
+
+    # Editor: the board, then the closure switched on with a message, into a draft.
+    s.sign_in("editor")
+    assert s.state_of(LINE) != "emergency"
+    s.shot("status-before")
+    s.page("closures")
+    message = browser.find_element(By.ID, f"msg-{SCHEDULE}-{CLOSURE}")
+    message.clear()
+    message.send_keys(MESSAGE)
+    browser.find_element(By.ID, f"on-{SCHEDULE}-{CLOSURE}").click()
+    s.wait.until(ec.element_to_be_clickable((By.ID, f"off-{SCHEDULE}-{CLOSURE}")))
+    assert "Saved to draft" in s.notice()
+    s.shot("closures-switched-on")
+    draft_id = browser.execute_script("return JSON.parse(sessionStorage.getItem('trunkline.draft')).draft_id")
+    for name in ("hours", "queues", "callbacks"):
+        s.page(name)
+        s.shot(name)
+    s.page("simulate")
+    browser.find_element(By.ID, "sim-run").click()
+    s.wait.until(ec.presence_of_element_located((By.ID, "sim-status")))
+    assert browser.find_element(By.ID, "sim-status").text == "EMERGENCY"  # the draft, simulated
+    s.shot("test-a-contact")
+    s.page("review")
+    assert CLOSURE in browser.find_element(By.ID, "main").text  # the per-field diff names the closure
+    assert not browser.find_elements(By.ID, "publish")  # an editor cannot publish
+    s.shot("review-as-editor")
+    assert route_status(portal.store) != "EMERGENCY"  # a draft changes nothing for callers
+
+    # Publisher: open the editor's draft, publish with a reason.
+    s.sign_in("publisher")
+    s.page("review")
+    field = browser.find_element(By.ID, "draft-id")
+    field.clear()
+    field.send_keys(draft_id)
+    field.submit()
+    s.wait.until(ec.element_to_be_clickable((By.ID, "publish")))
+    browser.find_element(By.ID, "publish-reason").send_keys("storm closure")
+    s.shot("review-as-publisher")
+    browser.find_element(By.ID, "publish").click()
+    s.wait.until(lambda d: d.find_element(By.ID, "main").get_attribute("data-page") == "status")
+    s.wait.until(lambda d: d.find_element(By.ID, f"state-{LINE}").get_attribute("data-state") == "emergency")
+    assert MESSAGE in browser.find_element(By.ID, "main").text
+    s.shot("status-emergency")
+    assert route_status(portal.store) == "EMERGENCY"
+
+    # Roll back to the seeded version by name, with a reason.
+    s.page("history")
+    s.shot("history")
+    browser.find_element(By.CSS_SELECTOR, "button[data-version='v000001']").click()
+    s.wait.until(ec.element_to_be_clickable((By.ID, "rollback")))
+    browser.find_element(By.ID, "rollback-reason").send_keys("storm over")
+    s.shot("history-rollback")
+    browser.find_element(By.ID, "rollback").click()
+    s.wait.until(lambda d: d.find_element(By.ID, "main").get_attribute("data-page") == "status")
+    s.wait.until(lambda d: d.find_element(By.ID, f"state-{LINE}").get_attribute("data-state") != "emergency")
+    s.shot("status-after-rollback")
+    assert route_status(portal.store) != "EMERGENCY"
+
+    # The audit log: who did what, from the verified sign-in.
+    s.page("audit")
+    text = browser.find_element(By.ID, "main").text
+    assert "publisher@dev.local" in text
+    s.shot("audit")
+    assert len(list(SCREENSHOTS.glob("*.png"))) == s.count
