@@ -238,6 +238,7 @@ class RegionalStack(Stack):
                 default_queue_id=settings.default_queue_id,
                 portal_origin=portal.origin,
                 lines_of_business=line_of_business_keys(self.baked_config.document),
+                regions=[r.region for r in settings.regions],
                 code=code,
                 log_retention_days=settings.log_retention_days,
                 removal_policy=settings.removal_policy,

@@ -84,6 +84,7 @@ class RollbackRequest(_Body):
 
 app = APIGatewayRestResolver(enable_validation=True)
 _service: AdminService | None = None
+_portal_origin = ""  # CORS: set with the service (ADMIN_PORTAL_ORIGIN); preflight is API Gateway's (the CDK)
 
 
 def build_service(env: Mapping[str, str] | None = None) -> AdminService:
@@ -91,16 +92,19 @@ def build_service(env: Mapping[str, str] | None = None) -> AdminService:
     from routing.common.settings import Settings
     from routing.config.store import DynamoConfigStore
 
+    global _portal_origin  # noqa: PLW0603 - read once per cold start with the settings
     settings = Settings.from_env(env)
+    _portal_origin = settings.admin_portal_origin
     store = DynamoConfigStore(settings.config_table_name, region=settings.aws_region or None)
     regions = settings.admin_regions or ((settings.aws_region,) if settings.aws_region else ())
     return AdminService(store, four_eyes=settings.admin_four_eyes, regions=regions)
 
 
-def set_service(service: AdminService | None) -> None:
+def set_service(service: AdminService | None, *, portal_origin: str = "") -> None:
     """Inject a service (tests, the local portal server); None: build the default on the next request."""
-    global _service  # noqa: PLW0603 - one service per container, replaced only by tests and the local server
+    global _service, _portal_origin  # noqa: PLW0603 - one service per container, replaced by tests and the local server
     _service = service
+    _portal_origin = portal_origin
 
 
 def service() -> AdminService:
@@ -254,4 +258,14 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "headers": {"Content-Type": "application/json"},
             "body": json.dumps({"error": "too_large", "message": f"body above {MAX_BODY_BYTES} bytes", "details": []}),
         }
-    return app.resolve(event, context)
+    service()  # built before the first reply, so the CORS origin is known
+    return _with_cors(app.resolve(event, context), event)
+
+
+def _with_cors(reply: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """Allow the portal's origin, and only it (a proxy integration's replies carry their own CORS headers)."""
+    headers = event.get("headers") if isinstance(event, dict) else None
+    origin = next((v for k, v in (headers or {}).items() if k.lower() == "origin"), None)
+    if _portal_origin and origin == _portal_origin:
+        reply.setdefault("headers", {}).update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
+    return reply

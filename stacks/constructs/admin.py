@@ -79,6 +79,7 @@ class AdminProps:
     default_queue_id: str
     portal_origin: str  # https://<portal host>: CORS, the app client's callback, the function's allowed origin
     lines_of_business: Sequence[str]
+    regions: Sequence[str]  # every region of the environment (they all serve the published version)
     code: lambda_.Code
     log_retention_days: int
     removal_policy: RemovalPolicy
@@ -126,9 +127,9 @@ class AdminApi(Construct):
                 environment={
                     "CONFIG_TABLE_NAME": props.config_table_name,
                     "DEFAULT_QUEUE_ID": props.default_queue_id,
-                    "ADMIN_ALLOWED_ORIGIN": props.portal_origin,
+                    "ADMIN_PORTAL_ORIGIN": props.portal_origin,  # the one origin its CORS headers allow
                     "ADMIN_FOUR_EYES": "true" if props.settings.four_eyes else "false",
-                    "ADMIN_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+                    "ADMIN_REGIONS": ",".join(props.regions),  # the regions serving each line (status board)
                 },
             ),
         )

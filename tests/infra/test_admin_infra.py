@@ -193,9 +193,9 @@ def test_cors_allows_only_the_portal_origin(oidc: Template) -> None:
     fn = oidc.find_resources("AWS::Lambda::Function", {"Properties": {"Handler": "admin.handler.lambda_handler"}})
     (admin,) = fn.values()
     env = admin["Properties"]["Environment"]["Variables"]
-    assert "PortalCdn" in json.dumps(env["ADMIN_ALLOWED_ORIGIN"])
+    assert "PortalCdn" in json.dumps(env["ADMIN_PORTAL_ORIGIN"])
+    assert env["ADMIN_REGIONS"] == "us-east-1,us-west-2"
     assert env["ADMIN_FOUR_EYES"] == "true"
-    assert env["ADMIN_MAX_BODY_BYTES"] == "65536"
     responses = oidc.find_resources("AWS::ApiGateway::GatewayResponse")
     assert len(responses) == 2
     for response in responses.values():

@@ -70,7 +70,7 @@ def lines_touched(document: Mapping[str, Any], section: str, key: str | None, na
 
 
 def check_scope(
-    identity: Identity, document: Mapping[str, Any], path: str, section: str, key: str | None, name: str
+    identity: Identity, document: Mapping[str, Any], *, path: str, section: str, key: str | None, name: str
 ) -> None:
     """403 ``out_of_scope`` unless the caller may change every line of business the change touches."""
     touched = lines_touched(document, section, key, name)

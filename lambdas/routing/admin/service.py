@@ -15,7 +15,7 @@ from routing.admin.paths import check_ownership, check_scope, item_of, set_field
 from routing.admin.views import CompiledCache, line_status, simulate_contact, validation_errors
 from routing.config.diff import diff_documents
 from routing.config.draft_store import Approval, Draft, DraftConflictError, DraftTooLargeError
-from routing.config.loader import ConfigInvalidError, content_hash
+from routing.config.loader import ConfigInvalidError
 from routing.config.publishing import (
     EngineeringOwnedError,
     PublishConflictError,
@@ -72,7 +72,7 @@ class AdminService:
         """Active version and, per line of business (every region serves it), open/closed/emergency now and why."""
         require(who, "viewer")
         version, document = self._active()
-        compiled = self._compiled.get(content_hash(document), document, version)
+        compiled = self._compiled.get(version, lambda: document, version)
         now = self.clock()
         lines = [{**row, "regions": self.regions} for row in line_status(document, compiled, now)]
         return {"active_version": version, "at": _iso(now), "lines_of_business": lines}
@@ -157,7 +157,7 @@ class AdminService:
         for path, value in sets:
             section, key, name = check_ownership(path)
             item_of(document, section, key)
-            check_scope(who, document, path, section, key, name)
+            check_scope(who, document, path=path, section=section, key=key, name=name)
             set_field(document, section, key, name, value)
         errors = validation_errors(document)
         if errors:
@@ -179,19 +179,21 @@ class AdminService:
         return {"valid": not errors, "errors": errors}
 
     def simulate(self, who: Identity, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Route a described contact with a draft, a version, or the active version, at a time and queue load."""
+        """Route a described contact with a draft, a version, or the active version, at a time and queue load.
+
+        A draft holds only validated documents (created from a version, every edit validated), so there is no
+        validation here; the compiled document is cached by draft revision or version id (both immutable)."""
         require(who, "editor")
         if request.get("draft_id"):
             ref = str(request["draft_id"])
-            document = self._document_of(ref)
+            draft = self._draft(ref)
+            key = f"{ref}@{draft.revision}"
+            compiled = self._compiled.get(key, lambda: self.store.load_draft_document(ref), ref)
         else:
             ref = str(request.get("version") or self._active()[0])
-            document = self._version_document(ref)
-        if ref.startswith(DRAFT_PREFIX) and validation_errors(document):
-            raise AdminError(422, "invalid_document", f"{ref} does not validate: fix it before simulating")
-        compiled = self._compiled.get(content_hash(document), document, ref)
+            compiled = self._compiled.get(ref, lambda: self._version_document(ref), ref)
         at = request.get("at") or self.clock()
-        decision = simulate_contact(compiled, document, request["contact"], at, request.get("metrics") or {})
+        decision = simulate_contact(compiled, request["contact"], at, request.get("metrics") or {})
         return {"config": ref, "at": _iso(at), "decision": decision}
 
     # --- publishing ---------------------------------------------------------------------------------------------

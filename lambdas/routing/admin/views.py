@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from routing.admin.identity import AdminError
 from routing.common.contact import ContactRequest
 from routing.config.loader import ConfigIssue, validate_document
 from routing.config.schema import SECTION_MODELS
@@ -80,19 +81,23 @@ class _Metrics:
 
 
 class CompiledCache:
-    """A few compiled documents by content hash: a simulate on a 600-queue centre should not recompile each call."""
+    """A few compiled documents by an immutable key (a version id, a draft id at a revision): a simulate on a
+    600-queue centre must not reload and recompile the document on every call."""
 
     def __init__(self, size: int = 4) -> None:
         self._size = size
         self._items: OrderedDict[str, CompiledConfig] = OrderedDict()
 
-    def get(self, content_hash: str, document: Mapping[str, Any], version: str) -> CompiledConfig:
-        """The compiled document (compiled now if new)."""
-        if content_hash in self._items:
-            self._items.move_to_end(content_hash)
-            return self._items[content_hash]
-        compiled = CompiledConfig.compile(document, version=version, content_hash=content_hash)
-        self._items[content_hash] = compiled
+    def get(self, key: str, load: Callable[[], Mapping[str, Any]], version: str) -> CompiledConfig:
+        """The compiled document (loaded and compiled now if new); 422 if it does not compile."""
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        try:
+            compiled = CompiledConfig.compile(load(), version=version)
+        except (KeyError, ValueError, TypeError) as exc:  # RuleError is a ValueError
+            raise AdminError(422, "invalid_document", f"{version} does not compile: {exc}") from None
+        self._items[key] = compiled
         while len(self._items) > self._size:
             self._items.popitem(last=False)
         return compiled
@@ -100,14 +105,12 @@ class CompiledCache:
 
 def simulate_contact(
     compiled: CompiledConfig,
-    document: Mapping[str, Any],
     contact: Mapping[str, Any],
     at: datetime,
     metrics: Mapping[str, Mapping[str, float]],
 ) -> dict[str, Any]:
     """Route one described contact at ``at`` with the given queue metrics; the decision and its explanation."""
-    queues: Mapping[str, Mapping[str, Any]] = document.get("queues") or {}
-    by_id = {queues[k]["queue_id"]: v for k, v in metrics.items() if k in queues}
+    by_id = {compiled.queues[k].profile.queue_id: v for k, v in metrics.items() if k in compiled.queues}
     request = ContactRequest(
         contact_id="simulated",
         channel=str(contact.get("channel") or "VOICE").upper(),

@@ -318,3 +318,25 @@ def test_nothing_published_yet() -> None:
         assert reply["statusCode"] == 404
     finally:
         admin_handler.set_service(None)
+
+
+def test_cors_allows_the_portal_origin_only(api: Api) -> None:
+    from trunkline.portal_server import rest_event
+
+    admin_handler.set_service(api.service, portal_origin="https://portal.example.com")
+    claims = {"email": "v", "cognito:groups": "trunkline-viewer"}
+    for origin, allowed in (("https://portal.example.com", True), ("https://evil.example.com", False)):
+        event = rest_event("GET", "/me", claims=claims, headers={"Origin": origin})
+        headers = admin_handler.lambda_handler(event, None).get("headers") or {}
+        assert (headers.get("Access-Control-Allow-Origin") == origin) is allowed
+
+
+def test_settings_for_the_admin_function() -> None:
+    from routing.common.settings import Settings
+
+    settings = Settings.from_env(
+        {"ADMIN_FOUR_EYES": "true", "ADMIN_REGIONS": "us-east-1, us-west-2", "ADMIN_PORTAL_ORIGIN": "https://p.x/"}
+    )
+    assert (settings.admin_four_eyes, settings.admin_regions) == (True, ("us-east-1", "us-west-2"))
+    assert settings.admin_portal_origin == "https://p.x"
+    assert Settings.from_env({}).admin_four_eyes is False
