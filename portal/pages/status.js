@@ -13,7 +13,7 @@ export async function render(main, ctx) {
         h("span", { "data-state": l.state, id: `state-${l.line_of_business}` }, stateBadge(l.state)),
         l.why,
         l.message || "—",
-        when(l.until),
+        h("span", { id: `until-${l.line_of_business}` }, when(l.until)),
         (l.regions || []).join(", ") || "—",
       ]),
       "Computed by the routing engine for the active version, now.",

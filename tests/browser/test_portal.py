@@ -14,6 +14,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,13 @@ def test_closure_on_publish_emergency_rollback_open(portal: Portal, browser: Any
     message = browser.find_element(By.ID, f"msg-{SCHEDULE}-{CLOSURE}")
     message.clear()
     message.send_keys(MESSAGE)
+    # The automatic end: tomorrow, in the browser's local time (a datetime-local input).
+    ends = (datetime.now() + timedelta(days=1)).replace(second=0, microsecond=0)
+    browser.execute_script(
+        "arguments[0].value = arguments[1]",
+        browser.find_element(By.ID, f"ends-{SCHEDULE}-{CLOSURE}"),
+        ends.strftime("%Y-%m-%dT%H:%M"),
+    )
     browser.find_element(By.ID, f"on-{SCHEDULE}-{CLOSURE}").click()
     s.wait.until(ec.element_to_be_clickable((By.ID, f"off-{SCHEDULE}-{CLOSURE}")))
     assert "Saved to draft" in s.notice()
@@ -214,6 +222,8 @@ def test_closure_on_publish_emergency_rollback_open(portal: Portal, browser: Any
     s.wait.until(lambda d: d.find_element(By.ID, "main").get_attribute("data-page") == "status")
     s.wait.until(lambda d: d.find_element(By.ID, f"state-{LINE}").get_attribute("data-state") == "emergency")
     assert MESSAGE in browser.find_element(By.ID, "main").text
+    until = browser.find_element(By.CSS_SELECTOR, f"#until-{LINE} time").get_attribute("datetime")
+    assert datetime.fromisoformat(until).astimezone().replace(tzinfo=None) == ends  # the end time, round trip
     s.shot("status-emergency")
     assert route_status(portal.store) == "EMERGENCY"
 
