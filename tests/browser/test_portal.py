@@ -8,9 +8,7 @@ A screenshot of every page lands in ``test-output/screenshots/`` (or ``$TRUNKLIN
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,24 +19,15 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-SCREENSHOTS = Path(os.environ.get("TRUNKLINE_SCREENSHOTS") or ROOT / "test-output" / "screenshots")
+from tests.browser.conftest import BROWSER_MARKS, ROOT, SCREENSHOTS
+
 LINE, SCHEDULE, CLOSURE = "cards", "cards_hours", "severe_weather"
 CARDS_MAIN = "+18005550100"  # config/entry_points.yaml: cards_main
 MESSAGE = "Browser test: the cards centre is closed because of a storm."
+pytestmark = BROWSER_MARKS
+pytest.importorskip("selenium.webdriver", reason="selenium is not installed (requirements-dev.txt)")
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (requirements-dev.txt)")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        CHROMIUM is None or CHROMEDRIVER is None,
-        reason="needs Debian's chromium and chromium-driver on PATH (`make browser-deps` installs them)",
-    ),
-]
-
-from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402 — after the skip above
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -79,23 +68,6 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
             httpd.shutdown()
             httpd.server_close()
             admin_handler.set_service(None)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1100"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def route_status(store: Any) -> str:
