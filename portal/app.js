@@ -56,7 +56,7 @@ export const ctx = {
 };
 
 export function showError(error) {
-  const details = (error.details || []).map((d) => (typeof d === "string" ? d : d.path ? `${d.path}: ${d.reason || ""}` : JSON.stringify(d)));
+  const details = (error.details || []).map((d) => (typeof d === "string" ? d : d.path ? `${d.path}${d.reason ? `: ${d.reason}` : ""}` : JSON.stringify(d)));
   notice(`${error.status ? `${error.status} ` : ""}${error.message}${details.length ? ` — ${details.slice(0, 5).join("; ")}` : ""}`, "error");
 }
 
@@ -102,13 +102,17 @@ async function signInPage(main) {
   main.append(box);
 }
 
+let generation = 0; // the latest navigation wins: an older page still loading is dropped, never mixed in
+
 export async function route() {
+  const mine = ++generation;
   const main = document.getElementById("main");
   const page = PAGES.includes(location.hash.slice(1)) ? location.hash.slice(1) : "status";
   for (const a of document.querySelectorAll("nav a")) {
     if (a.getAttribute("href") === `#${page}`) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
+  main.removeAttribute("data-page");
   if (!api.session()) {
     ctx.me = null;
     renderWho();
@@ -121,11 +125,14 @@ export async function route() {
       renderWho();
     }
     const module = await import(`./pages/${page}.js`);
-    main.replaceChildren();
-    await module.render(main, ctx);
+    const view = h("div", { class: "view" });
+    await module.render(view, ctx);
+    if (mine !== generation) return;
+    main.replaceChildren(view);
     main.setAttribute("data-page", page);
-    document.title = `${main.querySelector("h1")?.textContent || page} — Trunkline`;
+    document.title = `${view.querySelector("h1")?.textContent || page} — Trunkline`;
   } catch (e) {
+    if (mine !== generation) return;
     showError(e);
     if (e.status === 401) return signInPage(main);
     main.replaceChildren(h("h1", {}, "Could not load this page"), h("p", {}, e.message));

@@ -21,8 +21,8 @@ export async function render(main, ctx) {
     list.replaceChildren();
     const entries = Object.entries(doc.queues || {}).filter(([k, v]) => !q || k.includes(q) || String(v.name || "").toLowerCase().includes(q));
     for (const [key, queue] of entries.slice(0, 50)) {
-      const attrs = h("textarea", { rows: "4" }, Object.entries(queue.attributes || {}).map(([k, v]) => `${k}=${v}`).join("\n"));
-      const capacity = h("input", { type: "number", min: "1", value: queue.capacity ?? "" });
+      const attrs = h("textarea", { rows: "4", id: `attrs-${key}` }, Object.entries(queue.attributes || {}).map(([k, v]) => `${k}=${v}`).join("\n"));
+      const capacity = h("input", { type: "number", min: "1", id: `cap-${key}`, value: queue.capacity ?? "" });
       const save = async (name, value) => {
         try { await ctx.setField(`queues[${key}].${name}`, value); await rerender(); } catch (e) { showError(e); }
       };
@@ -34,7 +34,7 @@ export async function render(main, ctx) {
           field("Attributes", attrs, "one name=value per line"),
           h("button", { type: "button", onclick: () => save("attributes", parseAttributes(attrs.value)) }, "Save attributes"),
           field("Capacity", capacity, "contacts the queue may hold; empty: unlimited"),
-          h("button", { type: "button", onclick: () => save("capacity", capacity.value ? Number(capacity.value) : null) }, "Save capacity"),
+          h("button", { type: "button", id: `save-cap-${key}`, onclick: () => save("capacity", capacity.value ? Number(capacity.value) : null) }, "Save capacity"),
         ),
       );
     }

@@ -13,6 +13,9 @@ export async function render(main, ctx) {
   );
   if (!current) return main.append(h("p", {}, "No draft open. Edit something (closures, hours, queues, callbacks) to start one."));
   const d = await ctx.api.get(`/drafts/${encodeURIComponent(current.draft_id)}`);
+  if (d.state === "open" || d.state === "pending_approval") {
+    ctx.setDraft({ draft_id: d.draft_id, base_version: d.base_version, revision: d.revision, state: d.state });
+  }
   const diff = await ctx.api.get(`/diff?from=${encodeURIComponent(d.base_version)}&to=${encodeURIComponent(d.draft_id)}`);
   main.append(
     h("p", {}, "Draft ", h("code", {}, d.draft_id), ` by ${d.author}, from version `, h("code", {}, d.base_version), ` · ${d.state} · revision ${d.revision} · updated `, when(d.updated_at)),

@@ -4,8 +4,13 @@ browser-deps``) driven by selenium; every test here is skipped, saying why, when
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +47,41 @@ def browser() -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+@dataclass
+class Portal:
+    """The running local portal: its URL and the store behind it."""
+
+    url: str
+    store: Any  # routing.config.store.DynamoConfigStore over the server's embedded table
+
+
+@contextmanager
+def serve_portal(state: Path, *, four_eyes: bool = False) -> Iterator[Portal]:
+    """``make portal``'s server (its handler, dev tokens, the admin service, the embedded store seeded from
+    ``config/``) on a free port, in this process; threads so the browser's parallel requests do not queue."""
+    import admin.handler as admin_handler
+
+    from routing.admin.service import AdminService
+    from routing.config.loader import load_directory
+    from routing.config.publishing import publish_document
+    from routing.config.store import DynamoConfigStore
+    from trunkline.embedded import embedded_dynamodb
+    from trunkline.portal_server import DevTokens, PortalHandler
+
+    with embedded_dynamodb(state) as table:
+        store = DynamoConfigStore(table, region="us-east-1")
+        loaded = load_directory(ROOT / "config")
+        assert loaded.document is not None
+        publish_document(store, loaded.document, actor="portal-dev:seed", summary="seeded from config/")
+        admin_handler.set_service(AdminService(store, four_eyes=four_eyes, regions=("local",)))
+        handler = type("Handler", (PortalHandler,), {"tokens": DevTokens(secrets.token_bytes(32))})
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        try:
+            yield Portal(f"http://127.0.0.1:{httpd.server_address[1]}/", store)
+        finally:
+            httpd.shutdown()
+            httpd.server_close()
+            admin_handler.set_service(None)

@@ -8,18 +8,13 @@ A screenshot of every page lands in ``test-output/screenshots/`` (or ``$TRUNKLIN
 
 from __future__ import annotations
 
-import secrets
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http.server import ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import BROWSER_MARKS, ROOT, SCREENSHOTS
+from tests.browser.conftest import BROWSER_MARKS, SCREENSHOTS, Portal, serve_portal
 
 LINE, SCHEDULE, CLOSURE = "cards", "cards_hours", "severe_weather"
 CARDS_MAIN = "+18005550100"  # config/entry_points.yaml: cards_main
@@ -29,45 +24,15 @@ pytest.importorskip("selenium.webdriver", reason="selenium is not installed (req
 
 from selenium.webdriver.common.by import By  # noqa: E402 — after the skip above
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-
-@dataclass
-class Portal:
-    url: str
-    store: Any  # routing.config.store.DynamoConfigStore over the server's embedded table
+from tests.browser.steps import Steps  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    """``make portal``'s server (its handler, dev tokens, admin service and embedded store) on a free port, in
-    this process so the route function can read the very same store."""
-    import admin.handler as admin_handler
-
-    from routing.admin.service import AdminService
-    from routing.config.loader import load_directory
-    from routing.config.publishing import publish_document
-    from routing.config.store import DynamoConfigStore
-    from trunkline.embedded import embedded_dynamodb
-    from trunkline.portal_server import DevTokens, PortalHandler
-
-    state = tmp_path_factory.mktemp("portal") / "store.json"
-    with embedded_dynamodb(state) as table:
-        store = DynamoConfigStore(table, region="us-east-1")
-        loaded = load_directory(ROOT / "config")
-        assert loaded.document is not None
-        publish_document(store, loaded.document, actor="portal-dev:seed", summary="seeded from config/")
-        admin_handler.set_service(AdminService(store, regions=("local",)))
-        handler = type("Handler", (PortalHandler,), {"tokens": DevTokens(secrets.token_bytes(32))})
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield Portal(f"http://127.0.0.1:{httpd.server_address[1]}/", store)
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            admin_handler.set_service(None)
+    """``make portal``'s server on a free port, in this process (the route function reads the very same store)."""
+    with serve_portal(tmp_path_factory.mktemp("portal") / "store.json") as running:
+        yield running
 
 
 def route_status(store: Any) -> str:
@@ -96,47 +61,6 @@ def route_status(store: Any) -> str:
     reply = service.route(event)
     assert reply["line_of_business"] == LINE
     return str(reply["status"])
-
-
-class Steps:
-    """The browser, a wait, and a numbered screenshot per page."""
-
-    def __init__(self, driver: Any, url: str) -> None:
-        self.driver, self.url, self.count = driver, url, 0
-        self.wait = WebDriverWait(driver, 15)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SCREENSHOTS.glob("*.png"):
-            old.unlink()
-
-    def shot(self, name: str) -> Path:
-        self.count += 1
-        path = SCREENSHOTS / f"{self.count:02d}-{name}.png"
-        self.driver.save_screenshot(str(path))
-        return path
-
-    def page(self, name: str) -> None:
-        """Open ``#name`` and wait until the page module has rendered."""
-        self.driver.execute_script(
-            "document.getElementById('main').removeAttribute('data-page');"
-            "if (location.hash === '#' + arguments[0]) window.dispatchEvent(new HashChangeEvent('hashchange'));"
-            "else location.hash = arguments[0];",
-            name,
-        )
-        self.wait.until(lambda d: d.find_element(By.ID, "main").get_attribute("data-page") == name)
-
-    def sign_in(self, role: str) -> None:
-        self.driver.get(self.url)
-        self.driver.execute_script("sessionStorage.clear()")
-        self.driver.get(self.url)
-        self.wait.until(ec.element_to_be_clickable((By.ID, f"signin-{role}"))).click()
-        self.wait.until(lambda d: role in d.find_element(By.ID, "who").text)
-
-    def state_of(self, line: str) -> str:
-        self.page("status")
-        return str(self.driver.find_element(By.ID, f"state-{line}").get_attribute("data-state"))
-
-    def notice(self) -> str:
-        return str(self.driver.find_element(By.ID, "notice").text)
 
 
 def test_closure_on_publish_emergency_rollback_open(portal: Portal, browser: Any) -> None:
@@ -217,4 +141,4 @@ def test_closure_on_publish_emergency_rollback_open(portal: Portal, browser: Any
     text = browser.find_element(By.ID, "main").text
     assert "publisher@dev.local" in text
     s.shot("audit")
-    assert len(list(SCREENSHOTS.glob("*.png"))) == s.count
+    assert len(list(SCREENSHOTS.glob("[0-9][0-9]-*.png"))) == s.count
