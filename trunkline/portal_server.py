@@ -241,9 +241,9 @@ class PortalHandler(BaseHTTPRequestHandler):
         event = rest_event(self.command, path, body=body, query=params or None, claims=claims)
         reply = lambda_handler(event, None)
         headers = {k: v for k, v in (reply.get("headers") or {}).items() if k.lower() != "content-length"}
-        self._send(int(reply["statusCode"]), (reply.get("body") or "").encode(), headers)
         if self.command != "GET" and self.after_write is not None:
-            self.after_write()  # keep the embedded store's file current: a killed server loses nothing
+            self.after_write()  # saved before the reply: what the caller saw succeed survives a killed server
+        self._send(int(reply["statusCode"]), (reply.get("body") or "").encode(), headers)
 
     def _static(self, path: str) -> None:
         root = self.portal_dir.resolve()
