@@ -19,7 +19,7 @@ import secrets
 import signal
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -160,6 +160,7 @@ class PortalHandler(BaseHTTPRequestHandler):
 
     tokens: DevTokens
     portal_dir: Path = PORTAL_DIR
+    after_write: Callable[[], None] | None = None
     server_version = "trunkline-portal-dev"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 - the base class's signature
@@ -240,6 +241,8 @@ class PortalHandler(BaseHTTPRequestHandler):
         event = rest_event(self.command, path, body=body, query=params or None, claims=claims)
         reply = lambda_handler(event, None)
         headers = {k: v for k, v in (reply.get("headers") or {}).items() if k.lower() != "content-length"}
+        if self.command != "GET" and self.after_write is not None:
+            self.after_write()  # saved before the reply: what the caller saw succeed survives a killed server
         self._send(int(reply["statusCode"]), (reply.get("body") or "").encode(), headers)
 
     def _static(self, path: str) -> None:
@@ -267,7 +270,7 @@ def serve(host: str, port: int, config_dir: Path, state: Path) -> None:
     from routing.config.loader import load_directory
     from routing.config.publishing import publish_document
     from routing.config.store import DynamoConfigStore
-    from trunkline.embedded import embedded_dynamodb
+    from trunkline.embedded import embedded_dynamodb, save_state
 
     with embedded_dynamodb(state) as table:
         store = DynamoConfigStore(table, region="us-east-1")
@@ -277,7 +280,8 @@ def serve(host: str, port: int, config_dir: Path, state: Path) -> None:
                 raise SystemExit(f"{config_dir} does not validate: {[str(i) for i in loaded.issues][:5]}")
             publish_document(store, loaded.document, actor="portal-dev:seed", summary="seeded from config/")
         admin_handler.set_service(AdminService(store, regions=("local",)))
-        handler = type("Handler", (PortalHandler,), {"tokens": DevTokens(secrets.token_bytes(32))})
+        save = staticmethod(lambda: save_state(state, table))
+        handler = type("Handler", (PortalHandler,), {"tokens": DevTokens(secrets.token_bytes(32)), "after_write": save})
         httpd = HTTPServer((host, port), handler)
         signal.signal(signal.SIGTERM, _interrupt)  # a plain kill still writes the embedded store's state back
         print(BANNER.format(host=host, port=httpd.server_address[1]), flush=True)
@@ -286,6 +290,7 @@ def serve(host: str, port: int, config_dir: Path, state: Path) -> None:
         except KeyboardInterrupt:
             pass
         finally:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the state file's write
             httpd.server_close()
             admin_handler.set_service(None)
 

@@ -20,6 +20,7 @@ from routing.config.store import InMemoryConfigStore
 from trunkline.portal_server import DevTokens, PortalHandler, TokenError
 
 KEY = b"k" * 32
+writes: list[int] = []  # after_write calls (the real server saves the embedded store's file there)
 
 
 def test_a_minted_token_verifies_to_the_roles_claims() -> None:
@@ -66,7 +67,9 @@ def server(tmp_path: Path, sample_document: dict[str, Any]) -> Iterator[tuple[st
     publish_document(store, sample_document, actor="seed", summary="v1")
     admin_handler.set_service(AdminService(store))
     tokens = DevTokens(KEY)
-    handler = type("H", (PortalHandler,), {"tokens": tokens, "portal_dir": tmp_path, "log_message": lambda *_a: None})
+    writes.clear()
+    attrs = {"tokens": tokens, "portal_dir": tmp_path, "log_message": lambda *_a: None}
+    handler = type("H", (PortalHandler,), {**attrs, "after_write": staticmethod(lambda: writes.append(1))})
     httpd = HTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -113,7 +116,9 @@ def test_the_server_refuses_bad_tokens_big_bodies_and_paths_outside_the_portal(s
     editor, _ = tokens.mint("editor")
     status, _, _ = fetch(f"{base}/api/drafts", token=editor, data=b"x" * (64 * 1024 + 1), method="POST")
     assert status == 413
+    assert writes == []
     assert fetch(f"{base}/api/drafts", token=editor, method="POST")[0] == 201
+    assert writes == [1]  # a write request saves the state; reads do not
     assert fetch(f"{base}/../secret.txt")[0] == 404
     assert fetch(f"{base}/%2e%2e/secret.txt")[0] == 404
     assert fetch(f"{base}/dev/login?role=root")[0] == 400
