@@ -67,7 +67,7 @@ def serve_portal(state: Path, *, four_eyes: bool = False) -> Iterator[Portal]:
     from routing.config.loader import load_directory
     from routing.config.publishing import publish_document
     from routing.config.store import DynamoConfigStore
-    from trunkline.embedded import embedded_dynamodb
+    from trunkline.embedded import embedded_dynamodb, save_state
     from trunkline.portal_server import DevTokens, PortalHandler
 
     with embedded_dynamodb(state) as table:
@@ -76,7 +76,8 @@ def serve_portal(state: Path, *, four_eyes: bool = False) -> Iterator[Portal]:
         assert loaded.document is not None
         publish_document(store, loaded.document, actor="portal-dev:seed", summary="seeded from config/")
         admin_handler.set_service(AdminService(store, four_eyes=four_eyes, regions=("local",)))
-        handler = type("Handler", (PortalHandler,), {"tokens": DevTokens(secrets.token_bytes(32))})
+        save = staticmethod(lambda: save_state(state, table))  # as `make portal`: the file saved after each write
+        handler = type("Handler", (PortalHandler,), {"tokens": DevTokens(secrets.token_bytes(32)), "after_write": save})
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         try:
