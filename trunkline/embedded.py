@@ -112,7 +112,12 @@ def embedded_dynamodb(state_file: Path | None = DEFAULT_STATE, table_name: str =
             yield table_name
         finally:
             if state_file is not None:
-                state_file.parent.mkdir(parents=True, exist_ok=True)
-                tmp = state_file.with_suffix(".tmp")
-                tmp.write_text(json.dumps(dump_items(table_name)), encoding="utf-8")
-                tmp.replace(state_file)
+                save_state(state_file, table_name)
+
+
+def save_state(state_file: Path, table_name: str = EMBEDDED_TABLE) -> None:
+    """Write the table's items to ``state_file`` (atomically: a reader never sees half a file)."""
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = state_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(dump_items(table_name)), encoding="utf-8")
+    tmp.replace(state_file)

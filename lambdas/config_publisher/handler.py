@@ -58,13 +58,20 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:  # no
             "content_hash": result.publish.content_hash,
             "kept_operations_changes": result.kept_operations_changes,
             "conflicts": result.conflicts,
+            "overridden_live_changes": result.overridden,
         },
     )
+    if result.overridden:
+        # Loud on purpose: a live change outside the ownership table was reverted (it is in the audit trail too).
+        logger.warning(
+            "deploy OVERRIDES live changes not in git", extra={"overridden_live_changes": result.overridden[:50]}
+        )
     return {
         "PhysicalResourceId": physical_id,
         "Data": {
             "VersionId": result.publish.version_id,
             "Status": result.publish.status,
             "ContentHash": result.publish.content_hash,
+            "OverriddenLiveChanges": str(len(result.overridden)),
         },
     }

@@ -42,7 +42,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     """Validate, then publish as a new version (or report UNCHANGED)."""
     from routing.config.loader import ConfigInvalidError, load_directory
-    from routing.config.publishing import PublishConflictError, publish_document
+    from routing.config.publishing import EngineeringOwnedError, PublishConflictError, publish_document
 
     result = load_directory(args.directory)
     if not result.ok or result.document is None:
@@ -51,7 +51,18 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise CliError(f"invalid config ({len(result.issues)} problem(s) above): nothing published")
     with open_store(args) as store:
         try:
-            out = publish_document(store, result.document, actor=_actor(args), summary=args.summary or "")
+            out = publish_document(
+                store,
+                result.document,
+                actor=_actor(args),
+                summary=args.summary or "",
+                base_version=None if args.base in (None, "none") else args.base,
+                engineering="force" if args.force else "refuse",
+            )
+        except EngineeringOwnedError as exc:
+            raise CliError(
+                f"not published: {exc} (engineering-owned fields ship with the pipeline; --force publishes anyway)"
+            ) from None
         except (ConfigInvalidError, PublishConflictError) as exc:
             raise CliError(f"not published: {exc}") from None
     print(
@@ -68,7 +79,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    """Make the previous (or ``--to``) version active again."""
+    """Make the named (``--to``) version active again: never a toggle to "the previous one"."""
     from routing.config.publishing import PublishConflictError, RollbackError, rollback
 
     with open_store(args) as store:
@@ -132,9 +143,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """The audit trail, newest first."""
     with open_store(args) as store:
         for r in store.list_audit(args.limit):
-            print(
-                f"{r.at}  {r.action:<9} {r.actor:<24} {r.from_version or '-':>8} -> {r.to_version or '-':<8} {r.detail}"
-            )
+            who = r.actor if r.verified else f"{r.actor} (unverified)"
+            print(f"{r.at}  {r.action:<9} {who:<24} {r.from_version or '-':>8} -> {r.to_version or '-':<8} {r.detail}")
     return 0
 
 
@@ -145,8 +155,10 @@ def register(commands: Commands) -> None:
     p = commands.add("publish", help="validate and publish a config directory as a new version", func=cmd_publish)
     p.add_argument("directory", nargs="?", default="config")
     p.add_argument("--summary", "-m", default="")
-    p = commands.add("rollback", help="make the previous (or --to) version active again", func=cmd_rollback)
-    p.add_argument("--to")
+    p.add_argument("--base", help="the version your files started from (refused if another is active); none: first")
+    p.add_argument("--force", action="store_true", help="publish engineering-owned changes outside a deploy")
+    p = commands.add("rollback", help="make the named version active again", func=cmd_rollback)
+    p.add_argument("--to", required=True, help="the version to make active (see `versions`)")
     p.add_argument("--reason", default="")
     commands.add("versions", help="list published versions (and say which store)", func=cmd_versions)
     p = commands.add("diff", help="diff two versions, or a directory against the active version", func=cmd_diff)

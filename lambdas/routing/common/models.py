@@ -15,7 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.attributes import BinaryAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BinaryAttribute,
+    BooleanAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
 from pynamodb.models import Model
 
 CONNECT_TIMEOUT_S = 0.3
@@ -54,7 +61,8 @@ class _BudgetMeta:
 
 
 class ConfigItem(Model):
-    """One item of the config table: the active pointer, a version's META or CHUNK, or an AUDIT record."""
+    """One item of the config table: the active pointer, a version's META or CHUNK, an AUDIT record, a DRAFT or
+    an APPROVAL (admin API)."""
 
     class Meta(_BudgetMeta):
         table_name = "trunkline-config"
@@ -85,6 +93,13 @@ class ConfigItem(Model):
     from_version = UnicodeAttribute(null=True)
     to_version = UnicodeAttribute(null=True)
     detail = UnicodeAttribute(null=True)
+    verified = BooleanAttribute(null=True)  # actor from a verified token (admin API), not a tool's free text
+    changes = UnicodeAttribute(null=True)  # JSON: before/after per field
+    # DRAFT (admin API; the document is one zlib item in ``data``) and APPROVAL
+    author = UnicodeAttribute(null=True)
+    state = UnicodeAttribute(null=True)
+    base_version = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
 
 
 class QueueMetricsItem(Model):

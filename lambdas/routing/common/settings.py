@@ -60,6 +60,10 @@ class Settings:
     init_store_budget_seconds: float = DEFAULT_INIT_STORE_BUDGET_MS / 1000
     # Lambda's AWS_LAMBDA_INITIALIZATION_TYPE: on-demand, provisioned-concurrency or snap-start ("" outside Lambda).
     initialization_type: str = ""
+    # Admin API: four-eyes (a publish needs another person's approval) and the regions serving the same config.
+    admin_four_eyes: bool = False
+    admin_regions: tuple[str, ...] = ()
+    admin_portal_origin: str = ""  # the one origin CORS allows (https://portal.example.com); "" allows none
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -92,6 +96,9 @@ class Settings:
             / 1000,
             init_store_budget_seconds=_float(env, "INIT_STORE_BUDGET_MS", DEFAULT_INIT_STORE_BUDGET_MS) / 1000,
             initialization_type=env.get("AWS_LAMBDA_INITIALIZATION_TYPE", ""),
+            admin_four_eyes=env.get("ADMIN_FOUR_EYES", "").strip().lower() in ("1", "true", "yes"),
+            admin_regions=tuple(r.strip() for r in env.get("ADMIN_REGIONS", "").split(",") if r.strip()),
+            admin_portal_origin=env.get("ADMIN_PORTAL_ORIGIN", "").strip().rstrip("/"),
         )
 
     @property

@@ -12,6 +12,9 @@ For a field operations own: if operations changed it since ``base``, their value
 too, the conflict is reported and operations still win — the runbook says to fold the value back into git).
 Otherwise git's value is taken. Fields operations do not own always come from git. Items (a queue, a schedule)
 exist because git says so: operations can tune a field of a schedule, not create or delete a schedule.
+
+A live change outside that table (published with ``--force``, or before the pipeline's first deploy) cannot be
+kept: the deploy overrides it, and says so in ``MergeReport.overridden``, its summary and the audit record.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from routing.config.diff import Change, diff_documents, related, split_path
+
 # (section, field) pairs operations may change at run time, per item of the section; "defaults" is one item.
 OPERATIONS_FIELDS: frozenset[tuple[str, str]] = frozenset(
     {
@@ -28,6 +33,7 @@ OPERATIONS_FIELDS: frozenset[tuple[str, str]] = frozenset(
         ("defaults", "error_message"),
         ("schedules", "emergency_closures"),
         ("schedules", "holidays"),
+        ("schedules", "weekly"),
         ("schedules", "closed_message"),
         ("queues", "attributes"),
         ("queues", "capacity"),
@@ -56,6 +62,7 @@ class MergeReport:
     """The kept operations changes and the conflicts, for the audit record and the deploy log."""
 
     kept: list[FieldDecision] = field(default_factory=list)
+    overridden: list[Change] = field(default_factory=list)  # live changes this deploy reverts
 
     @property
     def conflicts(self) -> list[FieldDecision]:
@@ -63,16 +70,42 @@ class MergeReport:
         return [d for d in self.kept if d.outcome == "conflict_operations_kept"]
 
     def summary(self) -> str:
-        """One line for the version summary and the audit trail."""
-        if not self.kept:
-            return "no operations changes to keep"
-        paths = ", ".join(d.path for d in self.kept[:8]) + (" …" if len(self.kept) > 8 else "")
-        return f"kept {len(self.kept)} operations change(s) ({len(self.conflicts)} conflict(s)): {paths}"
+        """One line for the version summary and the audit trail; an override comes first, in capitals."""
+        parts: list[str] = []
+        if self.overridden:
+            paths = ", ".join(c.path for c in self.overridden[:8]) + (" …" if len(self.overridden) > 8 else "")
+            parts.append(f"WARNING: OVERRIDES {len(self.overridden)} live change(s) not in git: {paths}")
+        if self.kept:
+            paths = ", ".join(d.path for d in self.kept[:8]) + (" …" if len(self.kept) > 8 else "")
+            parts.append(f"kept {len(self.kept)} operations change(s) ({len(self.conflicts)} conflict(s)): {paths}")
+        elif not self.overridden:
+            parts.append("no operations changes to keep")
+        return "; ".join(parts)
 
 
 def is_operations_field(section: str, name: str) -> bool:
     """Whether operations may change ``section.<item>.name`` at run time."""
     return (section, name) in OPERATIONS_FIELDS
+
+
+def is_operations_change(change: Change) -> bool:
+    """Whether a change touches only an operations-owned field of an existing item."""
+    section, _, name = split_path(change.path)
+    return name is not None and is_operations_field(section, name)
+
+
+def engineering_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:
+    """The changes from ``before`` to ``after`` that engineering owns (structure: through git and the pipeline)."""
+    return [c for c in diff_documents(before, after) if not is_operations_change(c)]
+
+
+def _overridden(base: Mapping[str, Any] | None, theirs: Mapping[str, Any], merged: Mapping[str, Any]) -> list[Change]:
+    """Live changes (``base`` → ``theirs``) that ``merged`` does not keep. No base: every difference counts."""
+    reverted = diff_documents(theirs, merged)
+    if base is None:
+        return reverted
+    live = [c.path for c in diff_documents(base, theirs)]
+    return [c for c in reverted if any(related(c.path, p) for p in live)]
 
 
 def _items(document: Mapping[str, Any], section: str) -> Mapping[str, Any]:
@@ -89,7 +122,15 @@ def merge_for_deploy(
     report = MergeReport()
     if theirs is None:
         return merged, report
-    base = base or {}
+    _keep_operations(base or {}, merged, theirs, report)
+    report.overridden = _overridden(base, theirs, merged)
+    return merged, report
+
+
+def _keep_operations(
+    base: Mapping[str, Any], merged: dict[str, Any], theirs: Mapping[str, Any], report: MergeReport
+) -> None:
+    """Put back into ``merged`` each operations-owned field operations changed since ``base``."""
     for section, name in sorted(OPERATIONS_FIELDS):
         ours_items, theirs_items, base_items = _items(merged, section), _items(theirs, section), _items(base, section)
         for key, item in ours_items.items():
@@ -116,4 +157,3 @@ def merge_for_deploy(
                     None if our_value is _MISSING else our_value,
                 )
             )
-    return merged, report

@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from routing.route.reply import RESERVED_KEYS
 from routing.route.rules import MAX_RULES_PER_RULESET
@@ -187,6 +187,8 @@ class EmergencyClosure(Strict):
     key: Key
     active: bool = False
     message: str = Field(min_length=1, max_length=2000)
+    # Optional automatic end (with its offset): from then on the closure no longer applies, even while active.
+    ends_at: AwareDatetime | None = None
 
 
 class Schedule(Strict):

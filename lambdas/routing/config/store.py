@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from routing.config.draft_store import DraftStore, DynamoDrafts, InMemoryDrafts
+
 if TYPE_CHECKING:
     from routing.common.models import StoreTimeouts
 
@@ -66,7 +68,7 @@ class VersionInfo:
 
 @dataclass(frozen=True, slots=True)
 class AuditRecord:
-    """Who changed what, when, from which version to which."""
+    """Who changed what, when, from which version to which, and each field's before/after."""
 
     at: str
     action: str
@@ -74,6 +76,8 @@ class AuditRecord:
     from_version: str | None
     to_version: str | None
     detail: str = ""
+    verified: bool = False  # actor from a verified token (admin API); False: free text a tool was given
+    changes: tuple[dict[str, Any], ...] = ()  # {"path", "kind", "before", "after"} per field
 
 
 def encode_document(document: Mapping[str, Any]) -> tuple[str, list[bytes], int]:
@@ -98,7 +102,7 @@ def decode_chunks(chunks: Sequence[bytes], expected_hash: str, version_id: str) 
     return document
 
 
-class ConfigStore(Protocol):
+class ConfigStore(DraftStore, Protocol):
     """Storage primitives; the publishing rules live in ``routing.config.publishing``."""
 
     def get_pointer(self) -> Pointer | None:
@@ -158,10 +162,11 @@ class ConfigStore(Protocol):
         ...
 
 
-class InMemoryConfigStore:
+class InMemoryConfigStore(InMemoryDrafts):
     """A ``ConfigStore`` in a dict: same semantics (conditions, chunks, hashes), no I/O."""
 
     def __init__(self) -> None:
+        self._init_drafts()
         self.pointer: Pointer | None = None
         self.catalog: dict[str, VersionInfo] = {}
         self.chunks: dict[str, tuple[str, list[bytes]]] = {}
@@ -230,7 +235,7 @@ class InMemoryConfigStore:
         return decode_chunks(self.deploy_base[1], self.deploy_base[0], "deploy-base")
 
 
-class DynamoConfigStore:
+class DynamoConfigStore(DynamoDrafts):
     """The config table through PynamoDB (``routing.common.models.ConfigItem``)."""
 
     def __init__(
@@ -391,6 +396,8 @@ class DynamoConfigStore:
             from_version=record.from_version,
             to_version=record.to_version,
             detail=record.detail,
+            verified=record.verified,
+            changes=_changes_json(record.changes),
         ).save()
 
     def list_audit(self, limit: int = 100) -> list[AuditRecord]:
@@ -402,6 +409,8 @@ class DynamoConfigStore:
                 from_version=i.from_version,
                 to_version=i.to_version,
                 detail=i.detail or "",
+                verified=bool(i.verified),
+                changes=tuple(json.loads(i.changes)) if i.changes else (),
             )
             for i in self._model.query(AUDIT_PK, scan_index_forward=False, limit=limit)
         ]
@@ -418,6 +427,19 @@ class DynamoConfigStore:
         except self._model.DoesNotExist:
             return None
         return self.load_document(f"{DEPLOY_BASE_PK}#{latest.content_hash}")
+
+
+def _changes_json(changes: Sequence[Mapping[str, Any]], limit: int = 300_000) -> str | None:
+    """The before/after list as JSON, trimmed from the end to stay inside one item."""
+    if not changes:
+        return None
+    items = list(changes)
+    while items:
+        text = json.dumps(items, ensure_ascii=False, sort_keys=True, default=str)
+        if len(text.encode()) <= limit:
+            return text
+        items = items[: len(items) // 2]
+    return None
 
 
 def _is_conditional_failure(exc: Exception) -> bool:

@@ -77,8 +77,8 @@ def decide(
     if entry is None:
         return decider.default("unknown_entry_point")
     lob_queue = cfg.queues[cfg.lob_default_queue.get(entry.line_of_business, cfg.default_queue)].profile
-    if schedule is not None and schedule.emergency is not None:
-        emergency = schedule.emergency
+    emergency = schedule.emergency_at(ctx.local_now()) if schedule is not None else None
+    if emergency is not None:
         return decider.decision(
             RouteStatus.EMERGENCY, f"emergency:{emergency.key}", lob_queue, message=emergency.message
         )

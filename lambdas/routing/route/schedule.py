@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,12 +34,24 @@ def _minutes(hhmm: str) -> int:
     return h * 60 + m
 
 
+def _aware(text: object) -> datetime | None:
+    """An ISO end time from the normalized document (always with an offset; validated by the schema)."""
+    if not isinstance(text, str) or not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 @dataclass(frozen=True, slots=True)
 class EmergencyClosure:
-    """A switchable closure with the message callers hear."""
+    """A switchable closure with the message callers hear, and an optional automatic end."""
 
     key: str
     message: str
+    ends_at: datetime | None = None
+
+    def in_force(self, now: datetime) -> bool:
+        """Whether the closure applies at ``now`` (an aware datetime)."""
+        return self.ends_at is None or now < self.ends_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +62,18 @@ class CompiledSchedule:
     zone: ZoneInfo
     weekly: tuple[tuple[Interval, ...], ...]  # index 0 = Monday
     holidays: Mapping[str, tuple[Interval, ...]]  # ISO date → hours that day (empty = closed)
-    emergency: EmergencyClosure | None
+    emergency: EmergencyClosure | None  # the first active closure (in force or not)
     closed_message: str
+    closures: tuple[EmergencyClosure, ...] = ()  # every active closure, in order
+
+    def emergency_at(self, now: datetime) -> EmergencyClosure | None:
+        """The first active closure still in force at ``now``, or None (a naive ``now`` is taken as UTC)."""
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        for closure in self.closures:
+            if closure.in_force(now):
+                return closure
+        return None
 
     @classmethod
     def compile(cls, key: str, spec: Mapping[str, Any]) -> CompiledSchedule:
@@ -61,15 +83,19 @@ class CompiledSchedule:
         holidays = {
             str(h["date"]): tuple(parse_interval(t) for t in h.get("hours") or ()) for h in spec.get("holidays") or ()
         }
-        active = [e for e in spec.get("emergency_closures") or () if e.get("active")]
-        emergency = EmergencyClosure(active[0]["key"], active[0]["message"]) if active else None
+        closures = tuple(
+            EmergencyClosure(e["key"], e["message"], _aware(e.get("ends_at")))
+            for e in spec.get("emergency_closures") or ()
+            if e.get("active")
+        )
         return cls(
             key=key,
             zone=ZoneInfo(spec["time_zone"]),
             weekly=weekly,
             holidays=holidays,
-            emergency=emergency,
+            emergency=closures[0] if closures else None,
             closed_message=spec.get("closed_message") or "",
+            closures=closures,
         )
 
     def is_open(self, local: datetime) -> bool:

@@ -46,7 +46,7 @@ def test_publish_rollback_versions_and_audit_round_trip(
     second = publish_document(
         dynamo_store, changed_copy(sample_document, "g2"), actor="bob", summary="g2", now=T0 + DAY
     )
-    back = rollback(dynamo_store, actor="carol", reason="bad greeting", now=T0 + 2 * DAY)
+    back = rollback(dynamo_store, actor="carol", to_version="v000001", reason="bad greeting", now=T0 + 2 * DAY)
     # Then the results, the pointer, the catalog, the audit and the documents all agree
     assert [(r.status, r.version_id) for r in (first, same, second, back)] == [
         ("PUBLISHED", "v000001"),
@@ -307,7 +307,7 @@ def test_rollback_refuses_a_version_that_cannot_be_loaded(
     publish_document(dynamo_store, changed_copy(sample_document, "x"), actor="a", summary="v2")
     ConfigItem("VERSION#v000001", "CHUNK#0000").delete()
     with pytest.raises(RollbackError, match="v000001"):
-        rollback(dynamo_store, actor="ops")
+        rollback(dynamo_store, actor="ops", to_version="v000001")
     assert dynamo_store.get_pointer().version_id == "v000002"  # type: ignore[union-attr]
 
 

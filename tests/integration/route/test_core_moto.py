@@ -72,7 +72,7 @@ def test_publish_rollback_versions_audit(store: DynamoConfigStore, sample: dict[
     assert (first.status, first.version_id) == ("PUBLISHED", "v000001")
     assert (same.status, same.version_id) == ("UNCHANGED", "v000001")
     assert (second.version_id, second.previous_version_id) == ("v000002", "v000001")
-    back = rollback(store, actor="carol", reason="bad greeting")
+    back = rollback(store, actor="carol", to_version="v000001", reason="bad greeting")
     assert (back.status, back.version_id) == ("ROLLED_BACK", "v000001")
     pointer = store.get_pointer()
     assert pointer is not None
@@ -88,10 +88,10 @@ def test_publish_rollback_versions_audit(store: DynamoConfigStore, sample: dict[
 
 def test_rollback_without_previous_is_refused(store: DynamoConfigStore, sample: dict[str, Any]) -> None:
     with pytest.raises(RollbackError, match="nothing is published"):
-        rollback(store, actor="x")
+        rollback(store, actor="x", to_version="v000001")
     publish_document(store, sample, actor="a", summary="s")
-    with pytest.raises(RollbackError, match="no previous version"):
-        rollback(store, actor="x")
+    with pytest.raises(RollbackError, match="name the version"):
+        rollback(store, actor="x", to_version="")
 
 
 def test_conditional_writes_refuse_concurrent_changes(store: DynamoConfigStore, sample: dict[str, Any]) -> None:
@@ -302,19 +302,19 @@ def test_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str], monk
     shutil.copytree(ROOT / "config", changed)
     text = (changed / "queues.yaml").read_text().replace("cards_greeting,", "cards_greeting_v2,")
     (changed / "queues.yaml").write_text(text)
-    assert main([*state, "publish", str(changed), "-m", "second"]) == 0
+    assert main([*state, "publish", str(changed), "-m", "second", "--base", "v000001"]) == 0
     capsys.readouterr()
     assert main([*state, "diff", "v000001", "v000002"]) == 0
     out = capsys.readouterr().out
     assert "2 change(s)" in out
-    assert "queues.cards_general.attributes.greeting_prompt" in out
+    assert "queues[cards_general].attributes.greeting_prompt" in out
     assert main([*state, "diff", "--dir", str(ROOT / "config")]) == 0
     assert "2 change(s)" in capsys.readouterr().out
     assert main([*state, "versions"]) == 0
     listing = capsys.readouterr().out
     assert re.search(r"v000002\s+ACTIVE", listing)
     assert re.search(r"v000001\s+previous", listing)
-    assert main([*state, "rollback", "--reason", "test"]) == 0
+    assert main([*state, "rollback", "--to", "v000001", "--reason", "test"]) == 0
     assert json.loads(capsys.readouterr().out)["version"] == "v000001"
     assert main([*state, "audit"]) == 0
     assert "rollback" in capsys.readouterr().out

@@ -88,10 +88,10 @@ def test_publish_then_everything_else_across_separate_runs(cli: Any, changed_con
     assert (first["status"], first["version"], first["previous"]) == ("PUBLISHED", "v000001", None)
     assert (tmp_path / "state" / "embedded-store.json").is_file()
 
-    code, out, _ = cli("publish", str(SAMPLE_CONFIG), "-m", "again")
+    code, out, _ = cli("publish", str(SAMPLE_CONFIG), "-m", "again", "--base", "v000001")
     assert (code, json.loads(out)["status"], json.loads(out)["version"]) == (0, "UNCHANGED", "v000001")
 
-    code, out, _ = cli("publish", str(changed_config), "-m", "greeting v2")
+    code, out, _ = cli("publish", str(changed_config), "-m", "greeting v2", "--base", "v000001")
     second = json.loads(out)
     assert (second["status"], second["version"], second["previous"]) == ("PUBLISHED", "v000002", "v000001")
     assert second["content_hash"] != first["content_hash"]
@@ -106,7 +106,7 @@ def test_publish_then_everything_else_across_separate_runs(cli: Any, changed_con
     assert out.splitlines()[0] == "v000001 -> v000002: 1 change(s)"
     assert (
         out.splitlines()[1]
-        == '~ queues.cards_general.attributes.greeting_prompt: "cards_greeting" -> "cards_greeting_v2"'
+        == '~ queues[cards_general].attributes.greeting_prompt: "cards_greeting" -> "cards_greeting_v2"'
     )
 
     code, out, _ = cli("diff", "--dir", str(SAMPLE_CONFIG))
@@ -114,19 +114,19 @@ def test_publish_then_everything_else_across_separate_runs(cli: Any, changed_con
     assert out.splitlines()[0] == f"v000002 -> {SAMPLE_CONFIG}: 1 change(s)"
     assert '-> "cards_greeting"' in out
 
-    code, out, _ = cli("rollback", "--reason", "wrong greeting")
+    code, out, _ = cli("rollback", "--to", "v000001", "--reason", "wrong greeting")
     assert (code, json.loads(out)) == (0, {"status": "ROLLED_BACK", "version": "v000001", "previous": "v000002"})
 
     code, out, _ = cli("rollback", "--to", "v000002")
     assert (code, json.loads(out)["version"]) == (0, "v000002")
 
     code, out, _ = cli("audit")
-    actions = [line.split()[1:5] for line in out.strip().splitlines()]
-    assert actions == [
-        ["rollback", "tester", "v000001", "->"],
-        ["rollback", "tester", "v000002", "->"],
-        ["publish", "tester", "v000001", "->"],
-        ["publish", "tester", "-", "->"],
+    actions = [line.split()[1:6] for line in out.strip().splitlines()]
+    assert actions == [  # --actor is free text: the record says so
+        ["rollback", "tester", "(unverified)", "v000001", "->"],
+        ["rollback", "tester", "(unverified)", "v000002", "->"],
+        ["publish", "tester", "(unverified)", "v000001", "->"],
+        ["publish", "tester", "(unverified)", "-", "->"],
     ]
     assert "wrong greeting" in out.splitlines()[1]
 
@@ -147,7 +147,7 @@ def test_publish_refuses_an_invalid_config(cli: Any, tmp_path: Path) -> None:
 
 
 def test_rollback_with_nothing_published(cli: Any) -> None:
-    code, out, err = cli("rollback")
+    code, out, err = cli("rollback", "--to", "v000001")
     assert (code, out) == (1, "")
     assert "not rolled back: nothing is published yet" in err
 
@@ -202,3 +202,40 @@ def test_invoke_route_before_any_publish_answers_error_default(cli: Any) -> None
     assert code == 0
     assert len(replies) == len(json.loads(SAMPLE_EVENTS.read_text()))
     assert {(r["status"], r["reason"], r["queue_id"]) for r in replies} == {("ERROR_DEFAULT", "no_config", "dq-9")}
+
+
+def test_publish_from_a_stale_base_is_refused(cli: Any, changed_config: Path) -> None:
+    assert cli("publish", str(SAMPLE_CONFIG), "-m", "first")[0] == 0
+    assert cli("publish", str(changed_config), "-m", "v2", "--base", "v000001")[0] == 0
+    # a colleague's files started from v000001 (or they did not say): refused, nothing published
+    code, _, err = cli("publish", str(SAMPLE_CONFIG), "-m", "stale", "--base", "v000001")
+    assert code == 1
+    assert "the active version is v000002, not v000001" in err
+    code, _, err = cli("publish", str(SAMPLE_CONFIG), "-m", "no base")
+    assert code == 1
+    assert "not (none)" in err
+    code, out, _ = cli("versions")
+    assert re.search(r"^v000002\s+ACTIVE", out, re.M)
+
+
+def test_an_engineering_owned_change_needs_force(cli: Any, tmp_path: Path) -> None:
+    import shutil
+
+    assert cli("publish", str(SAMPLE_CONFIG), "-m", "first")[0] == 0
+    structural = tmp_path / "structural"
+    shutil.copytree(SAMPLE_CONFIG, structural)
+    queues = structural / "queues.yaml"
+    queues.write_text(queues.read_text().replace("sla_seconds: 20,", "sla_seconds: 25,", 1))
+    code, _, err = cli("publish", str(structural), "-m", "sla", "--base", "v000001")
+    assert code == 1
+    assert "engineering-owned" in err
+    code, out, _ = cli("publish", str(structural), "-m", "sla", "--base", "v000001", "--force")
+    assert (code, json.loads(out)["version"]) == (0, "v000002")
+    assert "FORCED: 1 engineering-owned change(s)" in cli("audit", "--limit", "1")[1]
+
+
+def test_rollback_needs_a_named_version(cli: Any) -> None:
+    assert cli("publish", str(SAMPLE_CONFIG), "-m", "first")[0] == 0
+    with pytest.raises(SystemExit) as raised:
+        cli("rollback", "--reason", "toggle")
+    assert raised.value.code == 2

@@ -176,9 +176,18 @@ def test_a_corrupt_embedded_store(run: Any, tmp_path: Path) -> None:
 
 
 def test_rollback_with_nothing_published(run: Any) -> None:
-    code, out, err = run("rollback")
+    code, out, err = run("rollback", "--to", "v000001")
     one_error(code, err, "not rolled back: nothing is published yet")
     assert out == ""
+
+
+def test_rollback_without_a_named_version_is_a_one_line_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["rollback"])
+    err = capsys.readouterr().err.splitlines()
+    assert exited.value.code == 2
+    assert len(err) == 1
+    assert "--to" in err[0]
 
 
 def test_generate_into_a_non_empty_directory(run: Any, tmp_path: Path) -> None:

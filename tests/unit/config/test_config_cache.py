@@ -132,7 +132,7 @@ def test_a_rollback_is_picked_up_too(store: FlakyStore, clock: FakeClock, sample
     publish_document(store, changed_copy(sample_document, "v2"), actor="t", summary="v2")
     cache = cache_for(store, clock)
     assert version_of(cache) == ("v000002", "active")
-    rollback(store, actor="ops")
+    rollback(store, actor="ops", to_version="v000001")
     clock.advance(REFRESH)
     assert version_of(cache) == ("v000001", "active")
 

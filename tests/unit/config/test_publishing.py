@@ -210,7 +210,7 @@ def test_the_in_memory_store_refuses_a_second_reservation(store: InMemoryConfigS
 
 def test_rollback_to_the_previous_version(store: InMemoryConfigStore, sample_document: dict[str, Any]) -> None:
     publish_versions(store, sample_document, 2)
-    result = rollback(store, actor="ops", reason="bad greeting", now=T0 + 5 * DAY)
+    result = rollback(store, actor="ops", to_version="v000001", reason="bad greeting", now=T0 + 5 * DAY)
     assert (result.status, result.version_id, result.previous_version_id) == ("ROLLED_BACK", "v000001", "v000002")
     assert result.content_hash == store.get_version("v000001").content_hash  # type: ignore[union-attr]
     assert store.pointer is not None
@@ -219,8 +219,19 @@ def test_rollback_to_the_previous_version(store: InMemoryConfigStore, sample_doc
         "v000002",
         "ops",
     )
-    # Rolling back again goes forward to v2: "previous" is whatever was active before
-    assert rollback(store, actor="ops").version_id == "v000002"
+
+
+def test_a_second_rollback_without_a_version_does_not_toggle_back(
+    store: InMemoryConfigStore, sample_document: dict[str, Any]
+) -> None:
+    # Given v2 active (say a closure switched on) rolled back to v1
+    publish_versions(store, sample_document, 2)
+    rollback(store, actor="ops", to_version="v000001", reason="closure off")
+    # When someone repeats a plain rollback, Then it is refused: it used to flip forward to v2, closure on again
+    with pytest.raises(RollbackError, match="name the version"):
+        rollback(store, actor="ops", to_version="")
+    assert store.pointer is not None
+    assert store.pointer.version_id == "v000001"
 
 
 def test_rollback_to_a_chosen_version(store: InMemoryConfigStore, sample_document: dict[str, Any]) -> None:
@@ -234,14 +245,14 @@ def test_rollback_to_a_chosen_version(store: InMemoryConfigStore, sample_documen
 @pytest.mark.parametrize(
     ("published", "to_version", "message"),
     [
-        (0, None, "nothing is published yet"),
-        (1, None, "no previous version"),
+        (0, "v000001", "nothing is published yet"),
+        (1, "", "name the version"),
         (2, "v000009", "v000009 does not exist"),
         (2, "v000002", "v000002 is already active"),
     ],
 )
 def test_rollback_refusals(
-    store: InMemoryConfigStore, sample_document: dict[str, Any], published: int, to_version: str | None, message: str
+    store: InMemoryConfigStore, sample_document: dict[str, Any], published: int, to_version: str, message: str
 ) -> None:
     publish_versions(store, sample_document, published)
     before = store.pointer
@@ -256,7 +267,7 @@ def test_rollback_to_a_version_that_cannot_be_loaded_is_refused(
     publish_versions(store, sample_document, 2)
     del store.chunks["v000001"]  # e.g. still replicating, or its data expired
     with pytest.raises(RollbackError, match="v000001"):
-        rollback(store, actor="ops")
+        rollback(store, actor="ops", to_version="v000001")
     assert store.pointer is not None
     assert store.pointer.version_id == "v000002"
 
@@ -271,7 +282,7 @@ def test_rollback_conflicts_with_a_concurrent_flip(sample_document: dict[str, An
     store = FlipDuringRollback()
     publish_versions(store, sample_document, 2)
     with pytest.raises(PublishConflictError):
-        rollback(store, actor="ops")
+        rollback(store, actor="ops", to_version="v000001")
 
 
 # --- retention -----------------------------------------------------------------------------------------------
@@ -336,7 +347,7 @@ def test_publish_and_rollback_are_audited(store: InMemoryConfigStore, sample_doc
     publish_document(store, sample_document, actor="alice", summary="initial", now=T0)
     publish_document(store, changed_copy(sample_document, "x"), actor="bob", summary="greeting", now=T0 + DAY)
     publish_document(store, changed_copy(sample_document, "x"), actor="carol", summary="same", now=T0 + 2 * DAY)
-    rollback(store, actor="dave", reason="bad greeting", now=T0 + 3 * DAY)
+    rollback(store, actor="dave", to_version="v000001", reason="bad greeting", now=T0 + 3 * DAY)
     records = [(a.action, a.actor, a.from_version, a.to_version, a.detail) for a in store.list_audit()]
     assert records == [
         ("rollback", "dave", "v000002", "v000001", "bad greeting"),
@@ -366,12 +377,12 @@ def test_diff_documents() -> None:
     assert changes == [
         Change("a", "changed", 1, 2),
         Change("gone", "removed", before="x"),
-        Change("nested.k", "changed", "old", "new"),
-        Change("nested.list", "changed", [1, 2], [1, 2, 3]),  # lists are compared whole
+        Change("nested[k]", "changed", "old", "new"),
+        Change("nested[list]", "changed", [1, 2], [1, 2, 3]),  # lists without item keys are compared whole
         Change("new", "added", after=[1]),
         Change("shape", "changed", {"m": 1}, "flat"),
     ]
-    assert [str(c) for c in changes[:3]] == ["~ a: 1 -> 2", '- gone: "x"', '~ nested.k: "old" -> "new"']
+    assert [str(c) for c in changes[:3]] == ["~ a: 1 -> 2", '- gone: "x"', '~ nested[k]: "old" -> "new"']
     assert str(changes[4]) == "+ new: [1]"
     assert diff_documents(before, before) == []
 
@@ -381,7 +392,7 @@ def test_diff_shortens_long_values() -> None:
     text = str(change)
     assert text.startswith('+ k: "xxx')
     assert text.endswith("…")
-    assert len(text) < 140
+    assert len(text) < 180
 
 
 def test_diff_of_two_published_versions_names_the_change(
@@ -390,5 +401,5 @@ def test_diff_of_two_published_versions_names_the_change(
     publish_versions(store, sample_document, 2)
     changes = diff_documents(store.load_document("v000001"), store.load_document("v000002"))
     assert changes == [
-        Change("queues.cards_general.attributes.greeting_prompt", "changed", "g1", "g2"),
+        Change("queues[cards_general].attributes.greeting_prompt", "changed", "g1", "g2"),
     ]

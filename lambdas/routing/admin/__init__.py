@@ -1,0 +1,1 @@
+"""Admin API: operations self-service over the config table (docs/design/admin.md)."""
