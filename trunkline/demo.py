@@ -164,7 +164,7 @@ def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
     import outcomes.handler as outcomes_handler
 
     from routing.common.models import CallLogItem
-    from routing.outcomes.events import summarize_all
+    from routing.outcomes.call_log import summarize_all
     from routing.outcomes.service import OutcomeService
     from routing.outcomes.store import DynamoCallLogStore
     from trunkline.simulator.events import QueueOutcomeModel, contact_events, shuffle_and_duplicate
@@ -296,7 +296,7 @@ def _pct(value: float | None) -> str:
 
 def _outcome_summary(run: OutcomeRun) -> None:
     """Abandonment and callback figures per line of business, from the call log (``routing.outcomes.events.tally``)."""
-    from routing.outcomes.events import Outcome, OutcomeTotals, tally
+    from routing.outcomes.call_log import Outcome, OutcomeTotals, tally
 
     print(
         f"\ncontact outcomes: {run.events} contact events delivered out of order with redeliveries "

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from routing.outcomes.events import Outcome, tally
+from routing.outcomes.call_log import Outcome, tally
 from trunkline.demo import simulate_with_outcomes
 
 pytestmark = pytest.mark.slow
