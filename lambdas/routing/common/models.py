@@ -141,7 +141,7 @@ def _slot(event_type: str) -> MapAttribute[str, Any]:
     return MapAttribute(null=True, attr_name=event_type)  # type: ignore[no-untyped-call]
 
 
-class CallLogByEndedHour(GlobalSecondaryIndex["CallLogItem"]):
+class CallLogByEndedHour(GlobalSecondaryIndex["CallLogItem"]):  # type: ignore[no-untyped-call]
     """The contacts that ended in one UTC hour (the hourly reconciliation with Connect's own metrics)."""
 
     class Meta:

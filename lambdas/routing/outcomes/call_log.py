@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from routing.outcomes.events import ENDING_TYPES, RECORD_SLOT, ROUTED_METHODS, SLOT_TYPES, SYSTEM_ENDED, UNKNOWN_LOB, Slots
+from routing.outcomes.events import (
+    ENDING_TYPES,
+    RECORD_SLOT,
+    ROUTED_METHODS,
+    SLOT_TYPES,
+    SYSTEM_ENDED,
+    UNKNOWN_LOB,
+    Slots,
+)
 
 
 class Outcome(StrEnum):
@@ -91,7 +99,7 @@ class CallLog:
         return max(0.0, (self.disconnected_at_ms - self.enqueued_at_ms) / 1000)
 
     def as_log(self) -> dict[str, Any]:
-        """The fields of the ``contact outcome`` log line (the customer number only masked, as the record slot keeps it)."""
+        """The fields of the ``contact outcome`` log line (the customer number masked, as the record slot keeps it)."""
         return {
             "contact_id": self.contact_id,
             "outcome": self.outcome.value,
@@ -248,12 +256,15 @@ COUNT_METRIC = {
 }
 
 
+HANDLED = frozenset({Outcome.ANSWERED, Outcome.CALLBACK_COMPLETED, Outcome.CALLBACK_REACHED})  # an agent took it
+
+
 def outcome_metrics(log: CallLog) -> list[tuple[str, str, float]]:
     """(metric name, unit, value) to emit once for an ended contact, dimensioned by its line of business."""
     if log.outcome not in COUNT_METRIC:
         return []  # in progress, or not a routed contact
     out: list[tuple[str, str, float]] = [(COUNT_METRIC[log.outcome], "Count", 1.0)]
-    if log.outcome in (Outcome.ANSWERED, Outcome.CALLBACK_COMPLETED, Outcome.CALLBACK_REACHED) and log.time_to_answer_s is not None:
+    if log.outcome in HANDLED and log.time_to_answer_s is not None:
         out.append(("TimeToAnswer", "Seconds", round(log.time_to_answer_s, 3)))
     if log.time_to_abandon_s is not None:
         out.append(("TimeToAbandon", "Seconds", round(log.time_to_abandon_s, 3)))

@@ -18,6 +18,7 @@ from routing.outcomes.records import hour_key
 
 if TYPE_CHECKING:
     from pynamodb.attributes import MapAttribute
+    from pynamodb.expressions.update import Action
 
 # Slot type -> the model attribute holding it (the attribute's DynamoDB name is the event type).
 _SLOT_ATTRIBUTES = {t: f"ev_{t.lower()}" for t in ALL_SLOTS}
@@ -92,9 +93,7 @@ class InMemoryCallLogStore:
     def get(self, contact_id: str) -> StoredRecord | None:
         record = self.records.get(contact_id)
         return (
-            None
-            if record is None
-            else StoredRecord(contact_id, dict(record.slots), record.counted, record.ended_hour)
+            None if record is None else StoredRecord(contact_id, dict(record.slots), record.counted, record.ended_hour)
         )
 
     def claim(self, contact_id: str, outcome: str) -> bool:
@@ -143,7 +142,7 @@ class DynamoCallLogStore:
             | ((attr["at"] == event.at_ms) & (attr["id"] < event.event_id))
         )
         item = m(event.contact_id)
-        actions = [
+        actions: list[Action] = [
             attr.set(event.slot()),
             m.updated_at.set(int(event.at_ms // 1000)),
             m.expires_at.set(datetime.fromtimestamp(expires_at, UTC)),
