@@ -289,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
     _add_flows_parser(sub)
     add_flows_test_commands(sub)
+    from trunkline.report import add_report_parser
+
+    add_report_parser(sub)
     return parser
 
 

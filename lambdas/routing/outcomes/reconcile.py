@@ -25,8 +25,6 @@ from routing.outcomes.store import CallLogStore, StoredRecord
 ABANDONED_METRIC = "CONTACTS_ABANDONED"
 HANDLED_METRIC = "CONTACTS_HANDLED"
 MAX_QUEUES_PER_REQUEST = 100  # GetMetricDataV2: at most 100 filter values
-# Contacts an agent handled (Connect's CONTACTS_HANDLED counts agent-connected contacts, callbacks included).
-HANDLED_OUTCOMES = frozenset({Outcome.ANSWERED, Outcome.CALLBACK_COMPLETED, Outcome.CALLBACK_REACHED})
 
 
 class MetricDataClient(Protocol):
@@ -127,7 +125,8 @@ def our_counts(records: Iterable[StoredRecord]) -> dict[str, QueueCounts]:
             continue
         if log.outcome is Outcome.ABANDONED:
             counts.setdefault(log.queue_id, QueueCounts()).abandoned += 1
-        elif log.outcome in HANDLED_OUTCOMES:
+        elif log.answered_at_ms is not None and log.outcome is not Outcome.NOT_ROUTED:
+            # Handled = connected to an agent, callbacks included (even one whose dial-out the customer missed).
             counts.setdefault(log.queue_id, QueueCounts()).handled += 1
     return counts
 
