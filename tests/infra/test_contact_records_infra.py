@@ -15,7 +15,7 @@ from tests.infra.conftest import ACTIVE, DEV_ARN, DR
 STACKS = [ACTIVE, DR]
 
 
-def _fn(template: Template, handler: str) -> tuple[str, dict[str, Any]]:
+def _fn(template: Template, handler: str) -> tuple[str, Any]:
     (found,) = [
         (k, v)
         for k, v in template.find_resources("AWS::Lambda::Function").items()
