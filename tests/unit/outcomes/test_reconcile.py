@@ -169,3 +169,41 @@ def test_the_tolerance_is_the_larger_of_contacts_and_percent(ours: int, theirs: 
 
 def test_the_hour_reconciled_lags_the_current_one() -> None:
     assert hour_to_reconcile(datetime(2026, 12, 2, 13, 5, tzinfo=UTC), 2) == datetime(2026, 12, 2, 11, tzinfo=UTC)
+
+
+class _FakeConnect:
+    """GetMetricDataV2 answering fixed counts for QUEUE_ID."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+
+    def get_metric_data_v2(self, **request: Any) -> dict[str, Any]:
+        self.requests.append(request)
+        return {"MetricResults": [_result(QUEUE_ID, 9, 1)]}
+
+
+def test_the_handler_publishes_at_the_reconciled_hour_and_logs_the_drifting_queue(
+    emf: Any, lambda_logs: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import json
+
+    import reconcile.handler as handler
+
+    baked = tmp_path / "config.json"
+    baked.write_text(json.dumps({"document": {"queues": {"cards_general": {"queue_id": OTHER_QUEUE}}}}))
+    monkeypatch.setenv("BAKED_CONFIG_PATH", str(baked))
+    monkeypatch.setenv("CONNECT_INSTANCE_ARN", INSTANCE_ARN)
+    monkeypatch.setenv("RECONCILE_TOLERANCE_CONTACTS", "3")
+    connect = _FakeConnect()
+    handler.set_dependencies((_call_log(), connect))
+    try:
+        reply = handler.lambda_handler({"hour": "2026-12-02T10:00:00Z"}, None)
+    finally:
+        handler.set_dependencies(None)
+    assert reply == {"hour": "2026-12-02T10:00:00+00:00", "queues": 2, "drifting": 1}
+    assert connect.requests[0]["Filters"][0]["FilterValues"] == sorted([QUEUE_ID, OTHER_QUEUE])
+    (blob,) = [b for b in emf() if "ReconcileQueuesDrifting" in b]
+    assert blob["_aws"]["Timestamp"] == int(HOUR.timestamp() * 1000)
+    assert (blob["ReconcileAbandonedOurs"], blob["ReconcileAbandonedConnect"]) == ([2.0], [9.0])
+    drift_lines = [json.loads(x) for x in lambda_logs.getvalue().splitlines() if '"queue drift"' in x]
+    assert [(d["queue_id"], d["abandoned_ours"], d["abandoned_connect"]) for d in drift_lines] == [(QUEUE_ID, 2, 9)]
