@@ -399,7 +399,8 @@ def _outcome_summary(run: OutcomeRun) -> None:
             f"  {lob:<18} {t.count(Outcome.ANSWERED):>8} {t.count(Outcome.ABANDONED):>9} "
             f"{_pct(t.abandonment_rate):>9} {'-' if answer is None else f'{answer:.0f} s':>10} "
             f"{t.count(Outcome.ENDED_IN_FLOW):>7} {t.count(Outcome.CALLBACK_REQUESTED):>8} "
-            f"{t.count(Outcome.CALLBACK_COMPLETED):>7} {t.count(Outcome.CALLBACK_FAILED):>9} "
+            f"{t.count(Outcome.CALLBACK_COMPLETED) + t.count(Outcome.CALLBACK_REACHED):>7} "
+            f"{t.count(Outcome.CALLBACK_FAILED):>9} "
             f"{_pct(t.callback_success_rate):>10}"
         )
     in_progress = sum(1 for log in run.logs if not log.ended)

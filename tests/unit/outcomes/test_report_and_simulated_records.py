@@ -80,3 +80,18 @@ def test_connect_totals_count_the_newest_copy_once_by_connects_definitions() -> 
     queue = records[0]["Queue"]["ARN"].rsplit("/", 1)[-1]
     # a-1..a-3 and the callback handled; x-1 abandoned; r-1 ended by the flow; the callback leg is not an abandon.
     assert totals[(queue, "2026-12-02T10")] == (1, 4)
+
+
+def test_the_cli_prints_the_report_of_a_records_file_as_csv(tmp_path: Any, capsys: Any) -> None:
+    import json
+
+    from trunkline.cli import main
+
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in _records()))
+    assert (
+        main(["report", "outcomes", "--from", "2026-12-02", "--to", "2026-12-02", "--records", str(path), "--csv"]) == 0
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ",".join(COLUMNS)
+    assert out[1].startswith("cards,cards_general,5,3,0.6000,1,0.2500,2,1,1,")
