@@ -72,33 +72,7 @@ class ContactRecords(Construct):
         tolerance_percent: float = 5.0,
     ) -> None:
         super().__init__(scope, construct_id)
-        # Server-side encryption with the AWS-managed key: Connect can write to it with no key grant, while a
-        # customer-managed key would have to be the instance's own recordings key (reference §9.2).
-        self.stream = kinesis.Stream(
-            self,
-            "Stream",
-            shard_count=shards,
-            retention_period=STREAM_RETENTION,
-            encryption=kinesis.StreamEncryption.MANAGED,
-            removal_policy=removal_policy,
-        )
-        Validations.of(self.stream).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-KDS3",
-                reason="Encrypted with the AWS-managed aws/kinesis key on purpose: Amazon Connect cannot use a "
-                "customer-managed key for the contact-record stream unless it is the instance's own storage key.",
-            )
-        )
-        self.storage = connect.CfnInstanceStorageConfig(
-            self,
-            "StorageConfig",
-            instance_arn=instance_arn,
-            resource_type="CONTACT_TRACE_RECORDS",
-            storage_type="KINESIS_STREAM",
-            kinesis_stream_config=connect.CfnInstanceStorageConfig.KinesisStreamConfigProperty(
-                stream_arn=self.stream.stream_arn
-            ),
-        )
+        self.stream, self.storage = self._stream(instance_arn, shards, removal_policy)
         call_log.add_global_secondary_index(
             index_name=ENDED_HOUR_INDEX,
             partition_key=dynamodb.Attribute(name="ended_hour", type=dynamodb.AttributeType.STRING),
@@ -136,6 +110,39 @@ class ContactRecords(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
 
+    def _stream(
+        self, instance_arn: str, shards: int, removal_policy: RemovalPolicy
+    ) -> tuple[kinesis.Stream, connect.CfnInstanceStorageConfig]:
+        """The encrypted stream and the instance's contact-record storage config pointing at it."""
+        # Server-side encryption with the AWS-managed key: Connect can write to it with no key grant, while a
+        # customer-managed key would have to be the instance's own recordings key (reference §9.2).
+        stream = kinesis.Stream(
+            self,
+            "Stream",
+            shard_count=shards,
+            retention_period=STREAM_RETENTION,
+            encryption=kinesis.StreamEncryption.MANAGED,
+            removal_policy=removal_policy,
+        )
+        Validations.of(stream).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-KDS3",
+                reason="Encrypted with the AWS-managed aws/kinesis key on purpose: Amazon Connect cannot use a "
+                "customer-managed key for the contact-record stream unless it is the instance's own storage key.",
+            )
+        )
+        storage = connect.CfnInstanceStorageConfig(
+            self,
+            "StorageConfig",
+            instance_arn=instance_arn,
+            resource_type="CONTACT_TRACE_RECORDS",
+            storage_type="KINESIS_STREAM",
+            kinesis_stream_config=connect.CfnInstanceStorageConfig.KinesisStreamConfigProperty(
+                stream_arn=stream.stream_arn
+            ),
+        )
+        return stream, storage
+
     def _consumer(
         self,
         *,
@@ -165,22 +172,7 @@ class ContactRecords(Construct):
         )
         call_log.grant_read_write_data(consumer.function)
         callback_table.grant_read_write_data(consumer.function)  # a callback's record releases its lock
-        # The DLQ receives the failed batch's shard and sequence numbers (not the records): replay from the stream.
-        self.dead_letters = sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=removal_policy,
-        )
-        Validations.of(self.dead_letters).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-SQS3",
-                reason="This queue is itself the on-failure destination of the contact-record stream's event "
-                "source mapping (cdk-nag only recognizes SQS redrive sources).",
-            )
-        )
+        self.dead_letters = self._dead_letters(removal_policy)
         consumer.alias.add_event_source(
             sources.KinesisEventSource(
                 self.stream,
@@ -194,7 +186,32 @@ class ContactRecords(Construct):
                 on_failure=sources.SqsDlq(self.dead_letters),
             )
         )
-        self.dead_letters_alarm = cloudwatch.Alarm(
+        self.dead_letters_alarm = self._dead_letters_alarm(name_prefix)
+        return consumer
+
+    def _dead_letters(self, removal_policy: RemovalPolicy) -> sqs.Queue:
+        """The stream mapping's on-failure destination (encrypted, TLS only)."""
+        # The DLQ receives the failed batch's shard and sequence numbers (not the records): replay from the stream.
+        queue = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=removal_policy,
+        )
+        Validations.of(queue).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-SQS3",
+                reason="This queue is itself the on-failure destination of the contact-record stream's event "
+                "source mapping (cdk-nag only recognizes SQS redrive sources).",
+            )
+        )
+        return queue
+
+    def _dead_letters_alarm(self, name_prefix: str) -> cloudwatch.Alarm:
+        """Any batch in the dead-letter queue."""
+        return cloudwatch.Alarm(
             self,
             "DeadLettered",
             alarm_name=f"{name_prefix}-contact-records-dead-lettered",
@@ -208,7 +225,6 @@ class ContactRecords(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        return consumer
 
     def _reconciler(
         self,
