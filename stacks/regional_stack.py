@@ -20,6 +20,7 @@ from stacks.constructs.callback import Callback
 from stacks.constructs.config_publish import ConfigPublish
 from stacks.constructs.connect import ContactFlows, allow_connect
 from stacks.constructs.connect_tests import ConnectTestCases
+from stacks.constructs.contact_records import ContactRecords
 from stacks.constructs.data import ConfigTable
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
 from stacks.constructs.live_metrics import LiveMetrics
@@ -98,12 +99,15 @@ class RegionalStack(Stack):
         self.test_cases: ConnectTestCases | None = None
         self.live_metrics: LiveMetrics | None = None
         self.outcomes: Outcomes | None = None
+        self.contact_records: ContactRecords | None = None
         if region.has_connect:
             self._connect_features(settings, region, table, code)
             self._connect_wiring(settings, region, flow_dir, tests_dir)
 
         # Last: it wires every alarm created above to its topic.
         self.observability = self._observability(settings, region, table.table_name, flow_dir)
+        if self.contact_records is not None:
+            self.observability.dashboard.add_widgets(*self.contact_records.dashboard_widgets())
 
     def _config_table(self, settings: EnvironmentSettings, region: RegionSettings) -> dynamodb.ITableV2:
         """The global config table in the active region; its replica, by name, in the DR region."""
@@ -186,6 +190,18 @@ class RegionalStack(Stack):
             callback_table=self.callback.table,
             function_name=f"trunkline-{settings.name}-outcomes",
             production=settings.production,
+            code=code,
+            log_retention_days=settings.log_retention_days,
+            removal_policy=settings.removal_policy,
+        )
+        # The instance's contact records into the same call log (records are the authority once present).
+        self.contact_records = ContactRecords(
+            self,
+            "ContactRecords",
+            instance_arn=region.connect_instance_arn,
+            call_log=self.outcomes.table,
+            callback_table=self.callback.table,
+            name_prefix=f"trunkline-{settings.name}",
             code=code,
             log_retention_days=settings.log_retention_days,
             removal_policy=settings.removal_policy,
@@ -310,6 +326,9 @@ class RegionalStack(Stack):
         if self.outcomes is not None:
             functions["outcomes"] = self.outcomes.function
             tables["call-log"] = self.outcomes.table.table_name
+        if self.contact_records is not None:
+            functions["contact-records"] = self.contact_records.consumer
+            functions["reconcile"] = self.contact_records.reconciler
         if self.config_publish is not None:
             functions["config-publisher"] = self.config_publish.function
         if self.admin is not None:

@@ -8,8 +8,10 @@ error that Connect's retry absorbs, a persistent one that takes the flow's error
 
 Then Connect's contact events for every contact (what happened in the queue comes from a seeded
 ``QueueOutcomeModel``), shuffled and partly redelivered as EventBridge may, go through the real ``outcomes`` handler
-into the call-log table (moto); the demo ends with the outcome summary computed from that call log by the same code
-that emits the outcome metrics (``routing.outcomes.events.tally``).
+into the call-log table (moto); then the contacts' records (``trunkline.simulator.records``), some updated and
+redelivered, go through the real ``contact-records`` handler (a Kinesis batch) into the same table, where they are
+the authority. The demo ends with the outcome summary from that call log (``trunkline.report``) and the hourly
+reconciliation (``routing.outcomes.reconcile``) against Connect's totals simulated from the records.
 """
 
 from __future__ import annotations
@@ -61,8 +63,11 @@ class OutcomeRun:
 
     events: int
     results: dict[str, int]
-    logs: list[Any]  # routing.outcomes.events.CallLog, one per contact seen
+    logs: list[Any]  # routing.outcomes.call_log.CallLog, one per contact seen
     callbacks_released: int
+    records: int = 0  # contact records delivered (with redeliveries)
+    record_results: dict[str, int] | None = None
+    reconciliation: list[Any] | None = None  # routing.outcomes.reconcile.Reconciliation, one per hour
 
 
 def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
@@ -167,7 +172,7 @@ def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
 
     outcomes_handler = import_quietly("outcomes.handler")
     from routing.common.models import CallLogItem
-    from routing.outcomes.events import summarize_all
+    from routing.outcomes.call_log import summarize_all
     from routing.outcomes.service import OutcomeService
     from routing.outcomes.store import DynamoCallLogStore
     from trunkline.simulator.events import QueueOutcomeModel, contact_events, shuffle_and_duplicate
@@ -190,8 +195,81 @@ def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
         results = Counter(outcomes_handler.lambda_handler(e, None)["result"] for e in delivered)
     finally:
         outcomes_handler.set_service(None)
+    delivered_records, record_results, reconciliation = _records(rows, events, store, seed)
     logs = summarize_all({r.contact_id: r.slots for r in store.scan()})
-    return OutcomeRun(len(delivered), dict(results), logs, len(released))
+    return OutcomeRun(
+        len(delivered), dict(results), logs, len(released), delivered_records, record_results, reconciliation
+    )
+
+
+def _records(rows: list[DemoRow], events: list[Any], store: Any, seed: int) -> tuple[int, dict[str, int], list[Any]]:
+    """Contact records → the real contact-records handler (Kinesis batches of 100) → the same call log; then one
+    reconciliation per hour against Connect's totals simulated from the records."""
+    import base64
+    import json
+
+    import contact_records.handler as records_handler
+
+    from routing.outcomes.reconcile import Tolerance, reconcile_hour
+    from routing.outcomes.service import OutcomeService
+    from trunkline.simulator.records import connect_totals, contact_records, redeliver
+
+    results = {row.result.contact.contact_id: row.result for row in rows}
+    records = redeliver(contact_records(events, results, seed=seed), random.Random(seed + 2))
+    counts: Counter[str] = Counter()
+    records_handler.set_service(OutcomeService(store, clock=lambda: 2e9))
+    try:
+        for first in range(0, len(records), 100):
+            batch = {
+                "Records": [
+                    {"kinesis": {"data": base64.b64encode(json.dumps(r).encode()).decode(), "sequenceNumber": str(i)}}
+                    for i, r in enumerate(records[first : first + 100], start=first)
+                ]
+            }
+            failures = records_handler.lambda_handler(batch, None)["batchItemFailures"]
+            counts["failed"] += len(failures)
+            counts["delivered"] += len(batch["Records"]) - len(failures)
+    finally:
+        records_handler.set_service(None)
+    totals = connect_totals(records)
+    client = _SimulatedConnectMetrics(totals)
+    hours = sorted({hour for _queue, hour in totals})
+    queue_ids = sorted({queue for queue, _hour in totals})
+    reconciliation = [
+        reconcile_hour(
+            store,
+            client,
+            instance_arn="arn:aws:connect:us-east-1:111122223333:instance/demo",
+            configured_queue_ids=queue_ids,
+            hour_start=datetime.fromisoformat(f"{hour}:00:00+00:00"),
+            tolerance=Tolerance(),
+        )
+        for hour in hours
+    ]
+    return len(records), dict(counts), reconciliation
+
+
+class _SimulatedConnectMetrics:
+    """``GetMetricDataV2`` answered from the simulated records' totals (Connect's side of the demo)."""
+
+    def __init__(self, totals: dict[tuple[str, str], tuple[int, int]]) -> None:
+        self.totals = totals
+
+    def get_metric_data_v2(self, **request: Any) -> dict[str, Any]:
+        hour = request["StartTime"].strftime("%Y-%m-%dT%H")
+        results = []
+        for queue in request["Filters"][0]["FilterValues"]:
+            abandoned, handled = self.totals.get((queue, hour), (0, 0))
+            results.append(
+                {
+                    "Dimensions": {"QUEUE": queue},
+                    "Collections": [
+                        {"Metric": {"Name": "CONTACTS_ABANDONED"}, "Value": float(abandoned)},
+                        {"Metric": {"Name": "CONTACTS_HANDLED"}, "Value": float(handled)},
+                    ],
+                }
+            )
+        return {"MetricResults": results}
 
 
 def _with_faults(contact: Any, faults: Any, fault: str) -> Any:
@@ -299,7 +377,7 @@ def _pct(value: float | None) -> str:
 
 def _outcome_summary(run: OutcomeRun) -> None:
     """Abandonment and callback figures per line of business, from the call log (``routing.outcomes.events.tally``)."""
-    from routing.outcomes.events import Outcome, OutcomeTotals, tally
+    from routing.outcomes.call_log import Outcome, OutcomeTotals, tally
 
     print(
         f"\ncontact outcomes: {run.events} contact events delivered out of order with redeliveries "
@@ -324,11 +402,39 @@ def _outcome_summary(run: OutcomeRun) -> None:
             f"  {lob:<18} {t.count(Outcome.ANSWERED):>8} {t.count(Outcome.ABANDONED):>9} "
             f"{_pct(t.abandonment_rate):>9} {'-' if answer is None else f'{answer:.0f} s':>10} "
             f"{t.count(Outcome.ENDED_IN_FLOW):>7} {t.count(Outcome.CALLBACK_REQUESTED):>8} "
-            f"{t.count(Outcome.CALLBACK_COMPLETED):>7} {t.count(Outcome.CALLBACK_FAILED):>9} "
+            f"{t.count(Outcome.CALLBACK_COMPLETED) + t.count(Outcome.CALLBACK_REACHED):>7} "
+            f"{t.count(Outcome.CALLBACK_FAILED):>9} "
             f"{_pct(t.callback_success_rate):>10}"
         )
     in_progress = sum(1 for log in run.logs if not log.ended)
     print(
         f"callback numbers released when their callback ended: {run.callbacks_released}; "
         f"contacts still in progress: {in_progress}"
+    )
+    _records_summary(run)
+
+
+def _records_summary(run: OutcomeRun) -> None:
+    """The outcome report from the records (``trunkline report outcomes``) and the reconciliation with Connect."""
+    from trunkline.report import outcome_rows, render_table
+
+    print(
+        f"\ncontact records: {run.records} delivered on the stream, updates and redeliveries included "
+        f"({', '.join(f'{k} {v}' for k, v in sorted((run.record_results or {}).items()))}); per line of business "
+        "and queue, records the authority:"
+    )
+    print(render_table(outcome_rows(run.logs, start=WEEK_START, end=WEEK_START + timedelta(days=7))))
+    hours = run.reconciliation or []
+    totals: dict[str, float] = {}
+    for hour in hours:
+        for name, _unit, value in hour.metrics():
+            totals[name] = totals.get(name, 0.0) + value
+    drifting = sum(len(h.drifting) for h in hours)
+    print(
+        f"reconciliation with Connect (GetMetricDataV2, simulated from the records), {len(hours)} hours: "
+        f"abandoned ours {totals.get('ReconcileAbandonedOurs', 0):.0f} / Connect "
+        f"{totals.get('ReconcileAbandonedConnect', 0):.0f}, handled ours {totals.get('ReconcileHandledOurs', 0):.0f} "
+        f"/ Connect {totals.get('ReconcileHandledConnect', 0):.0f}, drift "
+        f"{totals.get('ReconcileAbandonedDrift', 0) + totals.get('ReconcileHandledDrift', 0):.0f} contacts, "
+        f"queue-hours beyond tolerance {drifting}"
     )

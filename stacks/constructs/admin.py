@@ -19,8 +19,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction, log_retention
 from stacks.admin_settings import AdminIdentityProvider, AdminSettings
+from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction, log_retention
 
 ROLE_GROUPS = ("trunkline-viewer", "trunkline-editor", "trunkline-publisher", "trunkline-approver")
 ALL_LINES_GROUP = "trunkline-lob-all"

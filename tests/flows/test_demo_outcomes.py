@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from routing.outcomes.events import Outcome, tally
+from routing.outcomes.call_log import Outcome, tally
 from trunkline.demo import simulate_with_outcomes
 
 pytestmark = pytest.mark.slow
@@ -37,7 +37,8 @@ def test_every_contact_has_one_ended_call_log_that_matches_its_flow(run: Any) ->
         if row.attrs.get("line_of_business") and row.attrs.get("route_status") not in (None, "FLOW_DEFAULT"):
             assert log.line_of_business == row.attrs["line_of_business"], row.label
     for log in callbacks:
-        assert log.outcome in (Outcome.CALLBACK_COMPLETED, Outcome.CALLBACK_FAILED)
+        assert log.outcome in (Outcome.CALLBACK_REACHED, Outcome.CALLBACK_FAILED)  # the callback's record decides
+        assert log.from_record
         assert log.line_of_business == logs[log.previous_contact_id].line_of_business
     assert outcomes.callbacks_released == len(callbacks)
 
@@ -49,3 +50,12 @@ def test_redeliveries_were_absorbed_and_the_summary_counts_each_contact_once(run
     totals = tally(outcomes.logs)
     counted = sum(sum(t.counts.values()) for t in totals.values())
     assert counted == len(outcomes.logs)
+
+
+def test_every_contact_has_its_record_and_the_reconciliation_with_connect_agrees(run: Any) -> None:
+    _rows, _banner, outcomes = run
+    assert all(log.from_record for log in outcomes.logs)
+    assert outcomes.records > len(outcomes.logs)  # updates and redeliveries were absorbed
+    assert (outcomes.record_results or {}).get("failed", 0) == 0
+    assert outcomes.reconciliation
+    assert not [q for hour in outcomes.reconciliation for q in hour.drifting]

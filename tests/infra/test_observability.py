@@ -92,11 +92,12 @@ def test_failed_contact_events_land_in_an_encrypted_tls_only_queue(dev_stacks: d
     assert config["MaximumRetryAttempts"] == 2
     assert config["MaximumEventAgeInSeconds"] == 3600
     assert config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue_id, "Arn"]}
-    # And the queue has its alarm.
+    # And the queue has its alarm (the contact-record stream's DLQ has its own: tests/infra/test_contact_records_infra).
     (alarm,) = [
         a["Properties"]
         for a in template.find_resources("AWS::CloudWatch::Alarm").values()
         if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and a["Properties"]["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue_id, "QueueName"]}
     ]
     assert alarm["Namespace"] == "AWS/SQS"
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
@@ -112,7 +113,11 @@ def test_call_log_is_keyed_by_contact_and_expires(dev_stacks: dict[str, Template
     table = template.find_resources("AWS::DynamoDB::GlobalTable")[table_id]
     props = table["Properties"]
     assert props["KeySchema"] == [{"AttributeName": "contact_id", "KeyType": "HASH"}]
-    assert props["AttributeDefinitions"] == [{"AttributeName": "contact_id", "AttributeType": "S"}]
+    # ended_hour: the key of the hour index the reconciliation reads (tests/infra/test_contact_records_infra.py).
+    assert props["AttributeDefinitions"] == [
+        {"AttributeName": "contact_id", "AttributeType": "S"},
+        {"AttributeName": "ended_hour", "AttributeType": "S"},
+    ]
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert "TableName" not in props  # generated name

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "trunkline.cli.events",
     "trunkline.cli.generate_command",
     "trunkline.cli.tools",
+    "trunkline.report",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -23,6 +23,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 CONNECT_TIMEOUT_S = 0.3
@@ -155,9 +156,20 @@ def _slot(event_type: str) -> MapAttribute[str, Any]:
     return MapAttribute(null=True, attr_name=event_type)  # type: ignore[no-untyped-call]
 
 
+class CallLogByEndedHour(GlobalSecondaryIndex["CallLogItem"]):  # type: ignore[no-untyped-call]
+    """The contacts that ended in one UTC hour (the hourly reconciliation with Connect's own metrics)."""
+
+    class Meta:
+        index_name = "by-ended-hour"
+        projection = AllProjection()
+
+    ended_hour = UnicodeAttribute(hash_key=True)
+
+
 class CallLogItem(Model):
     """One contact's call log (call-log table, per region): one raw map *slot* per contact event type, each the
-    latest event of that type (``routing.outcomes.events``); ``counted`` marks the outcome already sent as metrics."""
+    latest event of that type (``routing.outcomes.events``), and one for the contact record (``RECORD``, the latest
+    by ``LastUpdateTimestamp``); ``counted`` marks the outcome already sent as metrics."""
 
     class Meta(_AsyncMeta):
         table_name = "trunkline-call-log"
@@ -171,6 +183,9 @@ class CallLogItem(Model):
     ev_connected_to_agent = _slot("CONNECTED_TO_AGENT")
     ev_disconnected = _slot("DISCONNECTED")
     ev_completed = _slot("COMPLETED")
+    ev_record = _slot("RECORD")
+    ended_hour = UnicodeAttribute(null=True)  # UTC hour of the disconnect, "2026-12-04T13" (index by-ended-hour)
+    by_ended_hour = CallLogByEndedHour()
     counted = UnicodeAttribute(null=True)  # the outcome the metrics were sent for
     updated_at = NumberAttribute(null=True)  # epoch seconds of the last applied event (diagnostics only)
     expires_at = TTLAttribute(null=True)

@@ -54,6 +54,11 @@ class Settings:
     callback_cap_shards: int = 4  # per-queue cap counters (a hot queue's writes spread over them)
     call_log_table_name: str = ""
     call_log_ttl_days: float = 90.0
+    # Hourly reconciliation with GetMetricDataV2 (routing.outcomes.reconcile): a queue drifts beyond the larger of
+    # the two bounds; the hour reconciled ends this many hours before the current one.
+    reconcile_tolerance_contacts: int = 2
+    reconcile_tolerance_percent: float = 5.0
+    reconcile_lag_hours: int = 2
     aws_region: str = ""
     store_budget_seconds: float = DEFAULT_STORE_BUDGET_MS / 1000  # one call's whole store I/O (routing.common.deadline)
     # Init's store I/O (the active version loaded before the first call; SnapStart snapshots it). 0: none at init.
@@ -91,6 +96,9 @@ class Settings:
             callback_cap_shards=int(_float(env, "CALLBACK_CAP_SHARDS", 4)) or 1,
             call_log_table_name=env.get("CALL_LOG_TABLE_NAME", ""),
             call_log_ttl_days=_float(env, "CALL_LOG_TTL_DAYS", 90.0) or 90.0,
+            reconcile_tolerance_contacts=int(_float(env, "RECONCILE_TOLERANCE_CONTACTS", 2)),
+            reconcile_tolerance_percent=_float(env, "RECONCILE_TOLERANCE_PERCENT", 5.0),
+            reconcile_lag_hours=int(_float(env, "RECONCILE_LAG_HOURS", 2)),
             aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", "")),
             store_budget_seconds=(_float(env, "STORE_BUDGET_MS", DEFAULT_STORE_BUDGET_MS) or DEFAULT_STORE_BUDGET_MS)
             / 1000,

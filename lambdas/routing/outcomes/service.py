@@ -1,8 +1,10 @@
-"""``OutcomeService``: one Amazon Connect contact event in, the call log updated, outcome metrics sent once.
+"""``OutcomeService``: one Amazon Connect contact event (or contact record) in, the call log updated, outcome
+metrics sent once.
 
-Runs in the ``outcomes`` function (asynchronous, fed by an EventBridge rule). A malformed event is logged and
-dropped (a retry cannot fix it); a store error raises so that Lambda's async retries and then the dead-letter queue
-keep the event — replaying it is harmless, the writes are conditional. See docs/design/observability.md.
+Runs in the ``outcomes`` function (asynchronous, fed by an EventBridge rule: ``handle``) and in the
+``contact-records`` function (Kinesis: ``handle_record``). A malformed event or record is logged and dropped (a
+retry cannot fix it); a store error raises so that the event is retried and then dead-lettered — replaying it is
+harmless, the writes are conditional. See docs/design/observability.md.
 """
 
 from __future__ import annotations
@@ -13,15 +15,9 @@ from enum import StrEnum
 from typing import Protocol
 
 from routing.common.observability import MetricUnit, dimensioned_metric, logger, metrics
-from routing.outcomes.events import (
-    UNKNOWN_LOB,
-    CallLog,
-    EventRejectedError,
-    Slots,
-    outcome_metrics,
-    parse_event,
-    summarize,
-)
+from routing.outcomes.call_log import CallLog, outcome_metrics, summarize
+from routing.outcomes.events import UNKNOWN_LOB, ContactEvent, EventRejectedError, Slots, parse_event
+from routing.outcomes.records import parse_record
 from routing.outcomes.store import CallLogStore
 
 DAY_SECONDS = 86_400
@@ -71,12 +67,25 @@ class OutcomeService:
         if not event.is_slot:
             logger.debug("contact event type not recorded", extra={"event_type": event.event_type})
             return EventResult.IGNORED
+        return self._apply(event, "OutcomeEvents")
+
+    def handle_record(self, record: object) -> EventResult:
+        """Apply one contact record (decoded JSON). Raises only on store errors (so the record is retried)."""
+        try:
+            event = parse_record(record)
+        except EventRejectedError as exc:
+            logger.warning("contact record rejected", extra={"reason": str(exc)})
+            metrics.add_metric(name="ContactRecordsRejected", unit=MetricUnit.Count, value=1)
+            return EventResult.REJECTED
+        return self._apply(event, "ContactRecords")
+
+    def _apply(self, event: ContactEvent, metric_prefix: str) -> EventResult:
         now = self._clock()
         record = self._store.apply(event, expires_at=now + self._ttl_seconds)
         if record is None:
-            metrics.add_metric(name="OutcomeEventsStale", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=f"{metric_prefix}Stale", unit=MetricUnit.Count, value=1)
             logger.debug(
-                "contact event already recorded or older",
+                "already recorded or older",
                 extra={"contact_id": event.contact_id, "event_type": event.event_type},
             )
             # A redelivery after a partial failure (the write landed, then the release or the claim raised) finds
@@ -85,7 +94,7 @@ class OutcomeService:
             if current is not None and current.counted is None:
                 self._finish(event.contact_id, current.slots, now)
             return EventResult.STALE
-        metrics.add_metric(name="OutcomeEventsApplied", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"{metric_prefix}Applied", unit=MetricUnit.Count, value=1)
         if record.counted is None:
             self._finish(event.contact_id, record.slots, now)
         return EventResult.APPLIED

@@ -2,7 +2,9 @@
 
 ``apply`` writes the event's slot only when it is newer than the slot stored (``routing.outcomes.events.newer``):
 ``attribute_not_exists(slot) OR slot.at < :at OR (slot.at = :at AND slot.id < :id)``. A duplicate or an older
-event fails the condition and changes nothing (``None``). ``claim`` marks a contact's outcome as counted, once.
+event fails the condition and changes nothing (``None``). A contact record is one more slot (``RECORD``, ordered by
+``LastUpdateTimestamp``) written the same way. ``claim`` marks a contact's outcome as counted, once. A write that
+carries a disconnect time also sets ``ended_hour``, the key of the index ``ended_in`` reads.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from datetime import UTC, datetime
 from threading import Lock
 from typing import TYPE_CHECKING, Any, Protocol
 
-from routing.outcomes.events import SLOT_TYPES, ContactEvent, Slots, apply_event
+from routing.outcomes.events import ALL_SLOTS, ContactEvent, Slots, apply_event
+from routing.outcomes.records import hour_key
 
 if TYPE_CHECKING:
     from pynamodb.attributes import MapAttribute
+    from pynamodb.expressions.update import Action
 
 # Slot type -> the model attribute holding it (the attribute's DynamoDB name is the event type).
-_SLOT_ATTRIBUTES = {t: f"ev_{t.lower()}" for t in SLOT_TYPES}
+_SLOT_ATTRIBUTES = {t: f"ev_{t.lower()}" for t in ALL_SLOTS}
 
 
 def _number(value: Any) -> Any:
@@ -28,12 +32,19 @@ def _number(value: Any) -> Any:
 class StoredRecord:
     """A contact's slots and whether its outcome was counted."""
 
-    __slots__ = ("contact_id", "counted", "slots")
+    __slots__ = ("contact_id", "counted", "ended_hour", "slots")
 
-    def __init__(self, contact_id: str, slots: Slots, counted: str | None) -> None:
+    def __init__(self, contact_id: str, slots: Slots, counted: str | None, ended_hour: str | None = None) -> None:
         self.contact_id = contact_id
         self.slots = slots
         self.counted = counted
+        self.ended_hour = ended_hour
+
+
+def ended_hour_of(event: ContactEvent) -> str | None:
+    """The UTC hour of the contact's disconnect, when this write carries it."""
+    at = event.fields.get("disconnected_at")
+    return hour_key(at) if isinstance(at, int) else None
 
 
 class CallLogStore(Protocol):
@@ -55,6 +66,10 @@ class CallLogStore(Protocol):
         """Every record (the demo's summary; never on a hot path)."""
         ...
 
+    def ended_in(self, hour: str) -> list[StoredRecord]:
+        """The records of the contacts that ended in the UTC hour ``hour`` (``2026-12-04T13``)."""
+        ...
+
 
 class InMemoryCallLogStore:
     """The same semantics in a dict (tests, the demo)."""
@@ -70,11 +85,16 @@ class InMemoryCallLogStore:
             if not apply_event(record.slots, event):
                 return None
             self.expiry[event.contact_id] = expires_at
-            return StoredRecord(record.contact_id, {k: dict(v) for k, v in record.slots.items()}, record.counted)
+            record.ended_hour = ended_hour_of(event) or record.ended_hour
+            return StoredRecord(
+                record.contact_id, {k: dict(v) for k, v in record.slots.items()}, record.counted, record.ended_hour
+            )
 
     def get(self, contact_id: str) -> StoredRecord | None:
         record = self.records.get(contact_id)
-        return None if record is None else StoredRecord(contact_id, dict(record.slots), record.counted)
+        return (
+            None if record is None else StoredRecord(contact_id, dict(record.slots), record.counted, record.ended_hour)
+        )
 
     def claim(self, contact_id: str, outcome: str) -> bool:
         with self._mutex:
@@ -85,7 +105,10 @@ class InMemoryCallLogStore:
             return True
 
     def scan(self) -> list[StoredRecord]:
-        return [StoredRecord(k, dict(v.slots), v.counted) for k, v in sorted(self.records.items())]
+        return [StoredRecord(k, dict(v.slots), v.counted, v.ended_hour) for k, v in sorted(self.records.items())]
+
+    def ended_in(self, hour: str) -> list[StoredRecord]:
+        return [r for r in self.scan() if r.ended_hour == hour]
 
 
 class DynamoCallLogStore:
@@ -104,7 +127,7 @@ class DynamoCallLogStore:
             if value is not None:
                 raw = value.as_dict() if hasattr(value, "as_dict") else dict(value)
                 slots[event_type] = {k: _number(v) for k, v in raw.items()}
-        return StoredRecord(item.contact_id, slots, item.counted)
+        return StoredRecord(item.contact_id, slots, item.counted, item.ended_hour)
 
     def apply(self, event: ContactEvent, *, expires_at: float) -> StoredRecord | None:
         from pynamodb.exceptions import UpdateError
@@ -119,15 +142,16 @@ class DynamoCallLogStore:
             | ((attr["at"] == event.at_ms) & (attr["id"] < event.event_id))
         )
         item = m(event.contact_id)
+        actions: list[Action] = [
+            attr.set(event.slot()),
+            m.updated_at.set(int(event.at_ms // 1000)),
+            m.expires_at.set(datetime.fromtimestamp(expires_at, UTC)),
+        ]
+        hour = ended_hour_of(event)
+        if hour is not None:
+            actions.append(m.ended_hour.set(hour))
         try:
-            item.update(
-                actions=[
-                    attr.set(event.slot()),
-                    m.updated_at.set(int(event.at_ms // 1000)),
-                    m.expires_at.set(datetime.fromtimestamp(expires_at, UTC)),
-                ],
-                condition=condition,
-            )
+            item.update(actions=actions, condition=condition)
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return None
@@ -156,3 +180,7 @@ class DynamoCallLogStore:
 
     def scan(self) -> list[StoredRecord]:
         return sorted((self._record(item) for item in self._model.scan()), key=lambda r: r.contact_id)
+
+    def ended_in(self, hour: str) -> list[StoredRecord]:
+        # One index partition per hour: an hour of a 15 contacts/s centre is ~54,000 items, ~150 pages of 1 MB.
+        return [self._record(item) for item in self._model.by_ended_hour.query(hour)]

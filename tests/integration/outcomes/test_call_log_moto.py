@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing.callback.request import CallbackRequest, CallbackStatus, ConfirmOutcome, NumberHasher
-from routing.outcomes.events import Outcome, parse_event, summarize
+from routing.outcomes.call_log import Outcome, summarize
+from routing.outcomes.events import parse_event
 from routing.outcomes.store import DynamoCallLogStore, InMemoryCallLogStore
 from tests.outcome_events import DECISION_TAGS, abandoned_call, answered_call, contact_event
 from trunkline.embedded import fake_aws_env

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from routing.outcomes.events import Outcome, summarize
+from routing.outcomes.call_log import Outcome, summarize
 from routing.outcomes.service import OutcomeService
 from routing.outcomes.store import InMemoryCallLogStore
 from tests.outcome_events import abandoned_call

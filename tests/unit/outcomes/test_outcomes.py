@@ -10,17 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.outcomes.events import (
-    EventRejectedError,
-    Outcome,
-    Slots,
-    apply_event,
-    outcome_metrics,
-    parse_event,
-    summarize,
-    summarize_all,
-    tally,
-)
+from routing.outcomes.call_log import Outcome, outcome_metrics, summarize, summarize_all, tally
+from routing.outcomes.events import EventRejectedError, Slots, apply_event, parse_event
 from routing.outcomes.service import EventResult, OutcomeService
 from routing.outcomes.store import InMemoryCallLogStore
 from tests.conftest import EMF_SERVICE
@@ -323,12 +314,12 @@ def test_a_working_queue_without_an_enqueue_is_not_an_abandon() -> None:
     assert summarize("c-5", _slots([contact_event("INITIATED", "c-5"), end])).outcome is Outcome.ENDED_IN_FLOW
 
 
-def test_a_queued_contact_the_flow_ended_is_not_an_abandon() -> None:
+def test_a_queued_contact_the_flow_ended_is_not_an_abandon_but_ended_by_the_system() -> None:
     events = [
         contact_event("QUEUED", "c-6", at=10, queued_at=10),
         contact_event("DISCONNECTED", "c-6", at=90, queued_at=10, disconnected_at=90, disconnect_reason="API"),
     ]
-    assert summarize("c-6", _slots(events)).outcome is Outcome.ENDED_IN_FLOW
+    assert summarize("c-6", _slots(events)).outcome is Outcome.ENDED_BY_SYSTEM
 
 
 def test_the_queued_events_own_time_stands_in_for_a_missing_enqueue_timestamp() -> None:

@@ -93,7 +93,7 @@ def test_the_alarms_and_dashboard_watch_the_names_the_functions_emit() -> None:
     """A renamed metric would leave an alarm watching nothing (missing data is 'not breaching')."""
     from pathlib import Path
 
-    from routing.outcomes.events import COUNT_METRIC
+    from routing.outcomes.call_log import COUNT_METRIC
     from routing.route.service import STATUS_METRIC
     from stacks.constructs import observability
 

@@ -1,0 +1,1 @@
+"""The ``contact-records`` Lambda: Amazon Connect contact records (Kinesis) → the call log."""

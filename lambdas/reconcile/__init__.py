@@ -1,0 +1,1 @@
+"""The ``reconcile`` Lambda: our outcome counts against Connect's own historical metrics, hourly."""
