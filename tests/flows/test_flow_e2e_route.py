@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flow_scenarios import DEFAULT_QUEUE_ARN, INSTANCE, REPO, ROUTE_ARN, simulator
 
 import route.handler as route_handler
 from routing.config.cache import ConfigCache
@@ -18,6 +17,7 @@ from routing.config.loader import load_directory
 from routing.config.publishing import publish_document
 from routing.config.store import InMemoryConfigStore
 from routing.route.service import RouteService
+from tests.flows.flow_scenarios import DEFAULT_QUEUE_ARN, INSTANCE, REPO, ROUTE_ARN, simulator
 from trunkline.simulator import Contact, EndReason, FaultKind, Faults, FlowSimulator, LambdaFault
 
 OPEN = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wednesday 10:00 in New York

@@ -120,8 +120,8 @@ def test_every_handler_imports_from_the_bundle_alone(bundle: Path, runtime: str,
 
 
 def test_yaml_is_read_only_where_no_function_calls() -> None:
-    # The one YAML reader is routing.config.loader.load_directory (its parser lives in safe_yaml); no function (handler or
-    # what it reaches) calls it.
+    # The one YAML reader is routing.config.loader.load_directory (its parser lives in safe_yaml); no function
+    # (handler or what it reaches) calls it.
     importers = [p for p in LAMBDAS.rglob("*.py") if "import yaml" in p.read_text(encoding="utf-8")]
     assert sorted(p.relative_to(LAMBDAS).as_posix() for p in importers) == [
         "routing/config/loader.py",

@@ -22,7 +22,7 @@ POLLER = "metrics_poller.handler.lambda_handler"
 
 def _poller(template: Template) -> tuple[str, dict[str, Any]]:
     (found,) = [
-        (k, v)
+        (k, dict(v))
         for k, v in template.find_resources("AWS::Lambda::Function").items()
         if v["Properties"]["Handler"] == POLLER
     ]

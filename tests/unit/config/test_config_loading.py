@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from routing.config.loader import ConfigIssue, load_directory, safe_yaml
+from routing.config import safe_yaml
+from routing.config.loader import ConfigIssue, load_directory
 from routing.config.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES, ConfigSyntaxError, load_json, load_yaml
 from tests.conftest import ROOT, SAMPLE_CONFIG
 from tests.unit.config.test_config_validation import BASE, config_with, only_issue
