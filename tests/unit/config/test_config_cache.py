@@ -55,11 +55,6 @@ def store() -> FlakyStore:
     return FlakyStore()
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
 def cache_for(store: FlakyStore | None, clock: FakeClock, baked: Path | None = None) -> ConfigCache:
     return ConfigCache(store, refresh_seconds=REFRESH, retry_seconds=RETRY, baked_path=baked, clock=clock)
 
