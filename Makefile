@@ -26,7 +26,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-# The development toolchain (~800 MB: CDK, cfn-lint, mypy, pytest, ...) and this project, editable: its .pth puts
+# The development toolchain (~1.2 GB: CDK, cfn-lint, mypy, pytest, ...) and this project, editable: its .pth puts
 # lambdas/ and the repo root on sys.path (pyproject.toml [tool.hatch]). Not -q: pip prints each package it fetches.
 $(STAMP): requirements-dev.txt pyproject.toml | $(PY)
 	@echo ">>> installing the development toolchain (requirements-dev.txt) and trunkline (editable) into $(VENV)"
