@@ -21,6 +21,9 @@ from stacks.settings import EnvironmentSettings, RegionSettings
 
 # Installs the runtime's interpreter in the synth step (pip cannot; uv downloads a standalone CPython build).
 UV_PIN = "uv==0.13.9"
+# The Connect-test step needs boto3 and the trunkline package (whose CLI imports the routing package): the runtime
+# lock plus boto3 at its dev-lock pin (the lock's line carries a `# via` comment: keep only the requirement).
+CONNECT_TESTS_INSTALL = "pip install -q -r requirements.txt $(grep -E '^boto3==' requirements-dev.txt | cut -d' ' -f1)"
 
 
 class RegionStage(cdk.Stage):
@@ -109,8 +112,7 @@ class PipelineStack(cdk.Stack):
         return pipelines.CodeBuildStep(
             f"ConnectTests{region.role.capitalize()}",
             input=source,
-            # run-tests needs boto3 and the trunkline package (whose CLI imports the routing package).
-            install_commands=["pip install -q -r requirements.txt $(grep -E '^boto3==' requirements-dev.txt)"],
+            install_commands=[CONNECT_TESTS_INSTALL],
             env={"PYTHONPATH": "lambdas:."},
             commands=[command],
             role_policy_statements=[

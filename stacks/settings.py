@@ -27,7 +27,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from stacks.admin_settings import AdminSettings
-from stacks.settings_base import SettingsError, StrictBool, StrictText, _bounded, _matching, _one_of, _rule, _Settings
+from stacks.settings_base import SettingsError as SettingsError  # noqa: PLC0414 — re-exported: callers catch it here
+from stacks.settings_base import StrictBool, StrictText, _bounded, _matching, _one_of, _rule, _Settings
 
 INSTANCE_ARN = re.compile(
     r"^arn:aws(?:-[a-z]+)*:connect:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):instance/(?P<id>[0-9a-f-]{36})$"

@@ -9,6 +9,7 @@ import copy
 import os
 import re
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,16 +103,39 @@ class FakeMetrics:
 
 
 class FakeClock:
-    """A monotonic clock the test moves by hand."""
+    """Time the test moves by hand, for code that takes its clock as an argument (never patch ``time``).
+
+    Call it for the time in seconds: pass it as a monotonic clock, a wall clock (epoch seconds) or both.
+    ``advance`` moves it; ``sleep`` moves it too and records the wait (pass it as ``sleep=``); ``utc`` is the same
+    instant as an aware datetime (pass ``clock.utc`` where the code wants datetimes) and ``set`` moves to one.
+    Start at any instant with ``FakeClock(start)`` or by assigning ``now``.
+    """
 
     def __init__(self, start: float = 1_000.0) -> None:
         self.now = start
+        self.sleeps: list[float] = []
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def utc(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)
+
+    def set(self, when: datetime) -> None:
+        self.now = when.timestamp()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The shared fake clock (tests/conftest.py ``FakeClock``), at 1,000 s."""
+    return FakeClock()
 
 
 @pytest.fixture(scope="session")

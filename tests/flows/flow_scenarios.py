@@ -931,7 +931,9 @@ def callback_scenarios() -> list[Scenario]:
     offer = route_reply(callback_offer="true", callback_profile="standard")
     queued = EndReason.TRANSFERRED_TO_QUEUE
     done = EndReason.DISCONNECTED
-    press = lambda *keys: Contact(customer_number=CALLER, inputs=tuple(ScriptedInput.dtmf(k) for k in keys))  # noqa: E731
+
+    def press(*keys: str) -> Contact:
+        return Contact(customer_number=CALLER, inputs=tuple(ScriptedInput.dtmf(k) for k in keys))
 
     def forced(errors: Mapping[str, str], *keys: str) -> Contact:
         return Contact(

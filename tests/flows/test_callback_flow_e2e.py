@@ -10,7 +10,6 @@ from typing import Any
 
 import callback.handler as callback_handler
 import pytest
-from flow_scenarios import CALLBACK_ARN, DEFAULT_QUEUE_ARN, INSTANCE, REPO, ROUTE_ARN, flows
 
 import route.handler as route_handler
 from routing.callback.memory_store import InMemoryCallbackStore
@@ -23,6 +22,7 @@ from routing.config.store import InMemoryConfigStore
 from routing.live_metrics.reader import LiveMetrics
 from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
 from routing.route.service import RouteService
+from tests.flows.flow_scenarios import CALLBACK_ARN, DEFAULT_QUEUE_ARN, INSTANCE, REPO, ROUTE_ARN, flows
 from trunkline.simulator import Contact, EndReason, Faults, FlowSimulator, ScriptedInput
 
 OPEN = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -208,7 +209,7 @@ def test_hours_are_overridden_to_what_the_case_needs(hours: Any, value: str, pro
 
 def test_the_validator_rejects_what_the_docs_do_not_allow() -> None:
     case = exported()[0]["inbound-routed_voice_call_is_queued_with_priority_and_attributes"]
-    breakages = {
+    breakages: dict[str, Callable[[dict[str, Any]], object]] = {
         "Version": lambda c: c.update(Version="2025-06-21"),
         "Usage": lambda c: c["Observations"][1].update(Usage={"Type": "EXACTLY"}),
         "ActionParameters": lambda c: c["Observations"][-1]["Event"]["Properties"].pop("ActionParameters"),

@@ -10,8 +10,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flow_scenarios import CALLBACK_TAGS, CALLER, CARDS_QUEUE_ARN, DECISION_TAGS, INSTANCE, Scenario, all_scenarios, run
 
+from tests.flows.flow_scenarios import (
+    CALLBACK_TAGS,
+    CALLER,
+    CARDS_QUEUE_ARN,
+    DECISION_TAGS,
+    INSTANCE,
+    Scenario,
+    all_scenarios,
+    run,
+)
 from trunkline.simulator import (
     QueueOutcomeModel,
     SimulationResult,

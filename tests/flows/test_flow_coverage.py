@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flow_scenarios import all_scenarios, flows, run
-
+from tests.flows.flow_scenarios import all_scenarios, flows, run
 from trunkline.simulator import reachable_edges
 
 

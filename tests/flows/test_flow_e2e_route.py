@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flow_scenarios import DEFAULT_QUEUE_ARN, INSTANCE, REPO, ROUTE_ARN, simulator
 
 import route.handler as route_handler
 from routing.config.cache import ConfigCache
@@ -18,19 +17,13 @@ from routing.config.loader import load_directory
 from routing.config.publishing import publish_document
 from routing.config.store import InMemoryConfigStore
 from routing.route.service import RouteService
+from tests.conftest import FakeClock
+from tests.flows.flow_scenarios import DEFAULT_QUEUE_ARN, INSTANCE, REPO, ROUTE_ARN, simulator
 from trunkline.simulator import Contact, EndReason, FaultKind, Faults, FlowSimulator, LambdaFault
 
 OPEN = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wednesday 10:00 in New York
 CLOSED = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)  # Sunday: the cards line is closed
 CARDS_MAIN = "+18005550100"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +36,12 @@ def published_store() -> InMemoryConfigStore:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(OPEN)
-
-
-@pytest.fixture
-def sim(published_store: InMemoryConfigStore, clock: Clock) -> Iterator[FlowSimulator]:
+def sim(published_store: InMemoryConfigStore, clock: FakeClock) -> Iterator[FlowSimulator]:
+    clock.set(OPEN)
     service = RouteService(
         ConfigCache(published_store, refresh_seconds=300),
         default_queue_id=DEFAULT_QUEUE_ARN.rsplit("/", 1)[-1],
-        clock=clock,
+        clock=clock.utc,
     )
     route_handler.set_service(service)
     service.route({"Details": {"ContactData": {"InstanceARN": INSTANCE}}})  # warm: load + compile the version
@@ -101,8 +90,8 @@ def test_unknown_number_goes_to_the_configured_default_queue(sim: FlowSimulator)
     assert result.attributes["route_status"] == "DEFAULT"
 
 
-def test_closed_line_plays_the_configured_message_and_disconnects(sim: FlowSimulator, clock: Clock) -> None:
-    clock.now = CLOSED
+def test_closed_line_plays_the_configured_message_and_disconnects(sim: FlowSimulator, clock: FakeClock) -> None:
+    clock.set(CLOSED)
     result = sim.run("inbound", Contact(system_number=CARDS_MAIN))
     assert result.external["status"] == "CLOSED", result.describe()
     assert result.end_reason is EndReason.DISCONNECTED
@@ -126,10 +115,10 @@ RETENTION = f"{INSTANCE}/queue/0efebc36-015c-54fa-acf7-dc065e9360dc"
 
 @pytest.mark.parametrize("when", [OPEN, CLOSED])
 def test_agent_transfer_goes_to_the_queue_the_agent_chose_even_when_the_line_is_closed(
-    sim: FlowSimulator, clock: Clock, when: datetime
+    sim: FlowSimulator, clock: FakeClock, when: datetime
 ) -> None:
     # A stock agent workspace: a quick connect to the retention queue, no transfer_queue_key attribute.
-    clock.now = when
+    clock.set(when)
     contact = Contact(
         initiation_method="QUEUE_TRANSFER",
         system_number=CARDS_MAIN,
@@ -175,10 +164,10 @@ def test_a_platinum_caller_is_routed_by_the_rules_routing_criteria(sim: FlowSimu
     assert "InvokeRoutingCriteria" not in plain.visited
 
 
-def test_the_spanish_line_sets_a_spanish_voice(sim: FlowSimulator, clock: Clock) -> None:
+def test_the_spanish_line_sets_a_spanish_voice(sim: FlowSimulator, clock: FakeClock) -> None:
     result = sim.run("inbound", Contact(system_number="+18005550101"))
     assert result.voice == "Lupe", result.describe()
-    clock.now = CLOSED
+    clock.set(CLOSED)
     closed = sim.run("inbound", Contact(system_number="+18005550101"))
     assert closed.voice == "Lupe"
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flow_scenarios import FLOWS_DIR, KNOWN_TOKENS, TOKENS, all_scenarios, run
-from known_findings import known_for
 
+from tests.flows.flow_scenarios import FLOWS_DIR, KNOWN_TOKENS, TOKENS, all_scenarios, run
+from tests.flows.known_findings import known_for
 from trunkline.simulator import Flow, lint_flow, reachable_edges, substitute_tokens
 
 Doc = dict[str, Any]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from flow_scenarios import (
+
+from tests.flows.flow_scenarios import (
     CALLBACK_ARN,
     CARDS_QUEUE_ARN,
     INSTANCE,
@@ -14,7 +15,6 @@ from flow_scenarios import (
     run,
     run_with_callback,
 )
-
 from trunkline.simulator import EndReason
 
 SCENARIOS = all_scenarios()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flow_scenarios import (
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.flows.flow_scenarios import (
     CARDS_QUEUE_ARN,
     DEFAULT_QUEUE_ARN,
     OTHER_INSTANCE_QUEUE_ARN,
@@ -14,9 +17,6 @@ from flow_scenarios import (
     route_reply,
     simulator,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from trunkline.simulator import Contact, EndReason, FaultKind, Faults, LambdaFault, SimulatorOptions
 
 STATUSES = st.sampled_from(["ROUTED", "DEFAULT", "ERROR_DEFAULT", "CLOSED", "EMERGENCY", "", "routed", "QUEUED"])

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_scenarios import FLOWS_DIR, KNOWN_TOKENS, REPO
-from known_findings import known_for
 
 from routing.route.reply import RESERVED_ORDER
 from stacks.constructs.connect import FLOW_TYPES as DEPLOYABLE_FLOW_TYPES
+from tests.flows.flow_scenarios import FLOWS_DIR, KNOWN_TOKENS, REPO
+from tests.flows.known_findings import known_for
 from trunkline.simulator import ACTION_SPECS, Flow, find_tokens, lint_flow
 from trunkline.simulator.actions import FLOW_TYPES
 
@@ -230,8 +230,7 @@ def test_every_token_is_documented() -> None:
 
 @pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
 def test_flow_loads_without_tokens_left(path: Path) -> None:
-    from flow_scenarios import TOKENS
-
+    from tests.flows.flow_scenarios import TOKENS
     from trunkline.simulator import load_flow
 
     flow = load_flow(path, TOKENS)

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from flow_scenarios import FLOWS_DIR, REPO
-from known_findings import known_for
 
+from tests.flows.flow_scenarios import FLOWS_DIR, REPO
+from tests.flows.known_findings import known_for
 from trunkline.cli import build_parser
 
 REAL = Path(__file__).parent / "fixtures" / "real"

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from flow_scenarios import DEFAULT_QUEUE_ARN, INSTANCE, REPO, simulator
 
 import route.handler as route_handler
 from routing.config.cache import ConfigCache
@@ -15,6 +14,7 @@ from routing.config.store import InMemoryConfigStore
 from routing.live_metrics.reader import LiveMetrics
 from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
 from routing.route.service import RouteService
+from tests.flows.flow_scenarios import DEFAULT_QUEUE_ARN, INSTANCE, REPO, simulator
 from trunkline.simulator import Contact, FlowSimulator
 
 OPEN = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wednesday 10:00 in New York

@@ -698,7 +698,7 @@ def test_flow_attributes_failure_takes_its_no_matching_error_branch() -> None:
 
 # ---------------------------------------------------------------- routing criteria and voice
 
-STEP = {
+STEP: dict[str, Any] = {
     "Expression": {
         "AttributeCondition": {
             "Name": "Tier",
@@ -731,7 +731,7 @@ def test_routing_criteria_static_and_from_a_json_reply() -> None:
     f = flow(
         "c",
         invoke("Criteria", ResponseValidation={"ResponseType": "JSON"}),
-        *criteria_flow("$.External.Steps").actions.values(),
+        *(dict(a) for a in criteria_flow("$.External.Steps").actions.values()),
         act("Failed", "EndFlowExecution"),
     )
     result = sim(f, handler=lambda _e, _c: {"Steps": [STEP]}).run("c", Contact())

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_scenarios import FLOWS_DIR, TOKENS
 
+from tests.flows.flow_scenarios import FLOWS_DIR, TOKENS
 from trunkline.simulator import (
     Contact,
     EndReason,
@@ -189,7 +190,7 @@ def test_the_simulator_runs_a_real_whisper_flow(stem: str, queue_name: str) -> N
 def test_the_simulator_runs_a_real_menu_flow() -> None:
     # Given the rules-engine's DTMF menu flow (menus, store-less input, Lambda calls without ResponseValidation)
     flow = _load_real(REAL / "rules-engine_RulesEngineDTMFMenu.json")
-    functions = {
+    functions: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
         str(a["Parameters"]["LambdaFunctionARN"]): (lambda _e, _c: {})
         for a in flow.actions.values()
         if a["Type"] == "InvokeLambdaFunction"

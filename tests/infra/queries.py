@@ -14,7 +14,7 @@ TOKEN_LEFT = re.compile(r"%[A-Za-z][A-Za-z0-9]*(?::[A-Za-z0-9_-]+)?%")
 def function(template: Template, handler: str) -> tuple[str, dict[str, Any]]:
     """The one function with ``handler``: (logical id, resource)."""
     found = [
-        (k, v)
+        (k, dict(v))
         for k, v in template.find_resources("AWS::Lambda::Function").items()
         if v["Properties"].get("Handler") == handler
     ]
@@ -25,7 +25,7 @@ def function(template: Template, handler: str) -> tuple[str, dict[str, Any]]:
 def alias_of(template: Template, function_id: str) -> tuple[str, dict[str, Any]]:
     """The one alias of a function: (logical id, resource)."""
     found = [
-        (k, v)
+        (k, dict(v))
         for k, v in template.find_resources("AWS::Lambda::Alias").items()
         if v["Properties"]["FunctionName"] == {"Ref": function_id}
     ]

@@ -15,7 +15,7 @@ ARN = {
 
 def _fn(template: Template, handler: str) -> tuple[str, dict[str, Any]]:
     (found,) = [
-        (k, v)
+        (k, dict(v))
         for k, v in template.find_resources("AWS::Lambda::Function").items()
         if v["Properties"]["Handler"] == handler
     ]

@@ -14,7 +14,8 @@ import pytest
 from aws_cdk.assertions import Template
 
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
-from stacks.constructs.live_metrics import POLLER_SERVICE, LiveMetrics
+from stacks.constructs.live_metrics import LiveMetrics
+from stacks.constructs.observability.names import POLLER_SERVICE
 
 STACKS = ["Trunkline-dev-active", "Trunkline-dev-dr"]
 POLLER = "metrics_poller.handler.lambda_handler"
@@ -22,7 +23,7 @@ POLLER = "metrics_poller.handler.lambda_handler"
 
 def _poller(template: Template) -> tuple[str, dict[str, Any]]:
     (found,) = [
-        (k, v)
+        (k, dict(v))
         for k, v in template.find_resources("AWS::Lambda::Function").items()
         if v["Properties"]["Handler"] == POLLER
     ]

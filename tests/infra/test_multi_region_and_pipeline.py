@@ -19,7 +19,7 @@ def _route(template: Template) -> dict[str, Any]:
         for f in template.find_resources("AWS::Lambda::Function").values()
         if f["Properties"]["Handler"] == "route.handler.lambda_handler"
     ]
-    return fn
+    return dict(fn)
 
 
 def test_function_names_match_across_regions(dev_stacks: dict[str, Template]) -> None:
@@ -100,7 +100,8 @@ def _active_stage_actions(manual_approval: bool) -> list[dict[str, Any]]:
     stack = build_pipeline(cdk.App(context=cdk_context()), EnvironmentSettings.from_context(raw, "x"))
     assert stack is not None
     (pipe,) = Template.from_stack(stack).find_resources("AWS::CodePipeline::Pipeline").values()
-    return next(s for s in pipe["Properties"]["Stages"] if s["Name"] == "Active")["Actions"]
+    actions: list[dict[str, Any]] = next(s for s in pipe["Properties"]["Stages"] if s["Name"] == "Active")["Actions"]
+    return actions
 
 
 def test_manual_approval_gates_the_active_deploy_only_when_asked() -> None:

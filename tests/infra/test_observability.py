@@ -35,7 +35,7 @@ def _contact_event_rule(template: Template) -> dict[str, Any]:
         if "EventPattern" in r["Properties"]
         and r["Properties"]["EventPattern"].get("detail-type") == ["Amazon Connect Contact Event"]
     ]
-    return rule
+    return dict(rule)
 
 
 def _table_of_env(template: Template, fn: dict[str, Any], variable: str) -> str:
@@ -356,7 +356,8 @@ def test_every_table_of_the_stack_has_a_throttling_alarm(
     dev_stacks: dict[str, Template], prod_stacks: dict[str, Template], env: str
 ) -> None:
     for stack, template in _templates(env, dev_stacks, prod_stacks).items():
-        expected = [{"Ref": t} for t in template.find_resources("AWS::DynamoDB::GlobalTable")]
+        tables = template.find_resources("AWS::DynamoDB::GlobalTable")
+        expected: list[dict[str, str] | str] = [{"Ref": t} for t in tables]
         if stack.endswith("-dr"):
             expected.append(f"trunkline-config-{env}")  # the DR stack's config table is the replica, by name
         watched = []

@@ -25,7 +25,7 @@ PROVIDER_FRAMEWORK = "framework.onEvent"  # the CDK custom-resource Provider's o
 
 
 def _resources(template: Template, kind: str) -> dict[str, dict[str, Any]]:
-    return template.find_resources(kind)
+    return {k: dict(v) for k, v in template.find_resources(kind).items()}
 
 
 @pytest.mark.parametrize("stack", [ACTIVE, DR])

@@ -48,7 +48,7 @@ def _alias_resource(template: Template, function_name: str) -> dict[str, Any]:
         for a in template.find_resources("AWS::Lambda::Alias").values()
         if a["Properties"]["FunctionName"] == {"Ref": logical}
     ]
-    return alias
+    return dict(alias)
 
 
 def _alias_of(template: Template, function_name: str) -> dict[str, Any]:

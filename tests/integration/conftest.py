@@ -73,7 +73,7 @@ def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """
     from botocore.client import BaseClient
 
-    original = BaseClient._make_api_call
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]  # private: botocore's stubs leave it out
     state: dict[str, Any] = {"counts": {}, "fail": None}
 
     def make_api_call(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:

@@ -50,7 +50,11 @@ def test_both_dead_letter_shapes_replay_into_the_call_log_and_leave_the_queue(sq
     client.send_message(QueueUrl=url, MessageBody="not json")
     store = InMemoryCallLogStore()
     service = OutcomeService(store)
-    report = replay_dead_letters(client, url, lambda e: service.handle(e) and None)
+
+    def apply(event: dict[str, Any]) -> None:
+        service.handle(event)
+
+    report = replay_dead_letters(client, url, apply)
     assert (report.replayed, report.failed, report.unreadable) == (3, 0, 1)
     record = store.get("dl-1")
     assert record is not None

@@ -60,7 +60,7 @@ def live_handler(table: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 
 
 def _changed(sample: dict[str, Any], greeting: str) -> dict[str, Any]:
-    doc = json.loads(json.dumps(sample))
+    doc: dict[str, Any] = json.loads(json.dumps(sample))
     doc["queues"]["cards_general"]["attributes"]["greeting_prompt"] = greeting
     return doc
 
@@ -146,7 +146,8 @@ def test_retention_sets_ttl_on_old_versions_only(store: DynamoConfigStore, sampl
 
 
 def _route(event: dict[str, Any]) -> dict[str, str]:
-    return handler.lambda_handler(event, None)
+    reply: dict[str, str] = handler.lambda_handler(event, None)
+    return reply
 
 
 def test_handler_routes_and_switches_versions_whole(
@@ -268,7 +269,7 @@ def test_no_raw_phone_number_in_any_output(
         for caller in callers:
             _route(connect_event(dialed="+18005550100", caller=caller, attributes={"ivr_choice": "3"}))
     finally:
-        logger.removeHandler(extra)
+        logger.removeHandler(extra)  # type: ignore[attr-defined]  # Powertools forwards it to its stdlib logger
     captured = capsys.readouterr()
     text = captured.out + captured.err + caplog.text + stream.getvalue()
     assert '"message":"decision"' in text.replace(" ", "") or "decision" in text

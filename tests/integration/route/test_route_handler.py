@@ -22,14 +22,14 @@ from trunkline.contacts import DR_INSTANCE_ARN, INSTANCE_ARN, connect_event, sam
 
 TUESDAY_MORNING = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # every sample line but commercial is open
 DEPLOY_DEFAULT = "deploy-default-queue"
-CARDS_GENERAL = {"dialed": "+18005550100", "caller": "+12125550187", "attributes": {"ivr_choice": "5"}}
+CARDS_GENERAL: dict[str, Any] = {"dialed": "+18005550100", "caller": "+12125550187", "attributes": {"ivr_choice": "5"}}
 
 
 class FrozenDatetime(datetime):
     """``datetime`` whose ``now`` is a fixed instant (decisions depend on opening hours and holidays)."""
 
     @classmethod
-    def now(cls, tz: Any = None) -> FrozenDatetime:  # type: ignore[override]
+    def now(cls, tz: Any = None) -> FrozenDatetime:
         return TUESDAY_MORNING.astimezone(tz) if tz else TUESDAY_MORNING.replace(tzinfo=None)  # type: ignore[return-value]
 
 

@@ -19,6 +19,7 @@ from routing.config.store import InMemoryConfigStore
 from routing.live_metrics.reader import LiveMetrics
 from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
 from routing.route.service import RouteService
+from tests.conftest import FakeClock
 from trunkline.contacts import connect_event
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -55,22 +56,17 @@ def config() -> InMemoryConfigStore:
     return store
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 KEY = "test-only-callback-number-key-0123456789"
+WALL_START = 1_800_000_000.0  # the callback service reads wall-clock (epoch) seconds
 HASHER = NumberHasher(KEY)
 
 
 def _service(
-    config: InMemoryConfigStore, store: InMemoryCallbackStore | None = None, clock: Clock | None = None
+    config: InMemoryConfigStore, store: InMemoryCallbackStore | None = None, clock: FakeClock | None = None
 ) -> CallbackService:
-    return CallbackService(ConfigCache(config), store or InMemoryCallbackStore(), hasher=HASHER, clock=clock or Clock())
+    return CallbackService(
+        ConfigCache(config), store or InMemoryCallbackStore(), hasher=HASHER, clock=clock or FakeClock(WALL_START)
+    )
 
 
 def _accept(
@@ -95,7 +91,7 @@ def _lock(queue: str, number: str) -> str:
 
 
 def test_reserved_then_duplicate_then_retry_returns_the_same_answer(config: InMemoryConfigStore) -> None:
-    store, clock = InMemoryCallbackStore(), Clock()
+    store, clock = InMemoryCallbackStore(), FakeClock(WALL_START)
     service = _service(config, store, clock)
     first = _accept(service, "c1", "(212) 555-0187")
     assert first == {
@@ -130,7 +126,7 @@ def test_a_failed_create_releases_the_number(config: InMemoryConfigStore) -> Non
 def test_an_unconfirmed_reservation_lapses_in_minutes_a_confirmed_one_lasts_the_window(
     config: InMemoryConfigStore,
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(WALL_START)
     service = _service(config, InMemoryCallbackStore(), clock)
     assert _accept(service, "c1", "+12125550187")["callback_status"] == "RESERVED"
     clock.now += 299
@@ -143,7 +139,7 @@ def test_an_unconfirmed_reservation_lapses_in_minutes_a_confirmed_one_lasts_the_
 
 
 def test_confirm_is_idempotent_and_a_flow_release_keeps_a_confirmed_callback(config: InMemoryConfigStore) -> None:
-    store, clock = InMemoryCallbackStore(), Clock()
+    store, clock = InMemoryCallbackStore(), FakeClock(WALL_START)
     service = _service(config, store, clock)
     _accept(service, "c1", "+12125550187")
     assert _accept(service, "c1", "+12125550187", action="confirm") == {
@@ -168,7 +164,7 @@ def test_confirm_is_idempotent_and_a_flow_release_keeps_a_confirmed_callback(con
 
 
 def test_confirm_without_a_live_reservation_takes_the_lock_if_the_number_is_free(config: InMemoryConfigStore) -> None:
-    store, clock = InMemoryCallbackStore(), Clock()
+    store, clock = InMemoryCallbackStore(), FakeClock(WALL_START)
     service = _service(config, store, clock)
     # Never reserved (or released): the callback exists in Connect, so the number is locked for the window.
     assert _accept(service, "c1", "+12125550187", action="confirm")["callback_status"] == "CONFIRMED"
@@ -187,7 +183,7 @@ def test_a_connect_retry_writes_nothing_and_another_queue_gets_that_queues_answe
     config: InMemoryConfigStore,
 ) -> None:
     """Issue 17: compare the store, not only the reply."""
-    store, clock = InMemoryCallbackStore(), Clock()
+    store, clock = InMemoryCallbackStore(), FakeClock(WALL_START)
     service = _service(config, store, clock)
     general, balance = _lock("cards_general", "+12125550187"), _lock("cards_balance", "+12125550187")
     first = _accept(service, "c1", "+12125550187")
@@ -223,7 +219,7 @@ def test_without_a_usable_key_the_caller_keeps_their_place(
     config: InMemoryConfigStore, key: str, lambda_logs: Any
 ) -> None:
     store = InMemoryCallbackStore()
-    service = CallbackService(ConfigCache(config), store, hasher=NumberHasher(key), clock=Clock())
+    service = CallbackService(ConfigCache(config), store, hasher=NumberHasher(key), clock=FakeClock(WALL_START))
     assert _accept(service, "c1", "+12125550187")["callback_status"] == "ERROR"
     assert not store.locks
     assert "CALLBACK_NUMBER_KEY" in lambda_logs.getvalue()
@@ -522,7 +518,7 @@ def test_out_of_time_answers_error_keeps_the_caller_queued_and_says_why(
     store = _UnavailableStore(gate)
     monkeypatch.setattr(store, "release", lambda *_, **__: gate.run(lambda: True))
     monkeypatch.setattr(store, "confirm", lambda *_, **__: gate.run(lambda: None))
-    service = CallbackService(ConfigCache(config), store, hasher=HASHER, clock=Clock(), gate=gate)
+    service = CallbackService(ConfigCache(config), store, hasher=HASHER, clock=FakeClock(WALL_START), gate=gate)
     reply = _accept(service, "t1", "(212) 555-0187", action=action)
     assert reply == {
         "callback_status": "ERROR",

@@ -131,7 +131,7 @@ def test_a_task_or_email_without_endpoints() -> None:
     ],
 )
 def test_parameter_and_attribute_values_of_any_type(value: Any, expected: str) -> None:
-    event = connect_event(attributes={"a": value}, parameters={"p": value})  # type: ignore[dict-item]
+    event = connect_event(attributes={"a": value}, parameters={"p": value})
     contact = ContactRequest.from_event(event)
     assert (contact.attributes["a"], contact.parameters["p"]) == (expected, expected)
     assert all(isinstance(v, str) for v in (*contact.attributes.values(), *contact.parameters.values()))

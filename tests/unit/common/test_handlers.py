@@ -29,7 +29,9 @@ def _echo(event: Any, context: Any) -> dict[str, Any]:
 
 
 def _last_line(lambda_logs: Any) -> dict[str, Any]:
-    lines = [json.loads(line) for line in lambda_logs.getvalue().splitlines() if line.startswith("{")]
+    lines: list[dict[str, Any]] = [
+        json.loads(line) for line in lambda_logs.getvalue().splitlines() if line.startswith("{")
+    ]
     return lines[-1]
 
 

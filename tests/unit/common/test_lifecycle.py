@@ -13,14 +13,7 @@ import pytest
 
 from routing.common.lifecycle import Lifecycle
 from routing.common.observability import logger, metrics
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.conftest import FakeClock
 
 
 @pytest.fixture
@@ -91,7 +84,7 @@ def test_hooks_run_in_lambdas_order_and_a_failing_hook_does_not_stop_the_others(
 
 
 def test_the_first_decision_after_a_restore_says_so() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     life = Lifecycle("t", clock=clock)
     assert life.decision_fields() == {"restored": False}
     life.run_after_restore()

@@ -55,11 +55,6 @@ def store() -> FlakyStore:
     return FlakyStore()
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
 def cache_for(store: FlakyStore | None, clock: FakeClock, baked: Path | None = None) -> ConfigCache:
     return ConfigCache(store, refresh_seconds=REFRESH, retry_seconds=RETRY, baked_path=baked, clock=clock)
 
@@ -305,6 +300,7 @@ def test_a_bad_new_version_keeps_the_current_one_whole(
     clock.advance(REFRESH)
     compiled, source = cache.current()
     assert (compiled, source) == (loaded, "last_known_good")  # the very same v1 object: never a mix
+    assert compiled is not None
     assert compiled.queues["cards_general"].profile.attributes["greeting_prompt"] == "cards_greeting"
     # and it is retried after RETRY seconds, not on every call
     store.calls.clear()

@@ -120,7 +120,7 @@ def config_with(tmp_path: Path, **changes: Any) -> list[ConfigIssue]:
 
 def edited(name: str, edit: Any) -> dict[str, Any]:
     """A copy of one BASE file after ``edit(content)``."""
-    content = json.loads(json.dumps(BASE[name]))
+    content: dict[str, Any] = json.loads(json.dumps(BASE[name]))
     edit(content)
     return content
 

@@ -12,26 +12,19 @@ from routing.config.store import InMemoryConfigStore
 from routing.live_metrics.reader import LiveMetrics
 from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
 from routing.route.service import RouteService
+from tests.conftest import FakeClock
 from trunkline.contacts import connect_event, sample_contacts
 
 ROOT = Path(__file__).resolve().parents[3]
 LOST_STOLEN = "63074fc7-3a89-51c0-b5e8-b35afcfc15ec"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 10_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _view(store: InMemoryMetricsStore, clock: Clock) -> LiveMetrics:
+def _view(store: InMemoryMetricsStore, clock: FakeClock) -> LiveMetrics:
     return LiveMetrics(store, cache_seconds=5, stale_seconds=60, wall_clock=clock, monotonic=clock)
 
 
 def test_one_read_per_cache_interval_and_stale_is_unknown() -> None:
-    store, clock = InMemoryMetricsStore(), Clock()
+    store, clock = InMemoryMetricsStore(), FakeClock(10_000.0)
     store.items["q1"] = QueueSnapshot(
         "q1", clock.now - 10, {"VOICE": {"agents_available": 3}, "CHAT": {"agents_available": 1}}
     )
@@ -52,7 +45,7 @@ def test_one_read_per_cache_interval_and_stale_is_unknown() -> None:
 
 
 def test_nan_and_infinite_values_are_unknown_not_numbers() -> None:
-    store, clock = InMemoryMetricsStore(), Clock()
+    store, clock = InMemoryMetricsStore(), FakeClock(10_000.0)
     values = {"agents_available": float("nan"), "estimated_wait_time": float("inf"), "agents_staffed": 0}
     store.items["q1"] = QueueSnapshot("q1", clock.now - 1, {"VOICE": values})
     view = _view(store, clock)
@@ -68,7 +61,7 @@ def test_a_failing_store_makes_metrics_unknown_without_retrying_per_call() -> No
             self.reads += 1
             raise TimeoutError("dynamodb read timeout")
 
-    store, clock = Broken(), Clock()
+    store, clock = Broken(), FakeClock(10_000.0)
     view = _view(store, clock)
     for _ in range(10):
         view.prefetch(frozenset({"q1"}))
@@ -81,7 +74,7 @@ def test_route_decisions_follow_the_metrics_and_report_snapshot_age() -> None:
     assert doc is not None
     config = InMemoryConfigStore()
     publish_document(config, doc, actor="t", summary="t")
-    metrics_store, clock = InMemoryMetricsStore(), Clock()
+    metrics_store, clock = InMemoryMetricsStore(), FakeClock(10_000.0)
     from datetime import UTC, datetime
 
     service = RouteService(
@@ -118,7 +111,7 @@ def test_gold_customers_move_to_priority_only_while_general_breaches_its_sla() -
     assert doc is not None
     config = InMemoryConfigStore()
     publish_document(config, doc, actor="t", summary="t")
-    metrics_store, clock = InMemoryMetricsStore(), Clock()
+    metrics_store, clock = InMemoryMetricsStore(), FakeClock(10_000.0)
     service = RouteService(
         ConfigCache(config),
         default_queue_id="d",
@@ -152,7 +145,7 @@ def test_the_read_interval_is_never_shorter_than_the_poll_interval() -> None:
 
 
 def test_the_queues_of_every_ruleset_converge_on_one_read_per_interval() -> None:
-    store, clock = InMemoryMetricsStore(), Clock()
+    store, clock = InMemoryMetricsStore(), FakeClock(10_000.0)
     view = LiveMetrics(store, cache_seconds=15, stale_seconds=60, wall_clock=clock, monotonic=clock)
     for queues in ({"a"}, {"b", "c"}, {"d"}):  # three rulesets, first use: one read each
         view.prefetch(frozenset(queues))
@@ -175,7 +168,7 @@ def test_a_failed_read_keeps_the_snapshot_held_until_it_is_stale() -> None:
                 raise TimeoutError("deadline")
             return super().get_many(queue_ids)
 
-    store, clock = Flaky(), Clock()
+    store, clock = Flaky(), FakeClock(10_000.0)
     store.items["q1"] = QueueSnapshot("q1", clock.now, {"VOICE": {"agents_staffed": 4}})
     view = LiveMetrics(store, cache_seconds=15, stale_seconds=60, wall_clock=clock, monotonic=clock)
     view.prefetch(frozenset({"q1"}))
@@ -195,7 +188,7 @@ def test_requests_per_1000_warm_calls_at_10_per_second_with_live_metrics_on() ->
     assert doc is not None
     config = InMemoryConfigStore()
     publish_document(config, doc, actor="t", summary="t")
-    metrics_store, clock = InMemoryMetricsStore(), Clock()
+    metrics_store, clock = InMemoryMetricsStore(), FakeClock(10_000.0)
     for queue in doc["queues"].values():
         metrics_store.items[queue["queue_id"]] = QueueSnapshot(queue["queue_id"], clock.now, {"VOICE": {}})
     view = LiveMetrics(metrics_store, cache_seconds=15, stale_seconds=60, wall_clock=clock, monotonic=clock)

@@ -10,21 +10,9 @@ from botocore.stub import ANY, Stubber
 
 from routing.live_metrics.poller import METRICS, MetricsPoller, TokenBucket, seconds_value
 from routing.live_metrics.store import InMemoryMetricsStore
+from tests.conftest import FakeClock
 
 INSTANCE = "5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def _result(queue_id: str, channel: str, values: dict[str, float | None]) -> dict[str, Any]:
@@ -64,14 +52,14 @@ def connect() -> Any:
     return boto3.client("connect", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
 
 
-def _poller(client: Any, store: InMemoryMetricsStore, t: FakeTime, rate: float = 2.0) -> MetricsPoller:
+def _poller(client: Any, store: InMemoryMetricsStore, t: FakeClock, rate: float = 2.0) -> MetricsPoller:
     return MetricsPoller(
         client,
         store,
         instance_id=INSTANCE,
         requests_per_second=rate,
-        clock=t.clock,
-        wall_clock=t.clock,
+        clock=t,
+        wall_clock=t,
         sleep=t.sleep,
         rng=__import__("random").Random(1),
     )
@@ -79,7 +67,7 @@ def _poller(client: Any, store: InMemoryMetricsStore, t: FakeTime, rate: float =
 
 def test_pages_of_100_queues_and_next_token(connect: Any) -> None:
     queues = [f"q{i:03d}" for i in range(150)]
-    store, t = InMemoryMetricsStore(), FakeTime()
+    store, t = InMemoryMetricsStore(), FakeClock()
     with Stubber(connect) as stub:
         stub.add_response(
             "get_current_metric_data",
@@ -106,7 +94,7 @@ def test_pages_of_100_queues_and_next_token(connect: Any) -> None:
 
 
 def test_null_values_stay_unknown(connect: Any) -> None:
-    store, t = InMemoryMetricsStore(), FakeTime()
+    store, t = InMemoryMetricsStore(), FakeClock()
     with Stubber(connect) as stub:
         stub.add_response(
             "get_current_metric_data",
@@ -118,7 +106,7 @@ def test_null_values_stay_unknown(connect: Any) -> None:
 
 
 def test_throttling_backs_off_and_recovers(connect: Any) -> None:
-    store, t = InMemoryMetricsStore(), FakeTime()
+    store, t = InMemoryMetricsStore(), FakeClock()
     with Stubber(connect) as stub:
         for code in ("TooManyRequestsException", "ThrottlingException"):
             stub.add_client_error("get_current_metric_data", service_error_code=code, http_status_code=429)
@@ -135,7 +123,7 @@ def test_throttling_backs_off_and_recovers(connect: Any) -> None:
 
 def test_other_errors_skip_the_page_and_keep_going(connect: Any) -> None:
     queues = [f"q{i:03d}" for i in range(101)]
-    store, t = InMemoryMetricsStore(), FakeTime()
+    store, t = InMemoryMetricsStore(), FakeClock()
     with Stubber(connect) as stub:
         stub.add_client_error(
             "get_current_metric_data", service_error_code="ResourceNotFoundException", http_status_code=404
@@ -151,8 +139,8 @@ def test_other_errors_skip_the_page_and_keep_going(connect: Any) -> None:
 
 
 def test_token_bucket_holds_the_request_budget() -> None:
-    t = FakeTime()
-    bucket = TokenBucket(2.0, 1.0, clock=t.clock, sleep=t.sleep)
+    t = FakeClock()
+    bucket = TokenBucket(2.0, 1.0, clock=t, sleep=t.sleep)
     start = t.now
     for _ in range(11):
         bucket.acquire()
@@ -166,7 +154,7 @@ def test_oldest_contact_age_milliseconds_quirk() -> None:
 
 
 def test_run_samples_several_times_within_the_invocation(connect: Any) -> None:
-    store, t = InMemoryMetricsStore(), FakeTime()
+    store, t = InMemoryMetricsStore(), FakeClock()
     with Stubber(connect) as stub:
         for _ in range(4):
             stub.add_response(
@@ -182,7 +170,7 @@ def test_run_samples_several_times_within_the_invocation(connect: Any) -> None:
 
 def test_poll_cycle_for_600_queues_costs_six_requests_per_page_sweep(connect: Any) -> None:
     queues = [f"q{i:03d}" for i in range(600)]
-    store, t = InMemoryMetricsStore(), FakeTime()
+    store, t = InMemoryMetricsStore(), FakeClock()
     with Stubber(connect) as stub:
         for page in range(6):
             stub.add_response(

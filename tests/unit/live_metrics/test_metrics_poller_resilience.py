@@ -16,21 +16,9 @@ from routing.config.publishing import publish_document
 from routing.config.store import InMemoryConfigStore, Pointer
 from routing.live_metrics.poller import METRICS, ActiveQueues, MetricsPoller, queue_ids_of
 from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
+from tests.conftest import FakeClock
 
 INSTANCE = "5f7c9b1e-0d3a-4a8e-9c1f-2b6d8e4a7c10"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
@@ -52,13 +40,13 @@ def _page(queue_id: str, **values: float) -> dict[str, Any]:
     }
 
 
-def _poller(client: Any, store: Any, t: FakeTime, **kwargs: Any) -> MetricsPoller:
+def _poller(client: Any, store: Any, t: FakeClock, **kwargs: Any) -> MetricsPoller:
     return MetricsPoller(
         client,
         store,
         instance_id=INSTANCE,
-        clock=t.clock,
-        wall_clock=t.clock,
+        clock=t,
+        wall_clock=t,
         sleep=t.sleep,
         rng=random.Random(7),
         **kwargs,
@@ -69,7 +57,7 @@ def _poller(client: Any, store: Any, t: FakeTime, **kwargs: Any) -> MetricsPolle
 
 
 def test_limit_exceeded_is_throttling_too(connect: Any) -> None:
-    store, t = InMemoryMetricsStore(), FakeTime()
+    store, t = InMemoryMetricsStore(), FakeClock()
     with Stubber(connect) as stub:
         stub.add_client_error("get_current_metric_data", "LimitExceededException", http_status_code=429)
         stub.add_response("get_current_metric_data", _page("q1", AGENTS_STAFFED=2))
@@ -80,7 +68,7 @@ def test_limit_exceeded_is_throttling_too(connect: Any) -> None:
 
 def test_retries_are_bounded_and_the_page_keeps_its_previous_snapshot(connect: Any) -> None:
     # Given a snapshot from the previous cycle, and Connect throttling every attempt of this one
-    store, t = InMemoryMetricsStore(), FakeTime()
+    store, t = InMemoryMetricsStore(), FakeClock()
     previous = QueueSnapshot("q1", 990.0, {"VOICE": {"agents_staffed": 4.0}})
     store.items["q1"] = previous
     with Stubber(connect) as stub:
@@ -101,7 +89,7 @@ def test_backoff_grows_exponentially_with_full_jitter(connect: Any) -> None:
     caps = [0.2, 0.4, 0.8, 1.6, 3.2]
     seen: list[list[float]] = [[] for _ in caps]
     for seed in range(40):
-        t = FakeTime()
+        t = FakeClock()
         with Stubber(connect) as stub:
             for _ in range(5):
                 stub.add_client_error("get_current_metric_data", "TooManyRequestsException", http_status_code=429)
@@ -111,8 +99,8 @@ def test_backoff_grows_exponentially_with_full_jitter(connect: Any) -> None:
                 InMemoryMetricsStore(),
                 instance_id=INSTANCE,
                 requests_per_second=1000.0,  # the bucket never waits: every sleep is a backoff
-                clock=t.clock,
-                wall_clock=t.clock,
+                clock=t,
+                wall_clock=t,
                 sleep=t.sleep,
                 rng=random.Random(seed),
             )
@@ -141,7 +129,7 @@ class FlakyStore(InMemoryMetricsStore):
 
 
 def test_a_failed_write_does_not_cost_the_next_samples(connect: Any) -> None:
-    store, t = FlakyStore(failures=1), FakeTime()
+    store, t = FlakyStore(failures=1), FakeClock()
     with Stubber(connect) as stub:
         stub.add_response("get_current_metric_data", _page("q1", CONTACTS_IN_QUEUE=3))
         stub.add_response("get_current_metric_data", _page("q1", CONTACTS_IN_QUEUE=5))

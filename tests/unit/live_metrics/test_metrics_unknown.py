@@ -159,7 +159,7 @@ def test_exists_is_false_for_an_unknown_metric(way: str) -> None:
 
 
 # (fallback, the snapshot values that trigger it, values that do not)
-FALLBACKS = [
+FALLBACKS: list[tuple[dict[str, Any], dict[str, float], dict[str, float]]] = [
     ({"when": "unstaffed"}, {"agents_staffed": 0.0}, {"agents_staffed": 3.0}),
     ({"when": "no_agents_available"}, {"agents_available": 0.0}, {"agents_available": 2.0}),
     ({"when": "over_capacity"}, {"contacts_in_queue": 10.0}, {"contacts_in_queue": 9.0}),

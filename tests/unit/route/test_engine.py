@@ -232,7 +232,7 @@ def test_routing_criteria_are_passed_as_json_text(sample_compiled: CompiledConfi
 
 def test_a_metric_rule_reads_the_named_queue(sample_document: dict[str, Any], sample_compiled: CompiledConfig) -> None:
     # gold customers go to the concierge only while cards_general's oldest contact is over 60 s
-    gold = {"dialed": CARDS, "attributes": {"crm_segment": "gold"}}
+    gold: dict[str, Any] = {"dialed": CARDS, "attributes": {"crm_segment": "gold"}}
     breaching = metrics_on(sample_document, "cards_general", oldest_contact_age=61)
     within = metrics_on(sample_document, "cards_general", oldest_contact_age=60)
     assert route(sample_compiled, metrics=breaching, **gold).rule_id == "cards-gold-priority-when-general-breaches-sla"
@@ -358,7 +358,7 @@ def test_over_capacity_on_the_sample_once_the_closure_is_off(sample_document: di
     for closure in closures:
         closure["active"] = False
     cfg = CompiledConfig.compile(sample_document)
-    strategic = {"dialed": COMMERCIAL, "attributes": {"crm_segment": "strategic"}}
+    strategic: dict[str, Any] = {"dialed": COMMERCIAL, "attributes": {"crm_segment": "strategic"}}
     capacity = sample_document["queues"]["commercial_priority"]["capacity"]
     full = route(
         cfg, metrics=metrics_on(sample_document, "commercial_priority", contacts_in_queue=capacity), **strategic

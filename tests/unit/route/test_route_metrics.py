@@ -9,22 +9,14 @@ from routing.config.cache import ConfigCache
 from routing.config.publishing import publish_document
 from routing.config.store import InMemoryConfigStore
 from routing.route.service import RouteService
-from tests.conftest import FakeMetrics
+from tests.conftest import FakeClock, FakeMetrics
 from trunkline.contacts import connect_event
 
 TUESDAY_MORNING = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
 LOST_STOLEN = "63074fc7-3a89-51c0-b5e8-b35afcfc15ec"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _service(document: dict[str, Any], clock: Clock, metrics_view: Any, store: Any = None) -> RouteService:
+def _service(document: dict[str, Any], clock: FakeClock, metrics_view: Any, store: Any = None) -> RouteService:
     if store is None:
         store = InMemoryConfigStore()
         publish_document(store, document, actor="t", summary="s")
@@ -37,7 +29,7 @@ def _values(blobs: list[dict[str, Any]], name: str) -> list[float]:
 
 
 def test_a_fallback_is_counted_by_its_condition_only(sample_document: dict[str, Any], emf: Any) -> None:
-    service = _service(sample_document, Clock(), FakeMetrics({(LOST_STOLEN, "agents_staffed"): 0}))
+    service = _service(sample_document, FakeClock(), FakeMetrics({(LOST_STOLEN, "agents_staffed"): 0}))
     reply = service.route(connect_event(dialed="+18005550100", caller="+12125550187", attributes={"ivr_choice": "1"}))
     assert reply["fallback_reason"] == "unstaffed:cards_lost_stolen"
     blobs = emf()
@@ -51,7 +43,7 @@ def test_a_fallback_is_counted_by_its_condition_only(sample_document: dict[str, 
 
 
 def test_no_fallback_no_fallback_metrics(sample_document: dict[str, Any], emf: Any) -> None:
-    service = _service(sample_document, Clock(), FakeMetrics({(LOST_STOLEN, "agents_staffed"): 3}))
+    service = _service(sample_document, FakeClock(), FakeMetrics({(LOST_STOLEN, "agents_staffed"): 3}))
     service.route(connect_event(dialed="+18005550100", caller="+12125550187", attributes={"ivr_choice": "1"}))
     blobs = emf()
     assert not _values(blobs, "Fallback")
@@ -59,7 +51,7 @@ def test_no_fallback_no_fallback_metrics(sample_document: dict[str, Any], emf: A
 
 
 def test_freshness_metrics_follow_the_store(sample_document: dict[str, Any], emf: Any) -> None:
-    clock = Clock()
+    clock = FakeClock()
     store = InMemoryConfigStore()
     publish_document(store, sample_document, actor="t", summary="s")
     service = _service(sample_document, clock, FakeMetrics({(LOST_STOLEN, "agents_staffed"): 3}, age=7.0), store)

@@ -7,7 +7,7 @@ import json
 import math
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -157,7 +157,7 @@ def test_the_source_is_reported(sample_compiled: CompiledConfig) -> None:
     ],
 )
 def test_synthetic_contacts_at_any_hour_keep_the_contract(sample_compiled: CompiledConfig, now: datetime) -> None:
-    service = RouteService(StaticCache(sample_compiled), default_queue_id="dq", clock=lambda: now)
+    service = RouteService(cast(ConfigCache, StaticCache(sample_compiled)), default_queue_id="dq", clock=lambda: now)
     replies = [assert_reply_contract(service.route(c.event())) for c in sample_contacts(150, seed=8)]
     assert "ERROR_DEFAULT" not in {r["status"] for r in replies}
     assert all(r["queue_id"] for r in replies)  # every answer names a queue to transfer to
@@ -217,7 +217,7 @@ def test_decision_lines_never_carry_a_raw_caller_number(
     for event in events:
         service.route(event)
     # an exception path logs too
-    RouteService(StaticCache(error=RuntimeError("bug")), default_queue_id="dq").route(events[-1])
+    RouteService(cast(ConfigCache, StaticCache(error=RuntimeError("bug"))), default_queue_id="dq").route(events[-1])
     captured = capsys.readouterr()
     text = lambda_logs.getvalue() + captured.out + captured.err
     lines = [json.loads(line) for line in lambda_logs.getvalue().splitlines() if line.startswith("{")]
@@ -362,10 +362,12 @@ class FuzzedMetrics:
         pass
 
     def metric(self, queue_id: str, name: str, channel: str = "VOICE") -> float | None:
-        return self.state["value"]()
+        value: float | None = self.state["value"]()
+        return value
 
     def age_seconds(self, queue_id: str) -> float | None:
-        return self.state["value"]()
+        value: float | None = self.state["value"]()
+        return value
 
 
 @pytest.fixture(scope="module")
@@ -450,9 +452,10 @@ def test_an_exception_while_building_the_reply_is_inside_the_guard(
     sample_compiled: CompiledConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a reply builder that fails once (a bug, or a value nobody foresaw)
+    import routing.route.reply
     import routing.route.service
 
-    real = routing.route.service.to_reply
+    real = routing.route.reply.to_reply
     calls = iter([RuntimeError("boom")])
 
     def flaky(decision: Any, *, instance_arn: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ through the index, by a linear scan of the compiled predicates, and by a small r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -85,7 +86,8 @@ def reference(cond: dict[str, Any] | None, contact: dict[str, Any]) -> bool:
         return any(reference(c, contact) for c in cond["any"])
     if "not" in cond:
         return not reference(cond["not"], contact)
-    op, want, unknown = cond["op"], cond.get("value"), cond.get("when_unknown", False)
+    want: Any = cond.get("value")
+    op, unknown = cond["op"], cond.get("when_unknown", False)
     value = field_value(cond["field"], contact)
     if op == "exists":
         return (value is not None) is (True if want is None else want)
@@ -93,16 +95,17 @@ def reference(cond: dict[str, Any] | None, contact: dict[str, Any]) -> bool:
         number = as_number(value)
         if number is None:
             return bool(unknown)
-        return number > want if op == "gt" else number <= want
+        return bool(number > want if op == "gt" else number <= want)
     if value is None:
         return bool(unknown)
-    return {
+    checks: dict[str, Callable[[], bool]] = {
         "equals": lambda: value == want,
         "not_equals": lambda: value != want,
         "in": lambda: value in want,
         "not_in": lambda: value not in want,
-        "prefix": lambda: value.startswith(want),
-    }[op]()
+        "prefix": lambda: bool(value.startswith(want)),
+    }
+    return checks[op]()
 
 
 # --- strategies ----------------------------------------------------------------------------------------------
@@ -285,7 +288,7 @@ def test_a_typical_ruleset_is_indexed_and_prunes_candidates() -> None:
 
 def test_when_unknown_true_equality_is_not_used_to_prune() -> None:
     # equals with when_unknown: true also matches contacts *without* the field: it cannot be an index key.
-    rules = [
+    rules: list[dict[str, Any]] = [
         {"field": "attributes.intent", "op": "equals", "value": "a", "when_unknown": True},
         {"field": "attributes.intent", "op": "equals", "value": "a", "when_unknown": True},
         {"field": "attributes.intent", "op": "equals", "value": "b"},

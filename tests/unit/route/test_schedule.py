@@ -22,8 +22,8 @@ def is_open(s: CompiledSchedule, utc: datetime) -> bool:
     return s.is_open(utc.astimezone(s.zone))
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # --- intervals -----------------------------------------------------------------------------------------------
