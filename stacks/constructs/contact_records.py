@@ -20,6 +20,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from stacks.constructs.dead_letters import dead_letter_queue
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
 
 RECORDS_SERVICE = "trunkline-contact-records"
@@ -192,22 +193,9 @@ class ContactRecords(Construct):
     def _dead_letters(self, removal_policy: RemovalPolicy) -> sqs.Queue:
         """The stream mapping's on-failure destination (encrypted, TLS only)."""
         # The DLQ receives the failed batch's shard and sequence numbers (not the records): replay from the stream.
-        queue = sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=removal_policy,
+        return dead_letter_queue(
+            self, "DeadLetters", removal_policy=removal_policy, of="the contact-record stream's event source mapping"
         )
-        Validations.of(queue).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-SQS3",
-                reason="This queue is itself the on-failure destination of the contact-record stream's event "
-                "source mapping (cdk-nag only recognizes SQS redrive sources).",
-            )
-        )
-        return queue
 
     def _dead_letters_alarm(self, name_prefix: str) -> cloudwatch.Alarm:
         """Any batch in the dead-letter queue."""

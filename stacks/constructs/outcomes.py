@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -15,6 +15,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.constructs.data import trunkline_table
+from stacks.constructs.dead_letters import dead_letter_queue
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction
 from stacks.constructs.observability.helpers import AT_LEAST, alarm
 from stacks.constructs.observability.names import OUTCOMES_SERVICE
@@ -127,22 +128,12 @@ class Outcomes(Construct):
     def _dead_letter_queue(self, removal_policy: RemovalPolicy) -> sqs.Queue:
         # Both failure paths end in one queue: EventBridge could not invoke the alias (target DLQ), or the function
         # failed every attempt (the alias' on-failure destination). A DynamoDB error raises so the event lands here.
-        queue = sqs.Queue(
+        return dead_letter_queue(
             self,
             "DeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
             removal_policy=removal_policy,
+            of="the contact-event rule's target and of the outcomes function's async invocations",
         )
-        Validations.of(queue).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-SQS3",
-                reason="This queue is itself the dead-letter queue of the contact-event rule's target and of the "
-                "outcomes function's async invocations (cdk-nag only recognizes SQS redrive sources).",
-            )
-        )
-        return queue
 
     def _contact_events(self, instance_arn: str) -> events.Rule:
         """This instance's contact events to the function's alias; undeliverable ones to the dead-letter queue."""
