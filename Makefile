@@ -24,20 +24,21 @@ export JSII_NODE := $(abspath $(VENV))/lib/python$(shell $(PYTHON) -c 'import sy
 
 .PHONY: setup demo test test-fast unit lint format typecheck lock synth cfn-lint bench mutation clean portal browser browser-deps
 
-$(PY):
+# The venv's interpreter by its path (not $(PY): a make PY=… override must not become a target).
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
 # The development toolchain (~1.2 GB: CDK, cfn-lint, mypy, pytest, ...) and this project, editable: its .pth puts
 # lambdas/ and the repo root on sys.path (pyproject.toml [tool.hatch]). Not -q: pip prints each package it fetches.
-$(STAMP): requirements-dev.txt pyproject.toml | $(PY)
+$(STAMP): requirements-dev.txt pyproject.toml | $(VENV)/bin/python
 	@echo ">>> installing the development toolchain (requirements-dev.txt) and trunkline (editable) into $(VENV)"
 	$(PIP) install -r requirements-dev.txt -e .
 	@rm -f "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/trunkline-dev.pth"  # the old hand-written .pth
 	touch $@
 
 # What `make demo` needs and nothing more: the runtime set, the embedded DynamoDB (moto), boto3, PyYAML.
-$(DEMO_STAMP): requirements-demo.txt pyproject.toml | $(PY)
+$(DEMO_STAMP): requirements-demo.txt pyproject.toml | $(VENV)/bin/python
 	@echo ">>> installing the demo's dependencies (requirements-demo.txt: runtime + embedded DynamoDB) and trunkline (editable) into $(VENV)"
 	$(PIP) install -r requirements-demo.txt -e .
 	touch $@
@@ -70,7 +71,7 @@ test: lint typecheck
 
 # Regenerate requirements.txt (runtime, what every Lambda bundle installs), requirements-demo.txt and
 # requirements-dev.txt from pyproject.toml. Needs only uv, at the version the dev lock pins.
-lock: | $(PY)
+lock: | $(VENV)/bin/python
 	$(PIP) install -q "$$(grep -E '^uv==' requirements-dev.txt | cut -d' ' -f1)"
 	$(LOCK) --extra dev -o requirements-dev.txt $(UPGRADE)
 	$(LOCK) --extra demo -c requirements-dev.txt -o requirements-demo.txt

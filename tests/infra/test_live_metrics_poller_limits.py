@@ -61,7 +61,10 @@ def test_late_schedule_events_are_dropped_not_queued(dev_stacks: dict[str, Templ
     assert configs[0]["MaximumEventAgeInSeconds"] == 60
     assert configs[0]["MaximumRetryAttempts"] == 0
     (rule,) = [
-        r for r in template.find_resources("AWS::Events::Rule").values() if "ScheduleExpression" in r["Properties"]
+        r
+        for r in template.find_resources("AWS::Events::Rule").values()
+        if "ScheduleExpression" in r["Properties"]
+        and any(t["Arn"] == {"Ref": alias} for t in r["Properties"]["Targets"])
     ]
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Ref": alias}
