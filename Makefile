@@ -8,9 +8,9 @@ PIP := $(PY) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 # `make test` fails below this coverage (statements + branches) of lambdas/, trunkline/ and stacks/. Measured
-# 92.29 % (2026-12-04: unit + integration + flows without slow tests, plus all of tests/infra; stacks/ 88.89 %).
+# 94.39 % measured by the whole `make test` on a fresh clone after the issue 13-16 merges (2026-12-04).
 # Raise it when coverage rises; never lower it to let a change pass (docs/development.md).
-COV_FAIL_UNDER ?= 92
+COV_FAIL_UNDER ?= 93
 # `make lock`: the lock files from pyproject.toml, one universal resolution (any OS, Python >= 3.11, so the
 # Lambda runtime's 3.14 too). The dev lock is resolved first; demo and runtime are constrained to it, so the
 # three never disagree. Upgrades: `make lock UPGRADE=--upgrade` or `UPGRADE="--upgrade-package pydantic"`.
