@@ -7,8 +7,8 @@ PIP := $(PY) -m pip --disable-pip-version-check
 # One stamp per install: a demo install (runtime + embedded store) must not count as the development toolchain.
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
-# `make test` fails below this coverage (statements + branches) of lambdas/, trunkline/ and stacks/. Measured
-# 94.39 % measured by the whole `make test` on a fresh clone after the issue 13-16 merges (2026-12-04).
+# `make test` fails below this coverage (statements + branches) of lambdas/, trunkline/ and stacks/: 94.39 % measured
+# by the whole `make test` on a fresh clone after the issue 13-16 merges (2026-12-04).
 # Raise it when coverage rises; never lower it to let a change pass (docs/development.md).
 COV_FAIL_UNDER ?= 93
 # `make lock`: the lock files from pyproject.toml, one universal resolution (any OS, Python >= 3.11, so the
