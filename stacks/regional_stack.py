@@ -68,21 +68,7 @@ class RegionalStack(Stack):
         table = self._config_table(settings, region)
         self.route = self._route(settings, region, code)
         table.grant_read_data(self.route.function)
-        self.callback = Callback(
-            self,
-            "Callback",
-            config_table=table,
-            config_table_name=config_table_name(settings),
-            function_name=f"trunkline-{settings.name}-callback",
-            production=settings.production,
-            gradual_deploy=settings.gradual_deploy,
-            timeout_seconds=settings.route_timeout_seconds,
-            store_budget_ms=settings.store_budget_ms,
-            warm_start=settings.warm_start["callback"],
-            code=code,
-            log_retention_days=settings.log_retention_days,
-            removal_policy=settings.removal_policy,
-        )
+        self.callback = self._callback(settings, table, code)
         self.config_publish: ConfigPublish | None = None
         if region.role == "active":
             # Publish once per environment, in the active region; global tables carry it to the DR replica.
@@ -145,6 +131,24 @@ class RegionalStack(Stack):
                     **({"CONNECT_INSTANCE_ARN": region.connect_instance_arn} if region.has_connect else {}),
                 },
             ),
+            code=code,
+            log_retention_days=settings.log_retention_days,
+            removal_policy=settings.removal_policy,
+        )
+
+    def _callback(self, settings: EnvironmentSettings, table: dynamodb.ITableV2, code: lambda_.Code) -> Callback:
+        """The callback function and its own table (the flows call it, like route)."""
+        return Callback(
+            self,
+            "Callback",
+            config_table=table,
+            config_table_name=config_table_name(settings),
+            function_name=f"trunkline-{settings.name}-callback",
+            production=settings.production,
+            gradual_deploy=settings.gradual_deploy,
+            timeout_seconds=settings.route_timeout_seconds,
+            store_budget_ms=settings.store_budget_ms,
+            warm_start=settings.warm_start["callback"],
             code=code,
             log_retention_days=settings.log_retention_days,
             removal_policy=settings.removal_policy,

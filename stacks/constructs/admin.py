@@ -20,47 +20,12 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from stacks.admin_settings import AdminIdentityProvider, AdminSettings
+from stacks.constructs.admin_routes import ACCESS_LOG_FIELDS, HEAVY_ROUTES, REQUIRED_QUERY, ROUTES
 from stacks.constructs.lambda_defaults import FunctionSpec, TrunklineFunction, log_retention
 
 ROLE_GROUPS = ("trunkline-viewer", "trunkline-editor", "trunkline-publisher", "trunkline-approver")
 ALL_LINES_GROUP = "trunkline-lob-all"
 MAX_BODY_BYTES = 64 * 1024  # the contract's limit (413 from the handler; WAF blocks larger bodies at the edge)
-# The API of docs/design/admin.md: (path, method). Every one gets the authorizer; OPTIONS (CORS preflight) none.
-ROUTES: tuple[tuple[str, str], ...] = (
-    ("/me", "GET"),
-    ("/status", "GET"),
-    ("/versions", "GET"),
-    ("/versions/{id}", "GET"),
-    ("/diff", "GET"),
-    ("/drafts", "POST"),
-    ("/drafts/{id}", "GET"),
-    ("/drafts/{id}", "PATCH"),
-    ("/drafts/{id}/validate", "POST"),
-    ("/drafts/{id}/publish", "POST"),
-    ("/drafts/{id}/approve", "POST"),
-    ("/simulate", "POST"),
-    ("/rollback", "POST"),
-    ("/audit", "GET"),
-    ("/openapi.json", "GET"),
-)
-# The expensive ones (a whole-document validation, a simulated decision): a quarter of the stage's rate.
-HEAVY_ROUTES = (("/drafts/{id}/validate", "POST"), ("/simulate", "POST"))
-REQUIRED_QUERY = {("/diff", "GET"): ("from", "to")}
-
-# One JSON line per request; the person is the token's ``sub`` (the audit trail has the e-mail), never a body.
-ACCESS_LOG_FIELDS = {
-    "requestId": "$context.requestId",
-    "ip": "$context.identity.sourceIp",
-    "requestTime": "$context.requestTime",
-    "httpMethod": "$context.httpMethod",
-    "resourcePath": "$context.resourcePath",
-    "status": "$context.status",
-    "responseLength": "$context.responseLength",
-    "latencyMs": "$context.responseLatency",
-    "sub": "$context.authorizer.claims.sub",
-    "error": "$context.error.message",
-    "wafStatus": "$context.waf.status",
-}
 
 
 def cognito_domain_url(prefix: str, region: str) -> str:
@@ -270,6 +235,22 @@ class AdminApi(Construct):
         return client
 
     def _api(self, prefix: str) -> apigw.RestApi:
+        """The REST API: stage throttling and access logs, CORS for the portal, the methods, the refusals."""
+        api = self._rest_api(prefix)
+        self._methods(api)
+        self._gateway_responses(api)
+        Validations.of(api).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AmazonAPIGatewayPushToCloudWatchLogs]",
+                reason="API Gateway's account-level logging role (needed for execution logs, APIG6): AWS's managed "
+                "policy for exactly this, maintained with the service.",
+            )
+        )
+        return api
+
+    def _rest_api(self, prefix: str) -> apigw.RestApi:
+        """The API and its ``v1`` stage: throttled (the heavy methods more), JSON access logs, errors-only logs."""
         settings = self.props.settings
         access_logs = logs.LogGroup(
             self,
@@ -278,7 +259,7 @@ class AdminApi(Construct):
             removal_policy=self.props.removal_policy,
         )
         heavy = max(1, settings.throttle_rate // 4)
-        api = apigw.RestApi(
+        return apigw.RestApi(
             self,
             "Api",
             rest_api_name=f"{prefix}-admin",
@@ -309,6 +290,9 @@ class AdminApi(Construct):
                 metrics_enabled=True,
             ),
         )
+
+    def _methods(self, api: apigw.RestApi) -> None:
+        """Every route of ``ROUTES`` to the function's alias, behind the user-pool authorizer."""
         authorizer = apigw.CognitoUserPoolsAuthorizer(
             self, "Authorizer", cognito_user_pools=[self.user_pool], authorizer_name="portal-users"
         )
@@ -327,6 +311,9 @@ class AdminApi(Construct):
                 }
                 or None,
             )
+
+    def _gateway_responses(self, api: apigw.RestApi) -> None:
+        """CORS headers on API Gateway's own 4xx/5xx, so the portal can read them."""
         # API Gateway's own refusals (401 from the authorizer, 429, 413...) must be readable by the portal too.
         origin_header = {"Access-Control-Allow-Origin": f"'{self.props.portal_origin}'", "Vary": "'Origin'"}
         for kind, name in (
@@ -334,15 +321,6 @@ class AdminApi(Construct):
             (apigw.ResponseType.DEFAULT_5_XX, "Default5xx"),
         ):
             api.add_gateway_response(name, type=kind, response_headers=origin_header)
-        Validations.of(api).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AmazonAPIGatewayPushToCloudWatchLogs]",
-                reason="API Gateway's account-level logging role (needed for execution logs, APIG6): AWS's managed "
-                "policy for exactly this, maintained with the service.",
-            )
-        )
-        return api
 
     def _firewall(self, prefix: str) -> wafv2.CfnWebACL:
         """WAF on the stage: bodies over 64 KB never reach the function (API Gateway itself allows 10 MB), and a

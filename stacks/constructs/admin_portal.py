@@ -60,7 +60,21 @@ class PortalHosting(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.hosted_ui = hosted_ui
-        self.logs = s3.Bucket(
+        self.logs = self._access_logs(removal_policy, log_retention_days)
+        self.bucket = self._site_bucket(removal_policy)
+        self.headers = self._headers_policy(hosted_ui)
+        custom = bool(settings.portal_domain_name)
+        self.distribution = self._distribution(settings)
+        self.origin = (
+            f"https://{settings.portal_domain_name}"
+            if custom
+            else f"https://{self.distribution.distribution_domain_name}"
+        )
+        self._acknowledge_distribution(self.distribution, custom=custom)
+
+    def _access_logs(self, removal_policy: RemovalPolicy, log_retention_days: int) -> s3.Bucket:
+        """The bucket the site bucket's and the distribution's access logs go to."""
+        logs = s3.Bucket(
             self,
             "AccessLogs",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
@@ -71,14 +85,18 @@ class PortalHosting(Construct):
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(max(log_retention_days, 1)))],
             removal_policy=removal_policy,
         )
-        Validations.of(self.logs).acknowledge(
+        Validations.of(logs).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-S1",
                 reason="This is the access-log bucket of the portal bucket and distribution; logging its own "
                 "accesses would log into itself.",
             )
         )
-        self.bucket = s3.Bucket(
+        return logs
+
+    def _site_bucket(self, removal_policy: RemovalPolicy) -> s3.Bucket:
+        """The portal's files: private, versioned, TLS-only, read by CloudFront through origin access control."""
+        return s3.Bucket(
             self,
             "Site",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
@@ -91,7 +109,10 @@ class PortalHosting(Construct):
             lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(30))],
             removal_policy=removal_policy,
         )
-        self.headers = cloudfront.ResponseHeadersPolicy(
+
+    def _headers_policy(self, hosted_ui: str) -> cloudfront.ResponseHeadersPolicy:
+        """Strict security headers on every response (the CSP is completed by ``allow_api``)."""
+        return cloudfront.ResponseHeadersPolicy(
             self,
             "Headers",
             comment="Trunkline portal: strict security headers",
@@ -126,8 +147,11 @@ class PortalHosting(Construct):
                 ]
             ),
         )
+
+    def _distribution(self, settings: AdminSettings) -> cloudfront.Distribution:
+        """CloudFront in front of the site bucket; TLS 1.2+ on the portal's own name when the settings give one."""
         custom = bool(settings.portal_domain_name)
-        self.distribution = cloudfront.Distribution(
+        return cloudfront.Distribution(
             self,
             "Cdn",
             comment="Trunkline operations portal",
@@ -151,13 +175,12 @@ class PortalHosting(Construct):
             log_bucket=self.logs,
             log_file_prefix="cloudfront/",
         )
-        self.origin = (
-            f"https://{settings.portal_domain_name}"
-            if custom
-            else f"https://{self.distribution.distribution_domain_name}"
-        )
+
+    @staticmethod
+    def _acknowledge_distribution(distribution: cloudfront.Distribution, *, custom: bool) -> None:
+        """cdk-nag findings on the distribution that are decisions, with their reasons."""
         if not custom:
-            Validations.of(self.distribution).acknowledge(
+            Validations.of(distribution).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions-CFR4",
                     reason="No portal_domain_name/certificate_arn in this (non-production) environment: the "
@@ -165,7 +188,7 @@ class PortalHosting(Construct):
                     "both (settings refuse otherwise), which gives TLSv1.2_2021.",
                 )
             )
-        Validations.of(self.distribution).acknowledge(
+        Validations.of(distribution).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-CFR1",
                 reason="Operations staff sign in from wherever they work; the corporate identity provider decides "

@@ -15,7 +15,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from stacks.app_builder import build_app
-from stacks.constructs.admin import ROUTES
+from stacks.constructs.admin_routes import ROUTES
 from stacks.settings import EnvironmentSettings, SettingsError
 from tests.infra.conftest import cdk_context, raw_with, settings_with
 
