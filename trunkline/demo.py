@@ -72,8 +72,6 @@ def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
 
 def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str, OutcomeRun]:
     """Publish config/ to an in-process store (moto, no state file); run ``contacts`` synthetic contacts."""
-    from dataclasses import replace
-
     from trunkline.cli.app import import_quietly
 
     callback_handler = import_quietly("callback.handler")
@@ -85,13 +83,11 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
     from routing.config.loader import load_directory
     from routing.config.publishing import publish_document
     from routing.config.store import DynamoConfigStore
-    from routing.live_metrics.reader import LiveMetrics
-    from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
     from routing.route.reply import queue_arn
     from routing.route.service import RouteService
     from trunkline.contacts import INSTANCE_ARN, sample_contacts
     from trunkline.embedded import embedded_dynamodb
-    from trunkline.simulator import Contact, FaultKind, Faults, FlowSimulator, LambdaFault, ScriptedInput
+    from trunkline.simulator import FlowSimulator
 
     loaded = load_directory(ROOT / "config")
     if loaded.document is None:
@@ -105,17 +101,10 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
         store = DynamoConfigStore(table, region="us-east-1")
         published = publish_document(store, document, actor="demo", summary="sample config")
         now = [WEEK_START]
-        # Live metrics as the poller would leave them: the cards general and balance queues have long waits,
-        # so their callers are offered a queued callback (config/callback.yaml: above 300 s).
-        live = InMemoryMetricsStore()
-        for key, wait in (("cards_general", 420.0), ("cards_balance", 700.0), ("cards_lost_stolen", 30.0)):
-            qid = document["queues"][key]["queue_id"]
-            live.items[qid] = QueueSnapshot(qid, 0.0, {"VOICE": {"estimated_wait_time": wait, "agents_staffed": 12.0}})
-        view = LiveMetrics(live, wall_clock=lambda: 10.0, monotonic=lambda: 10.0)
         service = RouteService(
             ConfigCache(store, refresh_seconds=30),
             default_queue_id=default_queue_id,
-            metrics_view=view,
+            metrics_view=_live_metrics_view(document),
             clock=lambda: now[0],
         )
         handler.set_service(service)
@@ -138,20 +127,7 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
         try:
             for i, synthetic in enumerate(sample_contacts(contacts, seed=seed)):
                 now[0] = _arrival(rng)
-                roll = rng.random()
-                faults, fault = Faults(), ""
-                if roll < 0.03:
-                    faults, fault = Faults(lambda_faults={"*": LambdaFault(FaultKind.ERROR, attempts=1)}), "transient"
-                elif roll < 0.04:
-                    faults, fault = Faults(lambda_faults={"*": LambdaFault(FaultKind.ERROR)}), "lambda_down"
-                elif roll < 0.06:
-                    faults, fault = Faults(queues_at_capacity=frozenset({"*"})), "queue_full"
-                contact = Contact.from_event(synthetic.event(contact_id=f"demo-{i:04d}"))
-                # Offered a callback, about half the callers accept on their caller id; some key another number.
-                choice = rng.random()
-                keys = ("1",) if choice < 0.45 else (("2", "3125550100#") if choice < 0.55 else ())
-                contact = replace(contact, inputs=tuple(ScriptedInput.dtmf(k) for k in keys))
-                contact = _with_faults(contact, faults, fault)
+                contact, fault = _demo_contact(rng, synthetic.event(contact_id=f"demo-{i:04d}"))
                 rows.append(DemoRow(synthetic.label, now[0], sim.run(synthetic.flow, contact), fault))
         finally:
             handler.set_service(None)
@@ -159,6 +135,42 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
         outcomes = _outcomes(rows, seed, callbacks)
     banner = f"published {published.version_id} ({published.content_hash[:12]}) to an in-process store (moto)"
     return rows, banner, outcomes
+
+
+def _live_metrics_view(document: dict[str, Any]) -> Any:
+    """Live metrics as the poller would leave them: the cards general and balance queues have long waits, so their
+    callers are offered a queued callback (config/callback.yaml: above 300 s)."""
+    from routing.live_metrics.reader import LiveMetrics
+    from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
+
+    live = InMemoryMetricsStore()
+    for key, wait in (("cards_general", 420.0), ("cards_balance", 700.0), ("cards_lost_stolen", 30.0)):
+        qid = document["queues"][key]["queue_id"]
+        live.items[qid] = QueueSnapshot(qid, 0.0, {"VOICE": {"estimated_wait_time": wait, "agents_staffed": 12.0}})
+    return LiveMetrics(live, wall_clock=lambda: 10.0, monotonic=lambda: 10.0)
+
+
+def _demo_contact(rng: random.Random, event: dict[str, Any]) -> tuple[Any, str]:
+    """One synthetic contact event as a simulator contact: a few carry a fault, and the callers' keyed answers to a
+    callback offer are scripted. Returns ``(contact, fault label)``."""
+    from dataclasses import replace
+
+    from trunkline.simulator import Contact, FaultKind, Faults, LambdaFault, ScriptedInput
+
+    roll = rng.random()
+    faults, fault = Faults(), ""
+    if roll < 0.03:
+        faults, fault = Faults(lambda_faults={"*": LambdaFault(FaultKind.ERROR, attempts=1)}), "transient"
+    elif roll < 0.04:
+        faults, fault = Faults(lambda_faults={"*": LambdaFault(FaultKind.ERROR)}), "lambda_down"
+    elif roll < 0.06:
+        faults, fault = Faults(queues_at_capacity=frozenset({"*"})), "queue_full"
+    contact = Contact.from_event(event)
+    # Offered a callback, about half the callers accept on their caller id; some key another number.
+    choice = rng.random()
+    keys = ("1",) if choice < 0.45 else (("2", "3125550100#") if choice < 0.55 else ())
+    contact = replace(contact, inputs=tuple(ScriptedInput.dtmf(k) for k in keys))
+    return _with_faults(contact, faults, fault), fault
 
 
 def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
