@@ -31,8 +31,8 @@ def run_admin_bench(validate_runs: int = 30, simulate_runs: int = 300) -> dict[s
     import admin.handler as admin_handler
 
     from routing.admin.service import AdminService
+    from routing.config.memory_store import InMemoryConfigStore
     from routing.config.publishing import publish_document
-    from routing.config.store import InMemoryConfigStore
     from trunkline.generate import generate_config
     from trunkline.portal_server import rest_event
 

@@ -228,8 +228,8 @@ def requests_per_1000_with_metrics(document: dict[str, Any], old_view: bool = Fa
     from bench.route_bench import CountingStore, _generated_events
     from routing.common.settings import Settings
     from routing.config.cache import ConfigCache
+    from routing.config.memory_store import InMemoryConfigStore
     from routing.config.publishing import publish_document
-    from routing.config.store import InMemoryConfigStore
     from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
     from routing.route.service import RouteService
 

@@ -188,8 +188,8 @@ def _naive_baseline(document: dict[str, Any], events: list[dict[str, Any]]) -> l
 def requests_at_rate(document: dict[str, Any], calls_per_second: float, calls: int = 1000) -> int:
     """DynamoDB requests for ``calls`` warm calls arriving at a steady rate on one container (simulated clock)."""
     from routing.config.cache import ConfigCache
+    from routing.config.memory_store import InMemoryConfigStore
     from routing.config.publishing import publish_document
-    from routing.config.store import InMemoryConfigStore
 
     store = InMemoryConfigStore()
     publish_document(store, document, actor="bench", summary="rate")

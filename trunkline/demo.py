@@ -52,11 +52,6 @@ def _arrival(rng: random.Random) -> datetime:
     return WEEK_START + timedelta(days=day, hours=hour, minutes=rng.randint(0, 59))
 
 
-def _percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered)) - 1))] if ordered else 0.0
-
-
 @dataclass(frozen=True)
 class OutcomeRun:
     """What the outcomes handler made of the demo's contact events."""
@@ -77,8 +72,6 @@ def simulate(contacts: int, seed: int) -> tuple[list[DemoRow], str]:
 
 def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str, OutcomeRun]:
     """Publish config/ to an in-process store (moto, no state file); run ``contacts`` synthetic contacts."""
-    from dataclasses import replace
-
     from trunkline.cli.app import import_quietly
 
     callback_handler = import_quietly("callback.handler")
@@ -90,13 +83,11 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
     from routing.config.loader import load_directory
     from routing.config.publishing import publish_document
     from routing.config.store import DynamoConfigStore
-    from routing.live_metrics.reader import LiveMetrics
-    from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
     from routing.route.reply import queue_arn
     from routing.route.service import RouteService
     from trunkline.contacts import INSTANCE_ARN, sample_contacts
     from trunkline.embedded import embedded_dynamodb
-    from trunkline.simulator import Contact, FaultKind, Faults, FlowSimulator, LambdaFault, ScriptedInput
+    from trunkline.simulator import FlowSimulator
 
     loaded = load_directory(ROOT / "config")
     if loaded.document is None:
@@ -110,17 +101,10 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
         store = DynamoConfigStore(table, region="us-east-1")
         published = publish_document(store, document, actor="demo", summary="sample config")
         now = [WEEK_START]
-        # Live metrics as the poller would leave them: the cards general and balance queues have long waits,
-        # so their callers are offered a queued callback (config/callback.yaml: above 300 s).
-        live = InMemoryMetricsStore()
-        for key, wait in (("cards_general", 420.0), ("cards_balance", 700.0), ("cards_lost_stolen", 30.0)):
-            qid = document["queues"][key]["queue_id"]
-            live.items[qid] = QueueSnapshot(qid, 0.0, {"VOICE": {"estimated_wait_time": wait, "agents_staffed": 12.0}})
-        view = LiveMetrics(live, wall_clock=lambda: 10.0, monotonic=lambda: 10.0)
         service = RouteService(
             ConfigCache(store, refresh_seconds=30),
             default_queue_id=default_queue_id,
-            metrics_view=view,
+            metrics_view=_live_metrics_view(document),
             clock=lambda: now[0],
         )
         handler.set_service(service)
@@ -143,20 +127,7 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
         try:
             for i, synthetic in enumerate(sample_contacts(contacts, seed=seed)):
                 now[0] = _arrival(rng)
-                roll = rng.random()
-                faults, fault = Faults(), ""
-                if roll < 0.03:
-                    faults, fault = Faults(lambda_faults={"*": LambdaFault(FaultKind.ERROR, attempts=1)}), "transient"
-                elif roll < 0.04:
-                    faults, fault = Faults(lambda_faults={"*": LambdaFault(FaultKind.ERROR)}), "lambda_down"
-                elif roll < 0.06:
-                    faults, fault = Faults(queues_at_capacity=frozenset({"*"})), "queue_full"
-                contact = Contact.from_event(synthetic.event(contact_id=f"demo-{i:04d}"))
-                # Offered a callback, about half the callers accept on their caller id; some key another number.
-                choice = rng.random()
-                keys = ("1",) if choice < 0.45 else (("2", "3125550100#") if choice < 0.55 else ())
-                contact = replace(contact, inputs=tuple(ScriptedInput.dtmf(k) for k in keys))
-                contact = _with_faults(contact, faults, fault)
+                contact, fault = _demo_contact(rng, synthetic.event(contact_id=f"demo-{i:04d}"))
                 rows.append(DemoRow(synthetic.label, now[0], sim.run(synthetic.flow, contact), fault))
         finally:
             handler.set_service(None)
@@ -164,6 +135,42 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
         outcomes = _outcomes(rows, seed, callbacks)
     banner = f"published {published.version_id} ({published.content_hash[:12]}) to an in-process store (moto)"
     return rows, banner, outcomes
+
+
+def _live_metrics_view(document: dict[str, Any]) -> Any:
+    """Live metrics as the poller would leave them: the cards general and balance queues have long waits, so their
+    callers are offered a queued callback (config/callback.yaml: above 300 s)."""
+    from routing.live_metrics.reader import LiveMetrics
+    from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
+
+    live = InMemoryMetricsStore()
+    for key, wait in (("cards_general", 420.0), ("cards_balance", 700.0), ("cards_lost_stolen", 30.0)):
+        qid = document["queues"][key]["queue_id"]
+        live.items[qid] = QueueSnapshot(qid, 0.0, {"VOICE": {"estimated_wait_time": wait, "agents_staffed": 12.0}})
+    return LiveMetrics(live, wall_clock=lambda: 10.0, monotonic=lambda: 10.0)
+
+
+def _demo_contact(rng: random.Random, event: dict[str, Any]) -> tuple[Any, str]:
+    """One synthetic contact event as a simulator contact: a few carry a fault, and the callers' keyed answers to a
+    callback offer are scripted. Returns ``(contact, fault label)``."""
+    from dataclasses import replace
+
+    from trunkline.simulator import Contact, FaultKind, Faults, LambdaFault, ScriptedInput
+
+    roll = rng.random()
+    faults, fault = Faults(), ""
+    if roll < 0.03:
+        faults, fault = Faults(lambda_faults={"*": LambdaFault(FaultKind.ERROR, attempts=1)}), "transient"
+    elif roll < 0.04:
+        faults, fault = Faults(lambda_faults={"*": LambdaFault(FaultKind.ERROR)}), "lambda_down"
+    elif roll < 0.06:
+        faults, fault = Faults(queues_at_capacity=frozenset({"*"})), "queue_full"
+    contact = Contact.from_event(event)
+    # Offered a callback, about half the callers accept on their caller id; some key another number.
+    choice = rng.random()
+    keys = ("1",) if choice < 0.45 else (("2", "3125550100#") if choice < 0.55 else ())
+    contact = replace(contact, inputs=tuple(ScriptedInput.dtmf(k) for k in keys))
+    return _with_faults(contact, faults, fault), fault
 
 
 def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
@@ -298,6 +305,7 @@ _ALL_QUEUE_ARNS: list[str] = []
 def run_demo(*, contacts: int = 300, trace: str | None = None, seed: int = 11) -> int:
     """Print a per-contact table (first 30), a summary, and optionally one contact's block-by-block path."""
     from trunkline.cli import quiet_lambda_output
+    from trunkline.demo_report import print_outcome_summary, print_summary
 
     quiet_lambda_output()
     _ALL_QUEUE_ARNS[:] = _all_queue_arns()
@@ -318,8 +326,8 @@ def run_demo(*, contacts: int = 300, trace: str | None = None, seed: int = 11) -
         )
     if len(rows) > 30:
         print(f"… {len(rows) - 30} more (make demo DEMO_ARGS='--trace <label>' to follow one)")
-    _summary(rows)
-    _outcome_summary(outcomes)
+    print_summary(rows)
+    print_outcome_summary(outcomes)
     if trace:
         chosen = next((r for r in rows if r.label == trace), None) if trace != "first" else rows[0]
         if chosen is None:
@@ -328,113 +336,3 @@ def run_demo(*, contacts: int = 300, trace: str | None = None, seed: int = 11) -
         print(f"\n== trace of {chosen.label} ({chosen.at:%a %H:%M} UTC) ==")
         print(chosen.result.describe())
     return 0
-
-
-def _summary(rows: list[DemoRow]) -> None:
-    by_status = Counter(r.attrs.get("route_status", "-") for r in rows)
-    endings = Counter(r.result.end_reason.value for r in rows)
-    by_queue = Counter(
-        (r.attrs.get("queue_key") or "(default queue)", r.attrs.get("route_status", "-"))
-        for r in rows
-        if r.result.transferred
-    )
-    fallbacks = Counter(r.attrs["fallback_reason"] for r in rows if r.attrs.get("fallback_reason"))
-    flow_fallbacks = Counter(r.attrs["route_fallback"] for r in rows if r.attrs.get("route_fallback"))
-    # The first invocation loads and compiles the config (the cold path): report warm calls only.
-    latencies = [inv.latency_ms * 1000 / inv.count for r in rows[1:] for inv in r.result.invocations]
-    absorbed = sum(1 for r in rows for inv in r.result.invocations if inv.count > 1 and inv.succeeded)
-    print(f"\n{len(rows)} contacts — route status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
-    print("endings: " + ", ".join(f"{k} {v}" for k, v in sorted(endings.items())))
-    print("transferred, per queue and status:")
-    for (queue, status), n in sorted(by_queue.items(), key=lambda kv: (-kv[1], kv[0])):
-        print(f"  {queue:<26} {status:<14} {n}")
-    print("rule fallbacks: " + (", ".join(f"{k} {v}" for k, v in sorted(fallbacks.items())) or "none"))
-    print(
-        "flow error paths: "
-        + (", ".join(f"{k} {v}" for k, v in sorted(flow_fallbacks.items())) or "none")
-        + f"; transient Lambda errors absorbed by Connect's retry: {absorbed}"
-    )
-    offered = sum(1 for r in rows if r.attrs.get("callback_offer") == "true")
-    created = sum(1 for r in rows if r.result.callback is not None)
-    refused = Counter(
-        str(r.result.external.get("callback_status"))
-        for r in rows
-        if "InvokeCallback" in r.result.visited and r.result.callback is None
-    )
-    print(
-        f"queued callback: offered {offered}, created {created}"
-        + "".join(f", {k} {v}" for k, v in sorted(refused.items()))
-    )
-    print(
-        f"route latency per attempt (real handler, warm, in-process): p50 {_percentile(latencies, 50):.0f} µs, "
-        f"p99 {_percentile(latencies, 99):.0f} µs"
-    )
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
-
-
-def _outcome_summary(run: OutcomeRun) -> None:
-    """Abandonment and callback figures per line of business, from the call log (``routing.outcomes.events.tally``)."""
-    from routing.outcomes.call_log import Outcome, OutcomeTotals, tally
-
-    print(
-        f"\ncontact outcomes: {run.events} contact events delivered out of order with redeliveries "
-        + "("
-        + ", ".join(f"{k} {v}" for k, v in sorted(run.results.items()))
-        + ")"
-    )
-    totals = tally(run.logs)
-    overall = OutcomeTotals()
-    for t in totals.values():
-        overall.counts.update({k: overall.counts.get(k, 0) + v for k, v in t.counts.items()})
-        overall.answer_seconds += t.answer_seconds
-        overall.abandon_seconds += t.abandon_seconds
-    header = (
-        f"  {'line of business':<18} {'answered':>8} {'abandoned':>9} {'abandon %':>9} {'avg answer':>10} "
-        f"{'in flow':>7} {'cb asked':>8} {'cb done':>7} {'cb failed':>9} {'cb success':>10}"
-    )
-    print(header)
-    for lob, t in [*sorted(totals.items()), ("all", overall)]:
-        answer = t.mean_time_to_answer_s
-        print(
-            f"  {lob:<18} {t.count(Outcome.ANSWERED):>8} {t.count(Outcome.ABANDONED):>9} "
-            f"{_pct(t.abandonment_rate):>9} {'-' if answer is None else f'{answer:.0f} s':>10} "
-            f"{t.count(Outcome.ENDED_IN_FLOW):>7} {t.count(Outcome.CALLBACK_REQUESTED):>8} "
-            f"{t.count(Outcome.CALLBACK_COMPLETED) + t.count(Outcome.CALLBACK_REACHED):>7} "
-            f"{t.count(Outcome.CALLBACK_FAILED):>9} "
-            f"{_pct(t.callback_success_rate):>10}"
-        )
-    in_progress = sum(1 for log in run.logs if not log.ended)
-    print(
-        f"callback numbers released when their callback ended: {run.callbacks_released}; "
-        f"contacts still in progress: {in_progress}"
-    )
-    _records_summary(run)
-
-
-def _records_summary(run: OutcomeRun) -> None:
-    """The outcome report from the records (``trunkline report outcomes``) and the reconciliation with Connect."""
-    from trunkline.report import outcome_rows, render_table
-
-    print(
-        f"\ncontact records: {run.records} delivered on the stream, updates and redeliveries included "
-        f"({', '.join(f'{k} {v}' for k, v in sorted((run.record_results or {}).items()))}); per line of business "
-        "and queue, records the authority:"
-    )
-    print(render_table(outcome_rows(run.logs, start=WEEK_START, end=WEEK_START + timedelta(days=7))))
-    hours = run.reconciliation or []
-    totals: dict[str, float] = {}
-    for hour in hours:
-        for name, _unit, value in hour.metrics():
-            totals[name] = totals.get(name, 0.0) + value
-    drifting = sum(len(h.drifting) for h in hours)
-    print(
-        f"reconciliation with Connect (GetMetricDataV2, simulated from the records), {len(hours)} hours: "
-        f"abandoned ours {totals.get('ReconcileAbandonedOurs', 0):.0f} / Connect "
-        f"{totals.get('ReconcileAbandonedConnect', 0):.0f}, handled ours {totals.get('ReconcileHandledOurs', 0):.0f} "
-        f"/ Connect {totals.get('ReconcileHandledConnect', 0):.0f}, drift "
-        f"{totals.get('ReconcileAbandonedDrift', 0) + totals.get('ReconcileHandledDrift', 0):.0f} contacts, "
-        f"queue-hours beyond tolerance {drifting}"
-    )

@@ -49,6 +49,19 @@ def generate_config(
         "callback_policies": {},
         "callback_profiles": {},
     }
+    _add_schedules(doc, lob_keys)
+    queue_keys = [f"q{i:04d}" for i in range(queues)]
+    _add_queues(doc, queue_keys, lob_keys)
+    lob_queues: dict[str, list[str]] = {lob: [] for lob in lob_keys}
+    for i, key in enumerate(queue_keys):
+        lob_queues[lob_keys[i % lines_of_business]].append(key)
+    _add_lines_and_entry_points(doc, lob_keys, lob_queues)
+    _add_rulesets(doc, rng, lob_keys, lob_queues, rules=rules, metric_rules=metric_rules)
+    return doc
+
+
+def _add_schedules(doc: dict[str, Any], lob_keys: list[str]) -> None:
+    """One always-open schedule per line of business, with a holiday and an inactive emergency closure."""
     for i, lob in enumerate(lob_keys):
         doc["schedules"][f"{lob}_hours"] = {
             "key": f"{lob}_hours",
@@ -57,9 +70,12 @@ def generate_config(
             "holidays": [{"date": "2026-12-25", "name": "Christmas", "hours": ["09:00-12:00"]}],
             "emergency_closures": [{"key": "storm", "active": False, "message": "Closed for weather."}],
         }
-    queue_keys = [f"q{i:04d}" for i in range(queues)]
+
+
+def _add_queues(doc: dict[str, Any], queue_keys: list[str], lob_keys: list[str]) -> None:
+    """The queues, spread round-robin over the lines of business."""
     for i, key in enumerate(queue_keys):
-        lob = lob_keys[i % lines_of_business]
+        lob = lob_keys[i % len(lob_keys)]
         doc["queues"][key] = {
             "key": key,
             "queue_id": _qid(key),
@@ -74,9 +90,10 @@ def generate_config(
                 "skill_family": f"family_{i % 12}",
             },
         }
-    lob_queues: dict[str, list[str]] = {lob: [] for lob in lob_keys}
-    for i, key in enumerate(queue_keys):
-        lob_queues[lob_keys[i % lines_of_business]].append(key)
+
+
+def _add_lines_and_entry_points(doc: dict[str, Any], lob_keys: list[str], lob_queues: dict[str, list[str]]) -> None:
+    """Each line of business, with three voice numbers and one chat entry point."""
     for i, lob in enumerate(lob_keys):
         doc["lines_of_business"][lob] = {
             "key": lob,
@@ -104,9 +121,19 @@ def generate_config(
             "language": "en-US",
             "ruleset": f"{lob}_rules",
         }
-    per_ruleset = [
-        rules // lines_of_business + (1 if r < rules % lines_of_business else 0) for r in range(lines_of_business)
-    ]
+
+
+def _add_rulesets(
+    doc: dict[str, Any],
+    rng: random.Random,
+    lob_keys: list[str],
+    lob_queues: dict[str, list[str]],
+    *,
+    rules: int,
+    metric_rules: bool,
+) -> None:
+    """One ruleset per line of business; ``rules`` spread evenly, the first ones taking the remainder."""
+    per_ruleset = [rules // len(lob_keys) + (1 if r < rules % len(lob_keys) else 0) for r in range(len(lob_keys))]
     for r, lob in enumerate(lob_keys):
         doc["rulesets"][f"{lob}_rules"] = {
             "key": f"{lob}_rules",
@@ -121,7 +148,6 @@ def generate_config(
                 ],
             },
         }
-    return doc
 
 
 def intent_codes(lob: str, count: int) -> list[str]:

@@ -14,8 +14,8 @@ import pytest
 import route.handler as route_handler
 from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
-from routing.config.store import InMemoryConfigStore
 from routing.route.service import RouteService
 from tests.conftest import FakeClock
 from tests.flows.flow_scenarios import DEFAULT_QUEUE_ARN, INSTANCE, REPO, ROUTE_ARN, simulator

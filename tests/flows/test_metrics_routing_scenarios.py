@@ -16,8 +16,8 @@ import pytest
 import route.handler as route_handler
 from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
-from routing.config.store import InMemoryConfigStore
 from routing.live_metrics.reader import LiveMetrics
 from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
 from routing.route.service import RouteService

@@ -13,6 +13,7 @@ from routing.config.loader import ConfigInvalidError, validate_document
 from routing.config.store import (
     AuditRecord,
     ConfigStore,
+    Pointer,
     PointerConflictError,
     VersionConflictError,
     VersionInfo,
@@ -106,10 +107,7 @@ def publish_document(
     says whether ``actor`` comes from a verified token (the API) or is what a tool was told (the CLI).
     Raises ``ConfigInvalidError`` (nothing written), ``PublishConflictError`` or ``EngineeringOwnedError``.
     """
-    result = validate_document(document)
-    if not result.ok or result.document is None:
-        raise ConfigInvalidError(result.issues)
-    normalized = result.document
+    normalized = _validated(document)
     now = now or datetime.now(UTC)
     at = _now_iso(now)
     content_hash, chunks, size = encode_document(normalized)
@@ -125,34 +123,54 @@ def publish_document(
     changes = diff_documents(active_doc or {}, normalized) if active_doc is not None else []
     summary = _ownership_summary(summary, active_doc, normalized, engineering)
 
-    for _ in range(5):
-        version_id = next_version_id(store.list_versions())
-        info = VersionInfo(version_id, content_hash, actor, at, summary, size, len(chunks))
-        try:
-            store.reserve_version(info)
-            break
-        except VersionConflictError:
-            continue
-    else:
-        raise PublishConflictError("could not reserve a version id: too many concurrent publishers")
-
+    version_id = _reserve_version(
+        store, content_hash=content_hash, actor=actor, at=at, summary=summary, size=size, chunk_count=len(chunks)
+    )
     store.write_chunks(version_id, content_hash, chunks)
     previous = pointer.version_id if pointer else None
+    _flip_after_publish(store, version_id, pointer, actor, at)
+    store.append_audit(
+        AuditRecord(at, "publish", actor, previous, version_id, summary, verified, audit_changes(changes))
+    )
+    apply_retention(store, now=now, retention_days=retention_days)
+    return PublishResult("PUBLISHED", version_id, content_hash, previous)
+
+
+def _validated(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The normalized document, or ``ConfigInvalidError`` with every issue (nothing written)."""
+    result = validate_document(document)
+    if not result.ok or result.document is None:
+        raise ConfigInvalidError(result.issues)
+    return result.document
+
+
+def _reserve_version(
+    store: ConfigStore, *, content_hash: str, actor: str, at: str, summary: str, size: int, chunk_count: int
+) -> str:
+    """Reserve the next version id; a concurrent publisher taking it first means trying the next one (five times)."""
+    for _ in range(5):
+        version_id = next_version_id(store.list_versions())
+        info = VersionInfo(version_id, content_hash, actor, at, summary, size, chunk_count)
+        try:
+            store.reserve_version(info)
+            return version_id
+        except VersionConflictError:
+            continue
+    raise PublishConflictError("could not reserve a version id: too many concurrent publishers")
+
+
+def _flip_after_publish(store: ConfigStore, version_id: str, pointer: Pointer | None, actor: str, at: str) -> None:
+    """Make ``version_id`` active if the pointer is still the one read before publishing."""
     try:
         store.flip_pointer(
             version_id,
-            previous_version_id=previous,
+            previous_version_id=pointer.version_id if pointer else None,
             expected_revision=pointer.revision if pointer else None,
             actor=actor,
             at=at,
         )
     except PointerConflictError as exc:
         raise PublishConflictError(str(exc)) from None
-    store.append_audit(
-        AuditRecord(at, "publish", actor, previous, version_id, summary, verified, audit_changes(changes))
-    )
-    apply_retention(store, now=now, retention_days=retention_days)
-    return PublishResult("PUBLISHED", version_id, content_hash, previous)
 
 
 def audit_changes(changes: list[Change], limit: int = 200) -> tuple[dict[str, Any], ...]:

@@ -152,38 +152,9 @@ def parse_event(envelope: object) -> ContactEvent:
     envelope (``detail`` stays a raw dict), and AWS documents mixed key casing in the detail and asks consumers to
     ignore unknown fields and event types — tolerant lookups do that in a few lines.
     """
-    if not isinstance(envelope, Mapping):
-        raise EventRejectedError("the event is not a JSON object")
-    if envelope.get("source") != "aws.connect" or envelope.get("detail-type") != "Amazon Connect Contact Event":
-        raise EventRejectedError(
-            f"not an Amazon Connect contact event: source={_shown(envelope.get('source'))}, "
-            f"detail-type={_shown(envelope.get('detail-type'))}"
-        )
-    detail = envelope.get("detail")
-    if not isinstance(detail, Mapping):
-        raise EventRejectedError("the event has no detail object")
-    contact_id = kept_text(field_of(detail, "contactId"))
-    if not contact_id:
-        raise EventRejectedError("the event has no contactId")
-    event_type = kept_text(field_of(detail, "eventType")).upper()
-    if not event_type:
-        raise EventRejectedError(f"contact {contact_id}: the event has no eventType")
-    if event_type == RECORD_SLOT:  # the contact record's slot: never written by an event
-        raise EventRejectedError(f"contact {contact_id}: eventType {RECORD_SLOT} is not a contact event type")
-    event_id = kept_text(envelope.get("id"))
-    if not event_id:
-        raise EventRejectedError(f"contact {contact_id}: the event has no id")
-
-    queue = field_of(detail, "queueInfo")
-    agent = field_of(detail, "agentInfo")
-    times = {
-        "initiated_at": epoch_ms(field_of(detail, "initiationTimestamp")),
-        "connected_to_system_at": epoch_ms(field_of(detail, "connectedToSystemTimestamp")),
-        "enqueued_at": epoch_ms(field_of(queue, "enqueueTimestamp")),
-        "answered_at": epoch_ms(field_of(agent, "connectedToAgentTimestamp")),
-        "disconnected_at": epoch_ms(field_of(detail, "disconnectTimestamp")),
-        "acw_ended_at": epoch_ms(field_of(agent, "afterContactWorkEndTimestamp")),
-    }
+    envelope, detail = _contact_event(envelope)
+    contact_id, event_type, event_id = _identity(envelope, detail)
+    times = _times(detail)
     own_time = {
         "INITIATED": times["initiated_at"],
         "CONNECTED_TO_SYSTEM": times["connected_to_system_at"],
@@ -195,7 +166,58 @@ def parse_event(envelope: object) -> ContactEvent:
     at_ms = own_time or epoch_ms(envelope.get("time"))
     if at_ms is None:
         raise EventRejectedError(f"contact {contact_id}: {event_type} has no usable timestamp")
+    fields = _fields(detail, times)
+    return ContactEvent(event_id=event_id, event_type=event_type, contact_id=contact_id, at_ms=at_ms, fields=fields)
 
+
+def _contact_event(envelope: object) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """``(envelope, detail)`` of an Amazon Connect contact event, or ``EventRejectedError`` saying why it is not one."""
+    if not isinstance(envelope, Mapping):
+        raise EventRejectedError("the event is not a JSON object")
+    if envelope.get("source") != "aws.connect" or envelope.get("detail-type") != "Amazon Connect Contact Event":
+        raise EventRejectedError(
+            f"not an Amazon Connect contact event: source={_shown(envelope.get('source'))}, "
+            f"detail-type={_shown(envelope.get('detail-type'))}"
+        )
+    detail = envelope.get("detail")
+    if not isinstance(detail, Mapping):
+        raise EventRejectedError("the event has no detail object")
+    return envelope, detail
+
+
+def _identity(envelope: Mapping[str, Any], detail: Mapping[str, Any]) -> tuple[str, str, str]:
+    """``(contact_id, event_type, event_id)``, each required; ``EventRejectedError`` names the first one missing."""
+    contact_id = kept_text(field_of(detail, "contactId"))
+    if not contact_id:
+        raise EventRejectedError("the event has no contactId")
+    event_type = kept_text(field_of(detail, "eventType")).upper()
+    if not event_type:
+        raise EventRejectedError(f"contact {contact_id}: the event has no eventType")
+    if event_type == RECORD_SLOT:  # the contact record's slot: never written by an event
+        raise EventRejectedError(f"contact {contact_id}: eventType {RECORD_SLOT} is not a contact event type")
+    event_id = kept_text(envelope.get("id"))
+    if not event_id:
+        raise EventRejectedError(f"contact {contact_id}: the event has no id")
+    return contact_id, event_type, event_id
+
+
+def _times(detail: Mapping[str, Any]) -> dict[str, int | None]:
+    """The contact's timestamps (epoch ms) that this event carries, None where absent or unusable."""
+    queue = field_of(detail, "queueInfo")
+    agent = field_of(detail, "agentInfo")
+    return {
+        "initiated_at": epoch_ms(field_of(detail, "initiationTimestamp")),
+        "connected_to_system_at": epoch_ms(field_of(detail, "connectedToSystemTimestamp")),
+        "enqueued_at": epoch_ms(field_of(queue, "enqueueTimestamp")),
+        "answered_at": epoch_ms(field_of(agent, "connectedToAgentTimestamp")),
+        "disconnected_at": epoch_ms(field_of(detail, "disconnectTimestamp")),
+        "acw_ended_at": epoch_ms(field_of(agent, "afterContactWorkEndTimestamp")),
+    }
+
+
+def _fields(detail: Mapping[str, Any], times: Mapping[str, int | None]) -> dict[str, str | int]:
+    """The call-log fields of one event: the timestamps present, the non-empty texts, our own tags."""
+    queue = field_of(detail, "queueInfo")
     fields: dict[str, str | int] = {k: v for k, v in times.items() if v is not None}
     texts = {
         "channel": kept_text(field_of(detail, "channel")).upper(),
@@ -210,4 +232,4 @@ def parse_event(envelope: object) -> ContactEvent:
     if isinstance(tags, Mapping):
         # Only our own tags: others may hold anything, and the record has no use for them.
         fields.update({name: kept_text(tags.get(tag)) for tag, name in TAG_FIELDS.items() if kept_text(tags.get(tag))})
-    return ContactEvent(event_id=event_id, event_type=event_type, contact_id=contact_id, at_ms=at_ms, fields=fields)
+    return fields

@@ -12,7 +12,7 @@ from typing import Any
 import admin.handler as admin_handler
 
 from routing.admin.service import AdminService
-from routing.config.store import InMemoryConfigStore
+from routing.config.memory_store import InMemoryConfigStore
 from trunkline.portal_server import rest_event
 
 # Thursday 2026-12-03 15:00 New York: cards (08:00-20:00) is open.

@@ -307,7 +307,7 @@ def test_the_openapi_document_lists_every_endpoint(api: Api) -> None:
 
 
 def test_nothing_published_yet() -> None:
-    from routing.config.store import InMemoryConfigStore
+    from routing.config.memory_store import InMemoryConfigStore
     from trunkline.portal_server import rest_event
 
     admin_handler.set_service(AdminService(InMemoryConfigStore(), clock=lambda: NOW))

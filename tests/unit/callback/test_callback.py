@@ -14,8 +14,8 @@ from routing.callback.request import CallbackStatus, NumberHasher, check_number
 from routing.callback.service import CallbackService
 from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
-from routing.config.store import InMemoryConfigStore
 from routing.live_metrics.reader import LiveMetrics
 from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
 from routing.route.service import RouteService

@@ -19,8 +19,8 @@ from routing.callback.request import NumberHasher
 from routing.callback.service import REPLY_KEYS, CallbackService
 from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
-from routing.config.store import InMemoryConfigStore
 from trunkline.contacts import connect_event
 
 ROOT = Path(__file__).resolve().parents[3]

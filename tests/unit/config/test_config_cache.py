@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from routing.config.cache import ConfigCache, load_baked
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
-from routing.config.store import InMemoryConfigStore, Pointer, VersionInfo, encode_document
+from routing.config.store import Pointer, VersionInfo, encode_document
 from routing.route.service import RouteService
 from tests.conftest import FakeClock, assert_reply_contract, changed_copy
 from trunkline.contacts import connect_event

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from routing.config.loader import load_directory
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.ownership import OPERATIONS_FIELDS, merge_for_deploy
 from routing.config.publishing import publish_document, publish_from_deploy
-from routing.config.store import InMemoryConfigStore
 
 ROOT = Path(__file__).resolve().parents[3]
 

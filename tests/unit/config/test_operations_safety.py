@@ -10,6 +10,7 @@ import pytest
 
 from routing.config.diff import Change, diff_documents, split_path
 from routing.config.loader import load_directory
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import (
     EngineeringOwnedError,
     StalePublishError,
@@ -17,7 +18,6 @@ from routing.config.publishing import (
     publish_from_deploy,
     rollback,
 )
-from routing.config.store import InMemoryConfigStore
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from routing.config.loader import ConfigInvalidError, content_hash
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import (
     Change,
     PublishConflictError,
@@ -18,12 +19,7 @@ from routing.config.publishing import (
     publish_document,
     rollback,
 )
-from routing.config.store import (
-    InMemoryConfigStore,
-    Pointer,
-    VersionConflictError,
-    VersionInfo,
-)
+from routing.config.store import Pointer, VersionConflictError, VersionInfo
 from tests.conftest import changed_copy
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

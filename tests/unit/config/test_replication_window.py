@@ -7,8 +7,9 @@ from pathlib import Path
 
 from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
-from routing.config.store import InMemoryConfigStore, Pointer
+from routing.config.store import Pointer
 
 ROOT = Path(__file__).resolve().parents[3]
 

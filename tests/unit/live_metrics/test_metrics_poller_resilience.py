@@ -12,8 +12,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
-from routing.config.store import InMemoryConfigStore, Pointer
+from routing.config.store import Pointer
 from routing.live_metrics.poller import METRICS, ActiveQueues, MetricsPoller, queue_ids_of
 from routing.live_metrics.store import InMemoryMetricsStore, QueueSnapshot
 from tests.conftest import FakeClock

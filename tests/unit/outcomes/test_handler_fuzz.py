@@ -154,8 +154,8 @@ outcome_events = st.one_of(
 def route_handler(_sample_document_once: dict[str, Any]) -> Iterator[Any]:
     from route import handler
     from routing.config.cache import ConfigCache
+    from routing.config.memory_store import InMemoryConfigStore
     from routing.config.publishing import publish_document
-    from routing.config.store import InMemoryConfigStore
     from routing.route.service import RouteService
 
     store = InMemoryConfigStore()

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from routing.config.cache import ConfigCache
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
-from routing.config.store import InMemoryConfigStore
 from routing.route.service import RouteService
 from tests.conftest import FakeClock, FakeMetrics
 from trunkline.contacts import connect_event

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from routing.common.observability import mask_phone
 from routing.config.cache import ConfigCache
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
-from routing.config.store import InMemoryConfigStore
 from routing.route.engine import CompiledConfig
 from routing.route.service import RouteService
 from tests.conftest import FakeMetrics, assert_reply_contract

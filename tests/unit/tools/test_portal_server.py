@@ -15,8 +15,8 @@ import admin.handler as admin_handler
 import pytest
 
 from routing.admin.service import AdminService
+from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
-from routing.config.store import InMemoryConfigStore
 from trunkline.portal_server import DevTokens, PortalHandler, TokenError
 
 KEY = b"k" * 32
