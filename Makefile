@@ -66,7 +66,9 @@ unit: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/pytest tests/unit tests/flows -m "not slow"
 
+# Best effort: Debian's chromium + driver for the portal's browser tests (tests/browser skip, saying why, without it).
 test: lint typecheck
+	-timeout 600 $(MAKE) --no-print-directory browser-deps || echo ">>> chromium not installed: the browser tests will skip"
 	$(BIN)/pytest --cov --cov-report=term:skip-covered --cov-fail-under=$(COV_FAIL_UNDER)
 
 # Regenerate requirements.txt (runtime, what every Lambda bundle installs), requirements-demo.txt and
