@@ -32,6 +32,7 @@ from routing.callback.request import (
     StoredAnswer,
     cap_shares,
 )
+from routing.common.pynamo_store import PynamoStore
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
@@ -81,7 +82,7 @@ def _codes(exc: Any) -> list[str | None]:
     return [r.code if r else None for r in (getattr(exc, "cancellation_reasons", None) or [])]
 
 
-class DynamoCallbackStore:
+class DynamoCallbackStore(PynamoStore["CallbackItem"]):
     """The callback table through PynamoDB, with one connection (one botocore client) per container."""
 
     def __init__(
@@ -98,24 +99,20 @@ class DynamoCallbackStore:
         gate: StoreGate | None = None,
         may_retry: Callable[[float], bool] | None = None,
     ) -> None:
-        from routing.common.models import CallbackItem, bind_model
-
         quiet_sdk_loggers()
-        bind_model(CallbackItem, table_name=table_name, region=region, host=host, timeouts=timeouts)
-        self._model = CallbackItem
+        super().__init__(table_name, region=region, host=host, timeouts=timeouts)
         self._shards, self._retries = max(1, shards), max(0, conflict_retries)
         self._rng, self._sleep = rng or random.Random(), sleep
         self._gate = gate
         self._may_retry = may_retry or self._fits_in_deadline
         # The model's cached TableConnection wraps one Connection (one botocore client, created on first use):
         # transactions share it instead of building a session and a client per request.
-        self._connection = CallbackItem._get_connection().connection
+        self._connection = self._model._get_connection().connection
 
-    def warm_up(self) -> None:
-        """Build the botocore client now (init phase) instead of inside the first call's budget. No request."""
-        from routing.common.models import build_client
+    def _model_class(self) -> type[CallbackItem]:
+        from routing.common.models import CallbackItem
 
-        build_client(self._model)
+        return CallbackItem
 
     @property
     def rng(self) -> random.Random:
@@ -124,9 +121,7 @@ class DynamoCallbackStore:
 
     def reconnect(self) -> None:
         """After a SnapStart restore: a new client (the snapshot's connections are stale). No request."""
-        from routing.common.models import renew_clients
-
-        renew_clients((self._model,))
+        super().reconnect()
         self._connection = self._model._get_connection().connection
 
     def _fits_in_deadline(self, backoff: float) -> bool:

@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from routing.common.pynamo_store import PynamoStore
 from routing.config.draft_store import DraftStore, DynamoDrafts
 
 if TYPE_CHECKING:
-    from routing.common.models import StoreTimeouts
+    from routing.common.models import ConfigItem
 
 CHUNK_BYTES = 350_000  # below DynamoDB's 400 KB item limit with room for the key and attributes
 POINTER_PK, POINTER_SK = "POINTER", "ACTIVE"
@@ -163,33 +164,13 @@ class ConfigStore(DraftStore, Protocol):
         ...
 
 
-class DynamoConfigStore(DynamoDrafts):
+class DynamoConfigStore(PynamoStore["ConfigItem"], DynamoDrafts):
     """The config table through PynamoDB (``routing.common.models.ConfigItem``)."""
 
-    def __init__(
-        self,
-        table_name: str,
-        *,
-        region: str | None = None,
-        host: str | None = None,
-        timeouts: StoreTimeouts | None = None,
-    ) -> None:
-        from routing.common.models import ConfigItem, bind_model
+    def _model_class(self) -> type[ConfigItem]:
+        from routing.common.models import ConfigItem
 
-        bind_model(ConfigItem, table_name=table_name, region=region, host=host, timeouts=timeouts)
-        self._model = ConfigItem
-
-    def warm_up(self) -> None:
-        """Build the botocore client now (init phase) instead of inside the first call's budget. No request."""
-        from routing.common.models import build_client
-
-        build_client(self._model)
-
-    def reconnect(self) -> None:
-        """After a SnapStart restore: a new client (the snapshot's connections are stale). No request."""
-        from routing.common.models import renew_clients
-
-        renew_clients((self._model,))
+        return ConfigItem
 
     def get_pointer(self) -> Pointer | None:
         try:

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from routing.common.pynamo_store import PynamoStore
+
 if TYPE_CHECKING:
-    from routing.common.models import StoreTimeouts
+    from routing.common.models import QueueMetricsItem
 
 BATCH_GET_KEYS = 100  # DynamoDB's BatchGetItem limit
 
@@ -51,33 +53,13 @@ class InMemoryMetricsStore:
             self.items[snap.queue_id] = snap
 
 
-class DynamoMetricsStore:
+class DynamoMetricsStore(PynamoStore["QueueMetricsItem"]):
     """The metrics table through PynamoDB (``routing.common.models.QueueMetricsItem``)."""
 
-    def __init__(
-        self,
-        table_name: str,
-        *,
-        region: str | None = None,
-        host: str | None = None,
-        timeouts: StoreTimeouts | None = None,
-    ) -> None:
-        from routing.common.models import QueueMetricsItem, bind_model
+    def _model_class(self) -> type[QueueMetricsItem]:
+        from routing.common.models import QueueMetricsItem
 
-        bind_model(QueueMetricsItem, table_name=table_name, region=region, host=host, timeouts=timeouts)
-        self._model = QueueMetricsItem
-
-    def warm_up(self) -> None:
-        """Build the botocore client now (init phase) instead of inside the first call's budget. No request."""
-        from routing.common.models import build_client
-
-        build_client(self._model)
-
-    def reconnect(self) -> None:
-        """After a SnapStart restore: a new client (the snapshot's connections are stale). No request."""
-        from routing.common.models import renew_clients
-
-        renew_clients((self._model,))
+        return QueueMetricsItem
 
     def get_many(self, queue_ids: Iterable[str]) -> dict[str, QueueSnapshot]:
         keys = sorted(set(queue_ids))

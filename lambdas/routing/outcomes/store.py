@@ -13,12 +13,15 @@ from datetime import UTC, datetime
 from threading import Lock
 from typing import TYPE_CHECKING, Any, Protocol
 
+from routing.common.pynamo_store import PynamoStore
 from routing.outcomes.events import ALL_SLOTS, ContactEvent, Slots, apply_event
 from routing.outcomes.records import hour_key
 
 if TYPE_CHECKING:
     from pynamodb.attributes import MapAttribute
     from pynamodb.expressions.update import Action
+
+    from routing.common.models import CallLogItem
 
 # Slot type -> the model attribute holding it (the attribute's DynamoDB name is the event type).
 _SLOT_ATTRIBUTES = {t: f"ev_{t.lower()}" for t in ALL_SLOTS}
@@ -111,14 +114,13 @@ class InMemoryCallLogStore:
         return [r for r in self.scan() if r.ended_hour == hour]
 
 
-class DynamoCallLogStore:
+class DynamoCallLogStore(PynamoStore["CallLogItem"]):
     """The call-log table through PynamoDB (``routing.common.models.CallLogItem``)."""
 
-    def __init__(self, table_name: str, *, region: str | None = None, host: str | None = None) -> None:
-        from routing.common.models import CallLogItem, bind_model
+    def _model_class(self) -> type[CallLogItem]:
+        from routing.common.models import CallLogItem
 
-        bind_model(CallLogItem, table_name=table_name, region=region, host=host)
-        self._model = CallLogItem
+        return CallLogItem
 
     def _record(self, item: Any) -> StoredRecord:
         slots: Slots = {}
