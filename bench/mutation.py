@@ -8,8 +8,13 @@ Why a staging folder: mutmut names a mutant after its file path (``lambdas/routi
 ``routing.route.rules`` (``lambdas/`` is on the path, as in the Lambda bundle). So the run copies ``lambdas/routing`` to
 ``.mutation/routing`` with the tests, config and local tools beside it, and runs mutmut there.
 
+Equivalent mutants: a survivor judged equivalent (no test could tell it from the original, e.g. a default on a
+Protocol stub, a fallback no input reaches) is listed in ``bench/mutation_equivalent.toml`` with the reason, keyed by
+its module, function and changed lines (not by mutmut's number, which moves when the function changes). The score is
+killed / (mutants - equivalent); an entry that matches no survivor any more is reported as stale.
+
 Usage: ``python -m bench.mutation [MODULE ...]`` (paths under ``routing/``, e.g. ``route/rules.py``; default: the
-core set).
+core set); ``python -m bench.mutation --report`` judges and records the last run again without running it.
 """
 
 from __future__ import annotations
@@ -20,12 +25,15 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = ROOT / ".mutation"
 RESULTS = Path(__file__).with_name("mutation.json")
+JUDGED = Path(__file__).with_name("mutation_equivalent.toml")
 CORE = [
     "route/rules.py",
     "route/conditions.py",
@@ -53,6 +61,46 @@ IGNORE = [
 # run, because some core paths (the callback store's transactions) are exercised only there.
 TEST_DIRS = ["tests/unit", "tests/integration"]
 STATUS_RE = re.compile(r"^\s*(routing\.[\w.ǁ]+__mutmut_\d+): (\w[\w ]*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """What a mutant changes, independent of mutmut's numbering: module, function, removed and added lines."""
+
+    module: str
+    function: str
+    removed: tuple[str, ...]
+    added: tuple[str, ...]
+
+
+def signature(name: str, diff: str) -> Signature:
+    """``routing.m.xǁClassǁmethod__mutmut_3`` / ``routing.m.x_func__mutmut_3`` and its diff → a ``Signature``
+    (changed lines stripped of indentation, so a re-indented function keeps its judgments)."""
+    module, _, rest = name.partition(".x")
+    function = rest.rsplit("__mutmut_", 1)[0].strip("_ǁ").replace("ǁ", ".")
+    lines = [line for line in diff.splitlines() if not line.startswith(("---", "+++"))]
+    removed = tuple(line[1:].strip() for line in lines if line.startswith("-"))
+    added = tuple(line[1:].strip() for line in lines if line.startswith("+"))
+    return Signature(module, function, removed, added)
+
+
+def load_judged(path: Path = JUDGED) -> dict[Signature, str]:
+    """The judged-equivalent mutants: signature → why no test can kill it."""
+    if not path.exists():
+        return {}
+    entries = tomllib.loads(path.read_text(encoding="utf-8")).get("equivalent", [])
+    judged: dict[Signature, str] = {}
+    for entry in entries:
+        sig = Signature(entry["module"], entry["function"], tuple(entry["removed"]), tuple(entry["added"]))
+        judged[sig] = entry["why"]
+    return judged
+
+
+def score(statuses: dict[str, str], equivalent: set[str]) -> tuple[int, int, float]:
+    """(killed, counted, killed / counted): equivalent survivors are not counted."""
+    counted = [n for n in statuses if n not in equivalent]
+    killed = sum(1 for n in counted if statuses[n] == "killed")
+    return killed, len(counted), (killed / len(counted) if counted else 0.0)
 
 
 def _stage(modules: list[str]) -> None:
@@ -84,60 +132,94 @@ def _mutmut(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([exe, *args], cwd=STAGE, env=env, capture_output=True, text=True, check=False)
 
 
-def main(argv: list[str]) -> int:
-    """Stage, run mutmut, print and record the score and the survivors."""
-    modules = argv or CORE
-    _stage(modules)
-    children = str(max(1, (os.cpu_count() or 2)))
-    print(
-        f"mutmut on {', '.join(modules)} (unit and integration tests, {children} workers) — this takes minutes",
-        flush=True,
-    )
-    run = _mutmut("run", "--max-children", children)
-    if run.returncode != 0:
-        print(run.stdout[-3000:], run.stderr[-3000:], sep="\n", file=sys.stderr)
-        return run.returncode
-    listed = _mutmut("results", "--all", "true")
-    statuses = {m.group(1): m.group(2) for line in listed.stdout.splitlines() if (m := STATUS_RE.match(line))}
-    per_module: dict[str, Counter[str]] = {}
-    for name, status in statuses.items():
-        module = name.split(".x", 1)[0]
-        per_module.setdefault(module, Counter())[status] += 1
-    survivors = sorted(n for n, s in statuses.items() if s != "killed")
-    killed = sum(1 for s in statuses.values() if s == "killed")
-    print(f"\n{'module':<28} {'mutants':>8} {'killed':>7} {'score':>7}")
-    for module, counts in sorted(per_module.items()):
-        total = sum(counts.values())
-        print(f"{module:<28} {total:>8} {counts['killed']:>7} {counts['killed'] / total:>7.1%}")
-    score = killed / len(statuses) if statuses else 0.0
-    print(f"{'all':<28} {len(statuses):>8} {killed:>7} {score:>7.1%}\n")
+def _judge(statuses: dict[str, str]) -> tuple[dict[str, str], dict[str, str], list[Signature]]:
+    """Survivors' diffs, the judged-equivalent ones with the reason, and the judgments that matched nothing."""
+    judged = load_judged()
     diffs: dict[str, str] = {}
-    for name in survivors:
-        diffs[name] = _mutmut("show", name).stdout.strip()
-        print(f"--- {name} ({statuses[name]})\n{diffs[name]}\n")
-    # Runs are per module set: keep the other modules' last results, replace these modules'.
+    equivalent: dict[str, str] = {}
+    used: set[Signature] = set()
+    for name in sorted(n for n, s in statuses.items() if s != "killed"):
+        diff = _mutmut("show", name).stdout.strip()
+        sig = signature(name, diff)
+        if sig in judged:
+            equivalent[name] = judged[sig]
+            used.add(sig)
+        else:
+            diffs[name] = diff
+    run_modules = {n.split(".x", 1)[0] for n in statuses}
+    stale = [sig for sig in judged if sig.module in run_modules and sig not in used]
+    return diffs, equivalent, stale
+
+
+def _print(per_module: dict[str, Counter[str]], diffs: dict[str, str], equivalent: dict[str, str]) -> None:
+    print(f"\n{'module':<28} {'mutants':>8} {'equiv.':>7} {'killed':>7} {'score':>7}")
+    for module, counts in sorted(per_module.items()):
+        total, equal = sum(counts.values()), counts["equivalent"]
+        counted = total - equal
+        print(f"{module:<28} {total:>8} {equal:>7} {counts['killed']:>7} {counts['killed'] / max(1, counted):>7.1%}")
+    for name, why in equivalent.items():
+        print(f"--- {name} (equivalent: {why})")
+    for name, diff in diffs.items():
+        print(f"--- {name}\n{diff}\n")
+
+
+def _record(per_module: dict[str, Counter[str]], diffs: dict[str, str], equivalent: dict[str, str]) -> float:
+    """Merge this run into bench/mutation.json (runs are per module set: other modules keep their last results)."""
     previous = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     merged = {m: c for m, c in previous.get("modules", {}).items() if m not in per_module}
     merged.update({m: dict(c) for m, c in per_module.items()})
-    kept = {n: d for n, d in previous.get("survivors", {}).items() if n.split(".x", 1)[0] not in per_module}
-    kept.update(diffs)
+
+    def others(kind: str) -> dict[str, str]:
+        return {n: d for n, d in previous.get(kind, {}).items() if n.split(".x", 1)[0] not in per_module}
+
     total = sum(sum(c.values()) for c in merged.values())
-    all_killed = sum(c.get("killed", 0) for c in merged.values())
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "modules": dict(sorted(merged.items())),
-                "mutants": total,
-                "killed": all_killed,
-                "score": round(all_killed / total, 4) if total else 0.0,
-                "survivors": dict(sorted(kept.items())),
-            },
-            indent=2,
-            ensure_ascii=False,
+    killed = sum(c.get("killed", 0) for c in merged.values())
+    counted = total - sum(c.get("equivalent", 0) for c in merged.values())
+    result = round(killed / counted, 4) if counted else 0.0
+    document = {
+        "modules": dict(sorted(merged.items())),
+        "mutants": total,
+        "equivalent_mutants": total - counted,
+        "killed": killed,
+        "score": result,
+        "score_means": "killed / (mutants - judged equivalent); judgments in bench/mutation_equivalent.toml",
+        "survivors": dict(sorted((others("survivors") | diffs).items())),
+        "equivalent": dict(sorted((others("equivalent") | equivalent).items())),
+    }
+    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return result
+
+
+def main(argv: list[str]) -> int:
+    """Stage, run mutmut, judge the survivors, print and record the score."""
+    if argv[:1] == ["--report"]:  # judge and record the last run again (after editing the judgments); no run
+        if not STAGE.exists():
+            print("no run to report on: run `make mutation` first", file=sys.stderr)
+            return 2
+    else:
+        modules = argv or CORE
+        _stage(modules)
+        children = str(max(1, (os.cpu_count() or 2)))
+        print(
+            f"mutmut on {', '.join(modules)} (unit and integration tests, {children} workers) — this takes minutes",
+            flush=True,
         )
-        + "\n",
-        encoding="utf-8",
-    )
+        run = _mutmut("run", "--max-children", children)
+        if run.returncode != 0:
+            print(run.stdout[-3000:], run.stderr[-3000:], sep="\n", file=sys.stderr)
+            return run.returncode
+    listed = _mutmut("results", "--all", "true")
+    statuses = {m.group(1): m.group(2) for line in listed.stdout.splitlines() if (m := STATUS_RE.match(line))}
+    diffs, equivalent, stale = _judge(statuses)
+    per_module: dict[str, Counter[str]] = {}
+    for name, status in statuses.items():
+        per_module.setdefault(name.split(".x", 1)[0], Counter())["equivalent" if name in equivalent else status] += 1
+    _print(per_module, diffs, equivalent)
+    _, _, run_score = score(statuses, set(equivalent))
+    on_record = _record(per_module, diffs, equivalent)
+    print(f"this run: {run_score:.1%} of non-equivalent mutants killed; every module on record: {on_record:.1%}")
+    for sig in stale:
+        print(f"stale judgment (matches no survivor now; remove it): {sig.module} {sig.function} {sig.added}")
     return 0
 
 

@@ -189,9 +189,9 @@ def _outcomes(rows: list[DemoRow], seed: int, callbacks: Any) -> OutcomeRun:
     released: list[str] = []
 
     class CountingReleaser:
-        def release(self, contact_id: str, *, now: float) -> None:
+        def release(self, contact_id: str) -> None:
             released.append(contact_id)
-            callbacks.release(contact_id, now=now)
+            callbacks.release(contact_id)
 
     rng = random.Random(seed + 1)
     model = QueueOutcomeModel(seed=seed)

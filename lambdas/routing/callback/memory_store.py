@@ -95,7 +95,7 @@ class InMemoryCallbackStore:
             self.answers[contact_id] = (answer, cap, request.window_seconds)
             return ConfirmOutcome.ADOPTED
 
-    def release(self, contact_id: str, *, now: float, keep_confirmed: bool = False) -> bool:  # noqa: ARG002
+    def release(self, contact_id: str, *, keep_confirmed: bool = False) -> bool:
         """Free the contact's lock (if still its own) and its cap slot."""
         with self._mutex:
             entry = self.answers.get(contact_id)

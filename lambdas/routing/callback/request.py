@@ -103,7 +103,7 @@ class NumberHasher:
     def digest(self, e164: str) -> str:
         """Hex HMAC-SHA256 of ``e164``; raises ``NumberKeyMissingError`` without a usable key."""
         if not self._key:
-            raise NumberKeyMissingError("CALLBACK_NUMBER_KEY is missing or shorter than 32 bytes")
+            raise NumberKeyMissingError(f"CALLBACK_NUMBER_KEY is missing or shorter than {MIN_KEY_BYTES} bytes")
         import hashlib
         import hmac
 
@@ -181,7 +181,7 @@ class CallbackStore(Protocol):
         reservation, take the lock anew from ``request`` if the number is free."""
         ...
 
-    def release(self, contact_id: str, *, now: float, keep_confirmed: bool = False) -> bool:
+    def release(self, contact_id: str, *, keep_confirmed: bool = False) -> bool:
         """Drop this contact's lock and cap slot (idempotent). With ``keep_confirmed`` a confirmed callback is
         kept (the flow's failure branches); returns False when it was kept."""
         ...

@@ -131,7 +131,7 @@ class CallbackService:
             outcome, profile = self._confirm(contact, queue_key)
             return CallbackStatus.CONFIRMED, "", profile, outcome.value
         if action == CallbackAction.RELEASE:
-            released = self._store.release(contact.contact_id, now=self._clock(), keep_confirmed=True)
+            released = self._store.release(contact.contact_id, keep_confirmed=True)
             # A confirmed callback exists in Connect: a flow release never drops its lock (the outcome function
             # does, when the callback contact ends).
             return (CallbackStatus.RELEASED, "", "", "") if released else (CallbackStatus.CONFIRMED, "", "", "kept")
@@ -175,7 +175,7 @@ class CallbackService:
                 same = CallbackStatus.RESERVED if prior.state is HoldState.RESERVED else CallbackStatus.DUPLICATE
                 return same, e164, profile
             # Another number or another queue: give the first hold back (no orphan), then ask for this one.
-            self._store.release(contact.contact_id, now=self._clock(), keep_confirmed=True)
+            self._store.release(contact.contact_id, keep_confirmed=True)
         return self._store.reserve(request, now=self._clock()), e164, profile
 
     def _confirm(self, contact: ContactRequest, queue_key: str) -> tuple[ConfirmOutcome, str]:

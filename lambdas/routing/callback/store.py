@@ -295,7 +295,7 @@ class DynamoCallbackStore(PynamoStore["CallbackItem"]):
             return ConfirmOutcome.UNLOCKED
         return ConfirmOutcome.ADOPTED
 
-    def release(self, contact_id: str, *, now: float, keep_confirmed: bool = False) -> bool:  # noqa: ARG002
+    def release(self, contact_id: str, *, keep_confirmed: bool = False) -> bool:
         """Free the contact's lock (only if still its own) and its cap slot; idempotent."""
         from pynamodb.exceptions import TransactWriteError
 

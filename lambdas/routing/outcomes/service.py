@@ -26,7 +26,7 @@ DAY_SECONDS = 86_400
 class CallbackReleaser(Protocol):
     """The part of the callback store the outcome function uses (``routing.callback.request.CallbackStore``)."""
 
-    def release(self, contact_id: str, *, now: float) -> object:
+    def release(self, contact_id: str) -> object:
         """Drop the de-duplication lock and cap count a contact's callback holds (the result is not used)."""
         ...
 
@@ -92,30 +92,30 @@ class OutcomeService:
             # an ended record nobody counted: finish the work now, or it would never be done.
             current = self._store.get(event.contact_id)
             if current is not None and current.counted is None:
-                self._finish(event.contact_id, current.slots, now)
+                self._finish(event.contact_id, current.slots)
             return EventResult.STALE
         metrics.add_metric(name=f"{metric_prefix}Applied", unit=MetricUnit.Count, value=1)
         if record.counted is None:
-            self._finish(event.contact_id, record.slots, now)
+            self._finish(event.contact_id, record.slots)
         return EventResult.APPLIED
 
-    def _finish(self, contact_id: str, slots: Slots, now: float) -> None:
+    def _finish(self, contact_id: str, slots: Slots) -> None:
         """For an ended contact: release a callback's lock, then count the outcome at most once (claim, emit)."""
         log = summarize(contact_id, slots)
         if not log.ended:
             return
         if log.is_callback:
-            self._release(log, now)
+            self._release(log)
             if not log.line_of_business:
                 log = summarize(contact_id, slots, inherited_lob=self._parent_lob(log))
         if self._store.claim(log.contact_id, log.outcome.value):
             self._emit(log)
 
-    def _release(self, log: CallLog, now: float) -> None:
+    def _release(self, log: CallLog) -> None:
         """A callback contact ended: free the number its request locked, so the caller may ask again."""
         if self._callbacks is not None and log.previous_contact_id:
             # Idempotent: a second release finds no answer item and does nothing. Errors raise (the event retries).
-            self._callbacks.release(log.previous_contact_id, now=now)
+            self._callbacks.release(log.previous_contact_id)
 
     def _parent_lob(self, log: CallLog) -> str:
         """The line of business of the contact that asked for this callback (its decision tags)."""

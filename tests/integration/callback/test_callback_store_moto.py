@@ -108,22 +108,22 @@ def test_confirm_is_idempotent_and_adopts_a_lapsed_reservation(store: DynamoCall
 def test_release_frees_the_number_and_the_count_and_keeps_a_confirmed_callback(store: DynamoCallbackStore) -> None:
     assert store.reserve(_req("c1", cap=1), now=NOW) is CallbackStatus.RESERVED
     assert store.reserve(_req("c2", "+12125550188", cap=1), now=NOW) is CallbackStatus.QUEUE_FULL
-    assert store.release("c1", now=NOW + 5, keep_confirmed=True) is True
+    assert store.release("c1", keep_confirmed=True) is True
     assert store.answer_for("c1") is None
-    assert store.release("c1", now=NOW + 5, keep_confirmed=True) is True  # idempotent
+    assert store.release("c1", keep_confirmed=True) is True  # idempotent
     assert store.reserve(_req("c2", "+12125550188", cap=1), now=NOW + 6) is CallbackStatus.RESERVED
     assert store.reserve(_req("c4", cap=2), now=NOW + 7) is CallbackStatus.RESERVED  # the first number is free again
     store.confirm("c4", _req("c4", cap=2), now=NOW + 8)
-    assert store.release("c4", now=NOW + 9, keep_confirmed=True) is False  # the flow never drops a real callback
+    assert store.release("c4", keep_confirmed=True) is False  # the flow never drops a real callback
     assert store.reserve(_req("c5", cap=9), now=NOW + 10) is CallbackStatus.DUPLICATE
-    assert store.release("c4", now=NOW + 11) is True  # the outcome function does, when the callback ends
+    assert store.release("c4") is True  # the outcome function does, when the callback ends
     assert store.reserve(_req("c5", cap=9), now=NOW + 12) is CallbackStatus.RESERVED
 
 
 def test_release_after_the_lock_lapsed_and_moved_still_frees_the_cap_slot(store: DynamoCallbackStore) -> None:
     assert store.reserve(_req("c1", cap=1), now=NOW) is CallbackStatus.RESERVED
     assert store.reserve(_req("c2", cap=2), now=NOW + 301) is CallbackStatus.RESERVED  # took c1's lapsed lock
-    store.release("c1", now=NOW + 302)
+    store.release("c1")
     lock = f"LOCK#cards_general#{HASHER.digest(NUMBER)}"
     assert _items()[lock]["contact_id"] == "c2"  # not c1's to delete
     assert sum(int(v.get("open_count", 0)) for k, v in _items().items() if k.startswith("CAP#")) == 1
@@ -236,7 +236,7 @@ def test_one_botocore_client_per_container(store: DynamoCallbackStore, monkeypat
     for i in range(5):
         store.reserve(_req(f"c{i}", f"+1212555030{i}"), now=NOW)
         store.confirm(f"c{i}", None, now=NOW)
-        store.release(f"c{i}", now=NOW)
+        store.release(f"c{i}")
     assert len(created) <= 1  # at most the first use; never one per transaction
 
 

@@ -279,7 +279,7 @@ def test_store_failure_is_an_error_status_not_an_exception(config: InMemoryConfi
         def reserve(self, request: Any, *, now: float) -> CallbackStatus:
             raise TimeoutError("dynamodb")
 
-        def release(self, contact_id: str, *, now: float, keep_confirmed: bool = False) -> bool:
+        def release(self, contact_id: str, *, keep_confirmed: bool = False) -> bool:
             raise TimeoutError("dynamodb")
 
     service = _service(config, Broken())

@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 
 from routing.callback.policy import CallbackPolicy
-from routing.callback.request import MIN_KEY_BYTES, NumberHasher, cap_shares, check_number, clean_text
+from routing.callback.request import (
+    MIN_KEY_BYTES,
+    NumberHasher,
+    NumberKeyMissingError,
+    cap_shares,
+    check_number,
+    clean_text,
+)
 from routing.route.decision import QueueProfile, RouteStatus, RoutingDecision
 from routing.route.reply import MAX_REPLY_BYTES, RESERVED_ORDER, reply_size, to_reply
 
@@ -27,10 +34,17 @@ def test_cap_shares_split_the_cap_exactly_with_no_empty_shard(max_open: int, sha
 
 @pytest.mark.parametrize(
     ("raw", "country"),
-    [("+12125550187", "US"), ("+13125550100", "US"), ("+447400123456", "GB"), ("+14165550123", "CA")],
+    [
+        ("+12125550187", "US"),
+        ("+13125550100", "US"),
+        ("+447400123456", "GB"),
+        ("+442079460000", "GB"),
+        ("+14165550123", "CA"),
+    ],
 )
 def test_every_number_check_reports_the_numbers_country(raw: str, country: str) -> None:
-    # accepted, blocked prefix, not an allowed country, accepted (Canada): the country is always the number's
+    # accepted, blocked prefix, a blocked UK mobile, a UK landline (not an allowed country), accepted (Canada): the
+    # country is always the number's
     assert check_number(raw, region="US", policy=POLICY).country == country
 
 
@@ -39,6 +53,12 @@ def test_the_hasher_takes_a_key_of_exactly_the_minimum_length_as_text_or_bytes()
     assert NumberHasher(key).ready
     assert not NumberHasher(key[:-1]).ready
     assert NumberHasher(key.encode()).digest("+12125550187") == NumberHasher(key).digest("+12125550187")
+
+
+def test_a_short_key_is_refused_with_a_message_naming_the_setting_and_the_minimum() -> None:
+    with pytest.raises(NumberKeyMissingError) as refused:
+        NumberHasher("k" * (MIN_KEY_BYTES - 1)).digest("+12125550187")
+    assert str(refused.value) == f"CALLBACK_NUMBER_KEY is missing or shorter than {MIN_KEY_BYTES} bytes"
 
 
 def test_clean_text_makes_non_text_empty_and_replaces_a_lone_surrogate_with_one_character() -> None:

@@ -206,7 +206,7 @@ class Releases:
     def __init__(self) -> None:
         self.released: list[str] = []
 
-    def release(self, contact_id: str, *, now: float) -> None:
+    def release(self, contact_id: str) -> None:
         self.released.append(contact_id)
 
 
@@ -285,11 +285,11 @@ class FlakyReleases(Releases):
         super().__init__()
         self.failures = failures
 
-    def release(self, contact_id: str, *, now: float) -> None:
+    def release(self, contact_id: str) -> None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("callback table unreachable")
-        super().release(contact_id, now=now)
+        super().release(contact_id)
 
 
 def test_a_redelivery_after_a_partial_failure_finishes_the_release_and_the_count(emf: Any) -> None:

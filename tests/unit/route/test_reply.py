@@ -183,6 +183,9 @@ def test_the_reply_counts_the_routing_steps_for_the_flow() -> None:
     assert to_reply(decision(routing_criteria=steps), instance_arn=INSTANCE_ARN)["routing_criteria_steps"] == "2"
     assert to_reply(decision(), instance_arn=INSTANCE_ARN)["routing_criteria_steps"] == "0"
     assert to_reply(decision(routing_criteria="{not json"), instance_arn=INSTANCE_ARN)["routing_criteria_steps"] == "0"
+    # Steps are a list: one object (a malformed document) is no steps, not one.
+    one_object = '{"expression":{}}'
+    assert to_reply(decision(routing_criteria=one_object), instance_arn=INSTANCE_ARN)["routing_criteria_steps"] == "0"
 
 
 # --- hostile values (an unvalidated document, text echoed from the event) ----------------------------------
@@ -208,6 +211,18 @@ def test_oversized_reserved_values_fall_back_to_bounded_contract_keys() -> None:
     assert (reply["status"], reply["queue_id"], reply["queue_arn"]) == ("ROUTED", "qid-1", "arn/queue/qid-1")
     assert reply["routing_criteria"] == ""  # emptied, never cut into invalid JSON
     assert len(reply["queue_name"]) <= 120
+
+
+def test_the_bounded_reply_of_nothing_is_every_contract_key_empty() -> None:
+    assert bounded_reply({}) == {**dict.fromkeys(RESERVED_ORDER, ""), "attributes_dropped": "true"}
+
+
+def test_the_bounded_reply_keeps_criteria_of_exactly_the_value_limit_and_empties_longer() -> None:
+    from routing.route.reply import BOUNDED_VALUE_CHARS
+
+    at_limit = "[" + "x" * (BOUNDED_VALUE_CHARS - 2) + "]"
+    assert bounded_reply({"routing_criteria": at_limit})["routing_criteria"] == at_limit
+    assert bounded_reply({"routing_criteria": at_limit + " "})["routing_criteria"] == ""
 
 
 def test_the_bounded_reply_fits_whatever_the_values() -> None:

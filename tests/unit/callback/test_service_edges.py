@@ -1,0 +1,228 @@
+"""CallbackService paths that mutation testing showed no test pinned (issue 17): no config, a disabled or "never"
+policy, a confirmed contact asking for another queue, confirm without the number key, a late confirm's signal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from routing.callback.memory_store import InMemoryCallbackStore
+from routing.callback.request import HoldState, NumberHasher
+from routing.callback.service import CallbackService
+from routing.config.cache import ConfigCache
+from routing.config.loader import load_directory
+from routing.config.memory_store import InMemoryConfigStore
+from routing.config.publishing import publish_document
+from tests.conftest import FakeClock
+from trunkline.contacts import connect_event
+
+ROOT = Path(__file__).resolve().parents[3]
+KEY = "test-only-callback-number-key-0123456789"
+HASHER = NumberHasher(KEY)
+WALL_START = 1_800_000_000.0
+NUMBER = "+12125550187"
+
+
+def _config(**policy_changes: Any) -> InMemoryConfigStore:
+    document = load_directory(ROOT / "config").document
+    assert document is not None
+    document["callback_policies"]["standard_voice"].update(policy_changes)
+    store = InMemoryConfigStore()
+    publish_document(store, document, actor="t", summary="t")
+    return store
+
+
+def _service(
+    config: InMemoryConfigStore, store: InMemoryCallbackStore, hasher: NumberHasher = HASHER
+) -> CallbackService:
+    return CallbackService(ConfigCache(config), store, hasher=hasher, clock=FakeClock(WALL_START))
+
+
+def _accept(
+    service: CallbackService, contact_id: str, *, queue: str = "cards_general", action: str | None = None
+) -> dict[str, str]:
+    params = {"queue_key": queue, "callback_number": NUMBER, **({"action": action} if action else {})}
+    event = connect_event(dialed="+18005550100", caller="+13125550100", parameters=params, contact_id=contact_id)
+    return service.accept(event)
+
+
+def _not_offered(queue: str) -> dict[str, str]:
+    return {"callback_status": "NOT_OFFERED", "callback_number": "", "callback_profile": "", "queue_key": queue}
+
+
+def _lock(queue: str) -> str:
+    return f"LOCK#{queue}#{HASHER.digest(NUMBER)}"
+
+
+def test_before_any_config_is_published_a_callback_is_not_offered() -> None:
+    """No active version yet (a new region before its first deploy): NOT_OFFERED, not ERROR, nothing written."""
+    store = InMemoryCallbackStore()
+    assert _accept(_service(InMemoryConfigStore(), store), "c1") == _not_offered("cards_general")
+    assert (store.writes, store.locks) == (0, {})
+
+
+def test_an_unknown_queue_is_not_offered_and_names_no_profile() -> None:
+    store = InMemoryCallbackStore()
+    assert _accept(_service(_config(), store), "c1", queue="no_such_queue") == _not_offered("no_such_queue")
+    assert store.writes == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"enabled": False},  # switched off by operations, its offer rule untouched
+        {"offer": "never"},  # enabled, but never offered
+    ],
+)
+def test_a_disabled_or_never_policy_is_not_offered(change: dict[str, Any]) -> None:
+    store = InMemoryCallbackStore()
+    assert _accept(_service(_config(**change), store), "c1") == _not_offered("cards_general")
+    assert store.writes == 0
+
+
+def test_a_confirmed_contact_asking_for_another_queue_keeps_its_confirmed_callback() -> None:
+    """The callback exists in Connect for the first queue: asking for a second queue must not drop the first
+    queue's lock (another contact could then create a second callback to the same number)."""
+    store = InMemoryCallbackStore()
+    service = _service(_config(), store)
+    assert _accept(service, "c1")["callback_status"] == "RESERVED"
+    assert _accept(service, "c1", action="confirm")["callback_status"] == "CONFIRMED"
+    _accept(service, "c1", queue="cards_balance")
+    assert store.locks[_lock("cards_general")].contact_id == "c1"
+    assert _accept(service, "c2")["callback_status"] == "DUPLICATE"
+
+
+def test_confirm_needs_no_number_key(lambda_logs: Any) -> None:
+    """The reservation names its lock: a container whose key went missing still confirms (CONFIRMED, no profile
+    named, since the policy check needs the key) instead of apologising for a callback Connect has created."""
+    store = InMemoryCallbackStore()
+    assert _accept(_service(_config(), store), "c1")["callback_status"] == "RESERVED"
+    keyless = _service(_config(), store, hasher=NumberHasher(""))
+    assert _accept(keyless, "c1", action="confirm") == {
+        "callback_status": "CONFIRMED",
+        "callback_number": "",
+        "callback_profile": "",
+        "queue_key": "cards_general",
+    }
+    answer, _, _ = store.answers["c1"]
+    assert answer.state is HoldState.CONFIRMED
+    assert "callback confirmed without a live reservation" not in lambda_logs.getvalue()
+
+
+def test_a_late_confirm_is_logged_and_counted_once(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, lambda_logs: Any
+) -> None:
+    """CallbackConfirmedLate = 1 (the dashboard graphs it) and one warning that names the outcome."""
+    from routing.common.observability import metrics
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    capsys.readouterr()
+    store = InMemoryCallbackStore()
+    assert _accept(_service(_config(), store), "c1", action="confirm")["callback_status"] == "CONFIRMED"
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    blobs = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
+    late = [b["CallbackConfirmedLate"] for b in blobs if "CallbackConfirmedLate" in b]
+    assert late in ([1], [1.0], [[1]], [[1.0]])
+    units = {m["Name"]: m.get("Unit") for b in blobs for d in b["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert units["CallbackConfirmedLate"] == "Count"
+    warnings = [
+        line
+        for line in map(json.loads, lambda_logs.getvalue().splitlines())
+        if line.get("message") == "callback confirmed without a live reservation"
+    ]
+    assert [(w["level"], w["outcome"]) for w in warnings] == [("WARNING", "adopted")]
+
+
+def _event(contact_id: str, *, parameters: dict[str, str], attributes: dict[str, str] | None = None) -> Any:
+    return connect_event(
+        dialed="+18005550100", caller=NUMBER, parameters=parameters, attributes=attributes, contact_id=contact_id
+    )
+
+
+def test_the_queue_key_falls_back_to_the_contact_attribute() -> None:
+    """A flow that set ``queue_key`` as a contact attribute (the route reply's) need not pass it again."""
+    service = _service(_config(), InMemoryCallbackStore())
+    reply = service.accept(_event("c1", parameters={}, attributes={"queue_key": "cards_general"}))
+    assert (reply["callback_status"], reply["queue_key"]) == ("RESERVED", "cards_general")
+    both = _event("c2", parameters={"queue_key": "cards_balance"}, attributes={"queue_key": "cards_general"})
+    assert service.accept(both)["queue_key"] == "cards_balance"  # the parameter wins
+
+
+def test_without_any_queue_key_nothing_is_offered() -> None:
+    store = InMemoryCallbackStore()
+    assert _service(_config(), store).accept(_event("c1", parameters={})) == _not_offered("")
+    assert store.writes == 0
+
+
+class _GatedStore(InMemoryCallbackStore):
+    """The callback table through a gate; looking up the prior answer takes ``lookup_seconds`` of the budget
+    (on the gate's fake clock) or ``hang_seconds`` of real time."""
+
+    def __init__(self, gate: Any, now: list[float], *, lookup_seconds: float = 0.0, hang_seconds: float = 0.0) -> None:
+        super().__init__()
+        self._gate, self._now = gate, now
+        self._lookup_seconds, self._hang_seconds = lookup_seconds, hang_seconds
+
+    def answer_for(self, contact_id: str) -> Any:
+        def lookup() -> Any:
+            import time
+
+            self._now[0] += self._lookup_seconds
+            time.sleep(self._hang_seconds)
+            return InMemoryCallbackStore.answer_for(self, contact_id)
+
+        return self._gate.run(lookup)
+
+    def reserve(self, request: Any, *, now: float) -> Any:
+        return self._gate.run(lambda: InMemoryCallbackStore.reserve(self, request, now=now))
+
+
+def _callback_lines(logs: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in logs.getvalue().splitlines() if line.startswith("{")]
+
+
+def test_one_store_budget_covers_the_whole_invocation(lambda_logs: Any) -> None:
+    """Issue 12: the lookup spent the call's whole budget, so the reservation is not even sent (each request does
+    not get a budget of its own): ERROR, logged as skipped, nothing written."""
+    from routing.common.deadline import StoreGate
+
+    now = [0.0]
+    gate = StoreGate(budget_seconds=1.0, clock=lambda: now[0])
+    store = _GatedStore(gate, now, lookup_seconds=1.0)
+    service = CallbackService(ConfigCache(_config()), store, hasher=HASHER, clock=FakeClock(WALL_START), gate=gate)
+    assert _accept(service, "c1")["callback_status"] == "ERROR"
+    assert (store.writes, gate.stats.requests, gate.stats.skipped) == (0, 1, 1)
+    lines = _callback_lines(lambda_logs)
+    assert [(x["level"], x["error"]) for x in lines if x["message"] == "callback store unavailable"] == [
+        ("WARNING", "store: not asked (budget spent)")
+    ]
+    assert [x["detail"] for x in lines if x["message"] == "callback"] == ["store_skipped"]
+
+
+def test_a_request_cut_by_the_deadline_is_logged_as_a_deadline(lambda_logs: Any) -> None:
+    from routing.common.deadline import StoreGate
+
+    gate = StoreGate(budget_seconds=0.05, retry_seconds=30.0)
+    store = _GatedStore(gate, [0.0], hang_seconds=0.3)
+    service = CallbackService(ConfigCache(_config()), store, hasher=HASHER, clock=FakeClock(WALL_START), gate=gate)
+    assert _accept(service, "c1")["callback_status"] == "ERROR"
+    lines = _callback_lines(lambda_logs)
+    assert [x["error"] for x in lines if x["message"] == "callback store unavailable"] == [
+        "store: no answer within 0.05 s budget"
+    ]
+    assert [x["detail"] for x in lines if x["message"] == "callback"] == ["store_deadline"]
+
+
+def test_an_unexpected_failure_is_logged_with_no_detail(lambda_logs: Any) -> None:
+    class Broken(InMemoryCallbackStore):
+        def answer_for(self, contact_id: str) -> Any:
+            raise RuntimeError("table gone")
+
+    assert _accept(_service(_config(), Broken()), "c1")["callback_status"] == "ERROR"
+    lines = _callback_lines(lambda_logs)
+    assert [x["detail"] for x in lines if x["message"] == "callback"] == [""]
+    assert [x["level"] for x in lines if x["message"] == "callback failed"] == ["ERROR"]
