@@ -226,3 +226,75 @@ def test_an_unexpected_failure_is_logged_with_no_detail(lambda_logs: Any) -> Non
     lines = _callback_lines(lambda_logs)
     assert [x["detail"] for x in lines if x["message"] == "callback"] == [""]
     assert [x["level"] for x in lines if x["message"] == "callback failed"] == ["ERROR"]
+
+
+def _lines(logs: Any, message: str) -> list[dict[str, Any]]:
+    return [x for x in _callback_lines(logs) if x["message"] == message]
+
+
+def test_the_callback_line_names_the_contact_action_queue_status_and_the_masked_number(lambda_logs: Any) -> None:
+    from routing.common.observability import mask_phone
+
+    keyed = {"queue_key": "cards_general", "callback_number": "(212) 555-0187"}  # as the caller keyed it
+    _service(_config(), InMemoryCallbackStore()).accept(_event("c1", parameters=keyed))
+    (line,) = _lines(lambda_logs, "callback")
+    fields = {k: line[k] for k in ("contact_id", "action", "queue_key", "callback_status", "detail", "number")}
+    assert fields == {
+        "contact_id": "c1",
+        "action": "reserve",
+        "queue_key": "cards_general",
+        "callback_status": "RESERVED",
+        "detail": "",
+        "number": mask_phone(NUMBER),  # the E.164 form the reply carries, masked
+    }
+    assert "5550187" not in lambda_logs.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("steps", "status", "detail", "metric"),
+    [
+        (["reserve"], "RESERVED", "", "CallbackReserved"),
+        (["reserve", "confirm"], "CONFIRMED", "confirmed", "CallbackCreated"),
+        (["confirm"], "CONFIRMED", "adopted", "CallbackCreated"),
+        (["reserve", "release"], "RELEASED", "", "CallbackReleased"),
+        (["reserve", "confirm", "release"], "CONFIRMED", "kept", None),  # a kept callback is not created twice
+        (["cancel"], "ERROR", "unknown_action", "CallbackError"),
+    ],
+)
+def test_each_action_logs_its_detail_and_emits_one_metric(
+    steps: list[str],
+    status: str,
+    detail: str,
+    metric: str | None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_logs: Any,
+) -> None:
+    from routing.common.observability import metrics
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    service = _service(_config(), InMemoryCallbackStore())
+    for step in steps[:-1]:
+        _accept(service, "c1", action=step)
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    capsys.readouterr()
+    lambda_logs.truncate(0)
+    lambda_logs.seek(0)
+    assert _accept(service, "c1", action=steps[-1])["callback_status"] == status
+    assert [(x["action"], x["detail"]) for x in _lines(lambda_logs, "callback")] == [(steps[-1], detail)]
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    blobs = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
+    emitted = {m["Name"] for b in blobs for d in b["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert {n for n in emitted if n.startswith("Callback") and n != "CallbackConfirmedLate"} == (
+        {metric} if metric else set()
+    )
+
+
+@pytest.mark.parametrize("action", ["confirm", "release"])
+def test_confirm_or_release_without_a_contact_id_is_an_error_that_writes_nothing(action: str, lambda_logs: Any) -> None:
+    store = InMemoryCallbackStore()
+    event = _event("c1", parameters={"queue_key": "cards_general", "action": action})
+    event["Details"]["ContactData"]["ContactId"] = ""
+    assert _service(_config(), store).accept(event)["callback_status"] == "ERROR"
+    assert store.writes == 0
+    assert [x["detail"] for x in _lines(lambda_logs, "callback")] == ["no_contact_id"]
