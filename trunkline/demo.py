@@ -18,10 +18,18 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from routing.callback.memory_store import InMemoryCallbackStore
+    from routing.callback.service import CallbackService
+    from routing.config.store import ConfigStore
+    from routing.route.service import RouteService
+    from trunkline.simulator import FlowSimulator
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTE_ARN = "arn:aws:lambda:us-east-1:111122223333:function:trunkline-route:live"
@@ -77,23 +85,12 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
     callback_handler = import_quietly("callback.handler")
     handler = import_quietly("route.handler")
     from routing.callback.memory_store import InMemoryCallbackStore
-    from routing.callback.request import NumberHasher
-    from routing.callback.service import CallbackService
-    from routing.config.cache import ConfigCache
-    from routing.config.loader import load_directory
     from routing.config.publishing import publish_document
     from routing.config.store import DynamoConfigStore
-    from routing.route.reply import queue_arn
-    from routing.route.service import RouteService
-    from trunkline.contacts import INSTANCE_ARN, sample_contacts
+    from trunkline.contacts import sample_contacts
     from trunkline.embedded import embedded_dynamodb
-    from trunkline.simulator import FlowSimulator
 
-    loaded = load_directory(ROOT / "config")
-    if loaded.document is None:
-        raise SystemExit("\n".join(str(i) for i in loaded.issues))
-    document = loaded.document
-    default_queue_id = document["queues"][document["defaults"]["default_queue"]]["queue_id"]
+    document = _sample_document()
     rng = random.Random(seed)
     rows: list[DemoRow] = []
     callbacks = InMemoryCallbackStore()
@@ -101,29 +98,10 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
         store = DynamoConfigStore(table, region="us-east-1")
         published = publish_document(store, document, actor="demo", summary="sample config")
         now = [WEEK_START]
-        service = RouteService(
-            ConfigCache(store, refresh_seconds=30),
-            default_queue_id=default_queue_id,
-            metrics_view=_live_metrics_view(document),
-            clock=lambda: now[0],
-        )
-        handler.set_service(service)
-        callback_handler.set_service(
-            CallbackService(
-                ConfigCache(store, refresh_seconds=30),
-                callbacks,
-                hasher=NumberHasher(DEMO_NUMBER_KEY),
-                clock=lambda: 2e9,
-            )
-        )
-        tokens = {
-            "RouteFunctionArn": ROUTE_ARN,
-            "CallbackFunctionArn": CALLBACK_ARN,
-            "DefaultQueueArn": queue_arn(INSTANCE_ARN, default_queue_id),
-        }
-        sim = FlowSimulator.from_directory(ROOT / "contact_flows", tokens)
-        sim.register_lambda(ROUTE_ARN, handler.lambda_handler)
-        sim.register_lambda(CALLBACK_ARN, callback_handler.lambda_handler)
+        route_service, callback_service = _services(store, document, callbacks, lambda: now[0])
+        handler.set_service(route_service)
+        callback_handler.set_service(callback_service)
+        sim = _simulator(document, handler.lambda_handler, callback_handler.lambda_handler)
         try:
             for i, synthetic in enumerate(sample_contacts(contacts, seed=seed)):
                 now[0] = _arrival(rng)
@@ -135,6 +113,60 @@ def simulate_with_outcomes(contacts: int, seed: int) -> tuple[list[DemoRow], str
         outcomes = _outcomes(rows, seed, callbacks)
     banner = f"published {published.version_id} ({published.content_hash[:12]}) to an in-process store (moto)"
     return rows, banner, outcomes
+
+
+def _sample_document() -> dict[str, Any]:
+    """config/ as one validated document (the demo stops with the issues if it does not validate)."""
+    from routing.config.loader import load_directory
+
+    loaded = load_directory(ROOT / "config")
+    if loaded.document is None:
+        raise SystemExit("\n".join(str(i) for i in loaded.issues))
+    return loaded.document
+
+
+def _services(
+    store: ConfigStore, document: dict[str, Any], callbacks: InMemoryCallbackStore, clock: Callable[[], datetime]
+) -> tuple[RouteService, CallbackService]:
+    """The route service (live metrics as the poller would leave them, the demo's clock) and the callback service
+    (in-memory callback store, the demo's number key) over the published ``store``."""
+    from routing.callback.request import NumberHasher
+    from routing.callback.service import CallbackService
+    from routing.config.cache import ConfigCache
+    from routing.route.service import RouteService
+
+    route = RouteService(
+        ConfigCache(store, refresh_seconds=30),
+        default_queue_id=_default_queue_id(document),
+        metrics_view=_live_metrics_view(document),
+        clock=clock,
+    )
+    callback = CallbackService(
+        ConfigCache(store, refresh_seconds=30), callbacks, hasher=NumberHasher(DEMO_NUMBER_KEY), clock=lambda: 2e9
+    )
+    return route, callback
+
+
+def _default_queue_id(document: dict[str, Any]) -> str:
+    queue_id: str = document["queues"][document["defaults"]["default_queue"]]["queue_id"]
+    return queue_id
+
+
+def _simulator(document: dict[str, Any], route: Callable[..., Any], callback: Callable[..., Any]) -> FlowSimulator:
+    """The flow simulator over contact_flows/ with the two functions registered under their deployed ARNs."""
+    from routing.route.reply import queue_arn
+    from trunkline.contacts import INSTANCE_ARN
+    from trunkline.simulator import FlowSimulator
+
+    tokens = {
+        "RouteFunctionArn": ROUTE_ARN,
+        "CallbackFunctionArn": CALLBACK_ARN,
+        "DefaultQueueArn": queue_arn(INSTANCE_ARN, _default_queue_id(document)),
+    }
+    sim = FlowSimulator.from_directory(ROOT / "contact_flows", tokens)
+    sim.register_lambda(ROUTE_ARN, route)
+    sim.register_lambda(CALLBACK_ARN, callback)
+    return sim
 
 
 def _live_metrics_view(document: dict[str, Any]) -> Any:
