@@ -562,6 +562,91 @@ def test_a_transfer_queue_key_attribute_alone_is_not_a_transfer(sample_compiled:
     assert decision.rule_id == "cards:default"
 
 
+def _transfer_arn(cfg: CompiledConfig, arn: str, **params: str) -> Any:
+    event = connect_event(dialed=CARDS, parameters={"trunkline_flow": "transfer", **params})
+    event["Details"]["ContactData"]["Queue"] = {"ARN": arn, "Name": "Chosen"}
+    return decide(ContactRequest.from_event(event), cfg, now=TUESDAY_MORNING, metrics=FakeMetrics())
+
+
+def test_a_queue_arn_without_a_queue_part_is_no_chosen_queue(sample_compiled: CompiledConfig) -> None:
+    decision = _transfer_arn(sample_compiled, f"{INSTANCE_ARN}/agent/0000aaaa")
+    assert (decision.status, decision.reason, decision.rule_id) == ("DEFAULT", "transfer_without_queue", "default")
+
+
+def test_the_chosen_queue_id_is_the_last_queue_part_cut_to_64_characters(sample_compiled: CompiledConfig) -> None:
+    long_id = "q" * 70
+    decision = _transfer_arn(sample_compiled, f"{INSTANCE_ARN}/queue/x/queue/{long_id}")
+    assert decision.queue is not None
+    assert decision.queue.queue_id == "q" * 64
+
+
+def test_a_transfer_into_a_queue_unknown_to_config_names_no_key_and_no_name(sample_compiled: CompiledConfig) -> None:
+    decision = _transfer(sample_compiled, "0000aaaa-bbbb-cccc-dddd-eeeeffff0000")
+    assert decision.queue is not None
+    assert (decision.queue.key, decision.queue.name, decision.rule_id, decision.fallback_reason) == (
+        "",
+        "",
+        "transfer",
+        "",
+    )
+
+
+def test_a_known_or_absent_transfer_key_is_no_fallback(
+    sample_compiled: CompiledConfig, sample_document: dict[str, Any]
+) -> None:
+    known = _transfer(sample_compiled, None, transfer_queue_key="retention")
+    chosen = _transfer(sample_compiled, queue_id_of(sample_document, "retention"))
+    assert (known.rule_id, known.fallback_reason) == ("transfer:retention", "")
+    assert (chosen.rule_id, chosen.fallback_reason) == ("transfer:retention", "")
+
+
+def test_an_unknown_transfer_key_is_cut_to_64_characters_in_the_reason(sample_compiled: CompiledConfig) -> None:
+    decision = _transfer(sample_compiled, None, transfer_queue_key="k" * 70)
+    assert decision.reason == "unknown_transfer_queue:" + "k" * 64
+
+
+def test_a_redirected_transfer_names_both_queues_in_its_rule_id(sample_document: dict[str, Any]) -> None:
+    document = copy.deepcopy(sample_document)
+    document["queues"]["retention"]["transfer_queue"] = "disputes"
+    decision = _transfer(CompiledConfig.compile(document), queue_id_of(document, "retention"))
+    assert (decision.rule_id, decision.fallback_reason) == ("transfer:retention>disputes", "")
+
+
+class _AgedMetrics(FakeMetrics):
+    """Each queue's snapshot has its own age (FakeMetrics answers one age for every queue)."""
+
+    def __init__(self, ages: dict[str, float]) -> None:
+        super().__init__()
+        self.ages = ages
+
+    def age_seconds(self, queue_id: str) -> float | None:
+        return self.ages.get(queue_id)
+
+
+def test_a_transfer_reports_the_age_of_its_queues_metrics_and_none_for_an_unknown_queue(
+    sample_compiled: CompiledConfig, sample_document: dict[str, Any]
+) -> None:
+    retention = queue_id_of(sample_document, "retention")
+    metrics = _AgedMetrics({retention: 7.0, "0000aaaa": 3.0})
+    for queue_id, age in ((retention, 7.0), ("0000aaaa", None)):
+        event = connect_event(dialed=CARDS, parameters={"trunkline_flow": "transfer"})
+        event["Details"]["ContactData"]["Queue"] = {"ARN": f"{INSTANCE_ARN}/queue/{queue_id}", "Name": "Chosen"}
+        decision = decide(ContactRequest.from_event(event), sample_compiled, now=TUESDAY_MORNING, metrics=metrics)
+        assert decision.metrics_age_s == age, queue_id
+
+
+def test_a_transfer_keeps_the_contacts_classification_cut_to_64_characters(sample_compiled: CompiledConfig) -> None:
+    unclassified = _transfer(sample_compiled, None, transfer_queue_key="retention")
+    assert unclassified.classification == ""
+    long = route(
+        sample_compiled,
+        dialed=CARDS,
+        parameters={"transfer_queue_key": "retention"},
+        attributes={"classification": "c" * 70},
+    )
+    assert long.classification == "c" * 64
+
+
 # --- attributes: the rule's override the queue's -------------------------------------------------------------
 
 

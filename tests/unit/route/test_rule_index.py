@@ -286,6 +286,19 @@ def test_a_typical_ruleset_is_indexed_and_prunes_candidates() -> None:
     assert ruleset.match(ctx).rule_id == "r40"
 
 
+def test_an_unindexed_ruleset_offers_every_rule_as_a_candidate() -> None:
+    # Given rules on nothing indexable (a regex, a numeric comparison): no index, a linear scan
+    rules: list[dict[str, Any]] = [
+        {"field": "attributes.vip", "op": "regex", "value": "^V"},
+        {"field": "attributes.score", "op": "gt", "value": 5},
+    ]
+    ruleset = compile_ruleset(rules)
+    assert ruleset.index is None
+    # Then every rule, in order, is a candidate whatever the keys
+    assert [r.target.rule_id for r in ruleset.candidates(None, False)] == ["r0", "r1"]
+    assert [r.target.rule_id for r in ruleset.candidates("x", True)] == ["r0", "r1"]
+
+
 def test_when_unknown_true_equality_is_not_used_to_prune() -> None:
     # equals with when_unknown: true also matches contacts *without* the field: it cannot be an index key.
     rules: list[dict[str, Any]] = [
