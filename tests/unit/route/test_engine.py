@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -457,6 +457,23 @@ def test_closed_fallback_without_hours_never_applies() -> None:
         decision = route(cfg, now=now, dialed=CARDS)
         assert decision.queue is not None
         assert decision.queue.key == "primary"
+
+
+def test_a_closed_fallback_reads_the_queues_hours_in_the_queues_own_time_zone() -> None:
+    # Given a New York line whose primary queue keeps Los Angeles hours (08:00-17:00 Pacific)
+    document = _fallback_document("closed", seconds=None, when_unknown=None, capacity=None)
+    document["defaults"]["time_zone"] = "America/New_York"
+    document["schedules"]["west"] = {
+        "key": "west",
+        "time_zone": "America/Los_Angeles",
+        "weekly": {"tue": ["08:00-17:00"]},
+    }
+    document["queues"]["primary"]["hours"] = "west"
+    cfg = CompiledConfig.compile(document)
+    # Then at 07:30 Pacific (10:30 New York, 15:30 UTC) the queue is closed, at 08:30 Pacific open
+    early, opened = TUESDAY_MORNING, TUESDAY_MORNING + timedelta(hours=1)
+    queues = [route(cfg, now=t, dialed=CARDS).queue for t in (early, opened)]
+    assert [q.key if q else None for q in queues] == ["overflow", "primary"]
 
 
 def test_a_fallback_metric_is_read_on_the_contacts_channel() -> None:
