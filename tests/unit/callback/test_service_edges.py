@@ -298,3 +298,33 @@ def test_confirm_or_release_without_a_contact_id_is_an_error_that_writes_nothing
     assert _service(_config(), store).accept(event)["callback_status"] == "ERROR"
     assert store.writes == 0
     assert [x["detail"] for x in _lines(lambda_logs, "callback")] == ["no_contact_id"]
+
+
+def test_after_a_snapstart_restore_clients_are_rebuilt_the_config_rechecked_and_the_breaker_closed() -> None:
+    from routing.common.deadline import StoreGate
+
+    config = _config()
+    rebuilt: list[str] = []
+    now = [0.0]
+    gate = StoreGate(budget_seconds=1.0, retry_seconds=30.0, clock=lambda: now[0])
+    cache = ConfigCache(config, refresh_seconds=3600, clock=lambda: now[0])
+    service = CallbackService(
+        cache,
+        InMemoryCallbackStore(),
+        hasher=HASHER,
+        clock=FakeClock(WALL_START),
+        gate=gate,
+        reconnect=(lambda: rebuilt.append("callbacks"), lambda: rebuilt.append("config")),
+    )
+    first = cache.current()[0]
+    assert first is not None
+    # A new version is published while the snapshot sleeps; the breaker was open when the snapshot was taken.
+    document = config.load_document(config.get_pointer().version_id)  # type: ignore[union-attr]
+    document["callback_policies"]["standard_voice"]["enabled"] = False
+    publish_document(config, document, actor="t", summary="off")
+    gate._open_until = 30.0
+    service.after_restore()
+    assert rebuilt == ["callbacks", "config"]
+    assert gate.state == "closed"
+    assert cache.current()[0] is not first  # checked again at once, not an hour later
+    assert _accept(service, "c1") == _not_offered("cards_general")

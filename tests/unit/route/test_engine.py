@@ -476,6 +476,14 @@ def test_a_closed_fallback_reads_the_queues_hours_in_the_queues_own_time_zone() 
     assert [q.key if q else None for q in queues] == ["overflow", "primary"]
 
 
+def test_an_unknown_fallback_condition_never_crashes_a_call_and_reads_as_oldest_above() -> None:
+    # The schema refuses it before publish; an unvalidated document must still route.
+    cfg = CompiledConfig.compile(_fallback_document("sometime", seconds=30, when_unknown=None, capacity=None))
+    for age, expected in ((31.0, "overflow"), (30.0, "primary")):
+        decision = route(cfg, metrics=FakeMetrics({("qid-primary", "oldest_contact_age"): age}), dialed=CARDS)
+        assert (decision.queue.key if decision.queue else None) == expected
+
+
 def test_a_fallback_metric_is_read_on_the_contacts_channel() -> None:
     cfg = CompiledConfig.compile(_fallback_document("unstaffed", seconds=None, when_unknown=None, capacity=None))
     metrics = FakeMetrics(
