@@ -412,6 +412,7 @@ METRIC_FALLBACKS = [
     ("wait_above", "estimated_wait_time", 120, None, 121, 120),
     ("oldest_above", "oldest_contact_age", 30, None, 30.5, 30),
     ("wait_above", "estimated_wait_time", 0, None, 1, 0),
+    ("unstaffed", "agents_staffed", 5, None, 0, 1),  # a count condition ignores seconds (the schema refuses them)
 ]
 
 
