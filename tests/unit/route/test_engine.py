@@ -222,6 +222,48 @@ def test_caller_country_rule(sample_compiled: CompiledConfig, caller: str | None
     assert ("international" in decision.attributes) is (classification == "international")
 
 
+def _two_country_document(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """A US deployment (New York) with a UK line of business whose line keeps London hours."""
+    document = _fallback_document("closed", seconds=None, when_unknown=None, capacity=None)
+    document["defaults"].update(time_zone="America/New_York", country="US")
+    document["lines_of_business"]["lob"].update(country="GB", schedule="london")
+    document["schedules"]["london"] = {
+        "key": "london",
+        "time_zone": "Europe/London",
+        "weekly": {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    }
+    document["rulesets"]["rs"]["rules"] = [
+        {"id": f"r{i}", "when": when, "then": {"classification": f"c{i}", "queue": "overflow"}}
+        for i, when in enumerate(rules)
+    ]
+    return document
+
+
+def test_a_national_caller_number_is_read_in_the_line_of_business_country() -> None:
+    cfg = CompiledConfig.compile(_two_country_document([{"field": "caller_country", "op": "equals", "value": "GB"}]))
+    decision = route(cfg, dialed=CARDS, caller="020 7946 0000")  # a London number without +44
+    assert decision.rule_id == "r0"
+
+
+def test_time_rules_read_the_line_of_business_hours_time_zone() -> None:
+    # 15:30 UTC on a Tuesday: 15:30 in London, 10:30 in New York (the deployment's zone)
+    cfg = CompiledConfig.compile(_two_country_document([{"field": "local_time", "op": "gte", "value": "15:00"}]))
+    assert route(cfg, dialed=CARDS, now=TUESDAY_MORNING).rule_id == "r0"
+
+
+def test_a_decision_without_a_named_source_comes_from_the_active_version(sample_compiled: CompiledConfig) -> None:
+    event = connect_event(dialed=CARDS)
+    assert decide(ContactRequest.from_event(event), sample_compiled, now=TUESDAY_MORNING).config_source == "active"
+
+
+def test_an_entry_whose_line_of_business_is_unknown_still_routes() -> None:
+    # The schema refuses it; an unvalidated document must not crash the call (its queue: the deployment default).
+    document = _fallback_document("closed", seconds=None, when_unknown=None, capacity=None)
+    document["entry_points"]["main"]["line_of_business"] = "ghost"
+    decision = route(CompiledConfig.compile(document), dialed=CARDS)
+    assert (decision.status, decision.queue.key if decision.queue else None) == ("ROUTED", "primary")
+
+
 def test_routing_criteria_are_passed_as_json_text(sample_compiled: CompiledConfig) -> None:
     decision = route(sample_compiled, dialed=PLATINUM)
     steps = json.loads(decision.routing_criteria)
