@@ -341,15 +341,13 @@ def _compile_ruleset(key: str, spec: Mapping[str, Any], queue_ids: Mapping[str, 
     )
 
 
-def rule_errors(document: Mapping[str, Any], queue_ids: Mapping[str, str] | None = None) -> list[tuple[str, RuleError]]:
+def rule_errors(document: Mapping[str, Any], queue_ids: Mapping[str, str]) -> list[tuple[str, RuleError]]:
     """Compile every rule condition and collect all errors as ``(ruleset key, error)`` (for the validator).
 
-    ``queue_ids`` (queue key → id) defaults to the document's queues; the validator passes more keys when some
-    queues exist but are invalid, so ``metrics.<queue>`` on them is not also "unknown".
+    ``queue_ids`` (queue key → id): the validator passes every queue key, valid or not, so ``metrics.<queue>`` on
+    a queue that exists but is invalid is not also reported "unknown".
     """
     errors: list[tuple[str, RuleError]] = []
-    if queue_ids is None:
-        queue_ids = {k: q["queue_id"] for k, q in (document.get("queues") or {}).items()}
     for key, spec in (document.get("rulesets") or {}).items():
         for i, r in enumerate(spec.get("rules") or ()):
             try:
