@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -138,7 +138,14 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(scope="session")
+def _shared_scope(fixture_name: str, config: pytest.Config) -> Literal["session", "function"]:
+    """Session-wide, except under mutation testing (``make mutation``): mutmut runs a mutant against the tests that
+    called the mutated code while it recorded, and a compile cached for the session is charged to the first test
+    that asked for it alone, so every other test of the compiled config would never see a mutant of the compiler."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") else "session"
+
+
+@pytest.fixture(scope=_shared_scope)
 def _sample_document_once() -> dict[str, Any]:
     from routing.config.loader import load_directory
 
@@ -154,7 +161,7 @@ def sample_document(_sample_document_once: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(_sample_document_once)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=_shared_scope)
 def sample_compiled(_sample_document_once: dict[str, Any]) -> Any:
     """The sample config compiled once (CompiledConfig is immutable)."""
     from routing.route.engine import CompiledConfig
