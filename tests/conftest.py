@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -138,14 +138,22 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def _shared_scope(fixture_name: str, config: pytest.Config) -> Literal["session", "function"]:
-    """Session-wide, except under mutation testing (``make mutation``): mutmut runs a mutant against the tests that
-    called the mutated code while it recorded, and a compile cached for the session is charged to the first test
-    that asked for it alone, so every other test of the compiled config would never see a mutant of the compiler."""
-    return "function" if os.environ.get("MUTANT_UNDER_TEST") else "session"
+Scope = Literal["session", "package", "module", "class", "function"]
 
 
-@pytest.fixture(scope=_shared_scope)
+def shared(widest: Literal["module", "session"]) -> Callable[[str, pytest.Config], Scope]:
+    """A fixture scope: ``widest`` normally, per test under mutation testing (``make mutation``). mutmut runs a
+    mutant only against the tests that called the mutated code while it recorded, so a compile cached for a module
+    or the session would be charged to the first test that asked for it, and the compiler's mutants would meet
+    that one test. Every shared fixture of ``tests/unit`` and ``tests/integration`` uses it."""
+
+    def scope(fixture_name: str, config: pytest.Config) -> Scope:
+        return "function" if os.environ.get("MUTANT_UNDER_TEST") else widest
+
+    return scope
+
+
+@pytest.fixture(scope=shared("session"))
 def _sample_document_once() -> dict[str, Any]:
     from routing.config.loader import load_directory
 
@@ -161,7 +169,7 @@ def sample_document(_sample_document_once: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(_sample_document_once)
 
 
-@pytest.fixture(scope=_shared_scope)
+@pytest.fixture(scope=shared("session"))
 def sample_compiled(_sample_document_once: dict[str, Any]) -> Any:
     """The sample config compiled once (CompiledConfig is immutable)."""
     from routing.route.engine import CompiledConfig

@@ -16,6 +16,7 @@ from routing.callback.request import CallbackRequest, CallbackStatus, ConfirmOut
 from routing.outcomes.call_log import Outcome, summarize
 from routing.outcomes.events import parse_event
 from routing.outcomes.store import DynamoCallLogStore, InMemoryCallLogStore
+from tests.conftest import shared
 from tests.outcome_events import DECISION_TAGS, abandoned_call, answered_call, contact_event
 from trunkline.embedded import fake_aws_env
 
@@ -23,7 +24,7 @@ REGION = "us-east-1"
 NOW = 1_800_000_000.0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def tables() -> Iterator[dict[str, str]]:
     from moto import mock_aws
 
@@ -37,7 +38,7 @@ def tables() -> Iterator[dict[str, str]]:
         yield {"call_log": "call-log-it", "callbacks": "callbacks-it"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def store(tables: dict[str, str]) -> DynamoCallLogStore:
     return DynamoCallLogStore(tables["call_log"], region=REGION)
 

@@ -12,6 +12,7 @@ from routing.outcomes.call_log import Outcome, summarize
 from routing.outcomes.events import parse_event
 from routing.outcomes.records import parse_record
 from routing.outcomes.store import DynamoCallLogStore, InMemoryCallLogStore
+from tests.conftest import shared
 from tests.outcome_events import abandoned_call
 from tests.outcome_records import contact_record
 from trunkline.embedded import fake_aws_env
@@ -19,7 +20,7 @@ from trunkline.embedded import fake_aws_env
 REGION = "us-east-1"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def store() -> Iterator[DynamoCallLogStore]:
     from moto import mock_aws
 

@@ -22,6 +22,7 @@ from routing.config.store import (
     VersionInfo,
     VersionUnavailableError,
 )
+from tests.conftest import shared
 from trunkline.contacts import connect_event, sample_contacts
 from trunkline.embedded import embedded_dynamodb
 
@@ -40,7 +41,7 @@ def store(table: str) -> DynamoConfigStore:
     return DynamoConfigStore(table, region="us-east-1")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def sample() -> dict[str, Any]:
     doc = load_directory(ROOT / "config").document
     assert doc is not None

@@ -21,13 +21,14 @@ from routing.config.cache import ConfigCache
 from routing.config.loader import load_directory
 from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
+from tests.conftest import shared
 from trunkline.contacts import connect_event
 
 ROOT = Path(__file__).resolve().parents[3]
 MAX_REPLY_BYTES = 32_000  # Connect: "less than 32 KB of UTF-8 data"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def service() -> Iterator[CallbackService]:
     doc = load_directory(ROOT / "config").document
     assert doc is not None
@@ -96,7 +97,11 @@ def _run(event: object) -> None:
     _check(handler.lambda_handler(event, None))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 @given(_events())
 def test_hostile_events_always_get_the_reply_contract(service: CallbackService, event: object) -> None:
     _run(event)

@@ -12,11 +12,12 @@ from routing.config.loader import load_directory
 from routing.config.memory_store import InMemoryConfigStore
 from routing.config.ownership import OPERATIONS_FIELDS, merge_for_deploy
 from routing.config.publishing import publish_document, publish_from_deploy
+from tests.conftest import shared
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def git_doc() -> dict[str, Any]:
     doc = load_directory(ROOT / "config").document
     assert doc is not None

@@ -18,11 +18,12 @@ from routing.config.publishing import (
     publish_from_deploy,
     rollback,
 )
+from tests.conftest import shared
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def _git_doc_once() -> dict[str, Any]:
     doc = load_directory(ROOT / "config").document
     assert doc is not None

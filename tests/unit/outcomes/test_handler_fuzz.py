@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from routing.outcomes.events import ContactEvent
 from routing.outcomes.service import EventResult, OutcomeService
 from routing.outcomes.store import InMemoryCallLogStore, StoredRecord
-from tests.conftest import assert_reply_contract
+from tests.conftest import assert_reply_contract, shared
 from tests.outcome_events import DECISION_TAGS, contact_event
 from trunkline.contacts import INSTANCE_ARN, connect_event
 
@@ -150,7 +150,7 @@ outcome_events = st.one_of(
 # --- the handlers, with in-memory dependencies ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def route_handler(_sample_document_once: dict[str, Any]) -> Iterator[Any]:
     from route import handler
     from routing.config.cache import ConfigCache
@@ -180,7 +180,7 @@ class DynamoLikeCallLogStore(InMemoryCallLogStore):
         return super().claim(contact_id, outcome)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def outcomes_handler() -> Iterator[Any]:
     from outcomes import handler
 

@@ -20,7 +20,7 @@ from routing.config.memory_store import InMemoryConfigStore
 from routing.config.publishing import publish_document
 from routing.route.engine import CompiledConfig
 from routing.route.service import RouteService
-from tests.conftest import FakeMetrics, assert_reply_contract
+from tests.conftest import FakeMetrics, assert_reply_contract, shared
 from trunkline.contacts import DR_INSTANCE_ARN, INSTANCE_ARN, connect_event, sample_contacts
 
 TUESDAY_MORNING = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
@@ -370,7 +370,7 @@ class FuzzedMetrics:
         return value
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def fuzz_target(_sample_document_once: dict[str, Any]) -> dict[str, Any]:
     store = InMemoryConfigStore()
     publish_document(store, _sample_document_once, actor="t", summary="s")
@@ -384,7 +384,11 @@ def fuzz_target(_sample_document_once: dict[str, Any]) -> dict[str, Any]:
     return {"service": service, "state": state}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     event=events,
     now=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)),
