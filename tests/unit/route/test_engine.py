@@ -264,6 +264,44 @@ def test_an_entry_whose_line_of_business_is_unknown_still_routes() -> None:
     assert (decision.status, decision.queue.key if decision.queue else None) == ("ROUTED", "primary")
 
 
+def test_a_callback_policys_hours_are_read_in_the_policys_own_time_zone(sample_document: dict[str, Any]) -> None:
+    # Given the cards callback policy limited to Pacific business hours (the cards line keeps New York hours)
+    document = copy.deepcopy(sample_document)
+    document["schedules"]["west_callbacks"] = {
+        "key": "west_callbacks",
+        "time_zone": "America/Los_Angeles",
+        "weekly": {"tue": ["08:00-17:00"]},
+    }
+    document["callback_policies"]["standard_voice"]["schedule"] = "west_callbacks"
+    cfg = CompiledConfig.compile(document)
+    long_wait = FakeMetrics({(queue_id_of(document, "cards_general"), "estimated_wait_time"): 420})
+    attributes = {"ivr_choice": "5"}
+    # Then at 07:30 Pacific (10:30 New York) no callback is offered, at 08:30 Pacific one is
+    early = route(cfg, metrics=long_wait, dialed=CARDS, attributes=attributes)
+    later = route(cfg, now=TUESDAY_MORNING + timedelta(hours=1), metrics=long_wait, dialed=CARDS, attributes=attributes)
+    assert (early.callback_offer, early.callback_reason) == (False, "outside_callback_hours")
+    assert (later.callback_offer, later.callback_reason) == (True, "wait_above:300")
+
+
+def test_an_entry_on_an_unknown_line_of_business_reads_national_numbers_in_the_deployments_country() -> None:
+    document = _fallback_document("closed", seconds=None, when_unknown=None, capacity=None)
+    document["defaults"]["country"] = "US"
+    document["entry_points"]["main"]["line_of_business"] = "ghost"
+    document["rulesets"]["rs"]["rules"] = [
+        {"id": "us", "when": {"field": "caller_country", "op": "equals", "value": "US"}, "then": {"queue": "overflow"}}
+    ]
+    assert route(CompiledConfig.compile(document), dialed=CARDS, caller="212 555 0187").rule_id == "us"
+
+
+def test_a_target_without_classification_or_priority_has_none_and_connects_default(
+    sample_compiled: CompiledConfig,
+) -> None:
+    document = _fallback_document("closed", seconds=None, when_unknown=None, capacity=None)
+    document["rulesets"]["rs"]["default"] = {"queue": "primary"}
+    decision = route(CompiledConfig.compile(document), dialed=CARDS)
+    assert (decision.classification, decision.priority) == ("", 5)
+
+
 def test_routing_criteria_are_passed_as_json_text(sample_compiled: CompiledConfig) -> None:
     decision = route(sample_compiled, dialed=PLATINUM)
     steps = json.loads(decision.routing_criteria)

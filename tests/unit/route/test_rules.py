@@ -486,6 +486,13 @@ def test_backtracking_only_syntax_is_refused(pattern: str) -> None:
     assert err.value.path == "when.value"
 
 
+@pytest.mark.parametrize("pattern", ["", None, 5, ["^a"]])
+def test_a_regex_without_a_pattern_string_is_refused_with_the_reason(pattern: object) -> None:
+    with pytest.raises(RuleError) as err:
+        compile_condition(attr("regex", pattern), "when", QUEUE_IDS)
+    assert (err.value.path, err.value.message) == ("when.value", "regex takes a non-empty pattern string")
+
+
 # --- malformed conditions ------------------------------------------------------------------------------------
 
 
