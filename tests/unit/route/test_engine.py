@@ -308,6 +308,9 @@ def test_routing_criteria_are_passed_as_json_text(sample_compiled: CompiledConfi
     assert steps[0]["expression"]["AttributeCondition"]["Name"] == "Tier"
     assert steps[0]["expiry_seconds"] == 30
     assert route(sample_compiled, dialed=CARDS).routing_criteria == ""
+    # Compact and with sorted keys: the fewest bytes of the contact's attribute budget, the same text every time
+    assert decision.routing_criteria == json.dumps(steps, separators=(",", ":"), sort_keys=True)
+    assert decision.routing_criteria.startswith('[{"expiry_seconds":30,"expression":{"AttributeCondition":{"Comparison')
 
 
 def test_a_metric_rule_reads_the_named_queue(sample_document: dict[str, Any], sample_compiled: CompiledConfig) -> None:
