@@ -27,7 +27,6 @@ class CompiledQueue:
     profile: QueueProfile
     schedule: str | None
     capacity: int | None
-    sla_seconds: int | None
     transfer_queue: str | None = None  # agent transfers into this queue go there instead (config ``transfer_queue``)
 
 
@@ -227,7 +226,6 @@ def _compile_queues(queue_docs: Mapping[str, Mapping[str, Any]]) -> dict[str, Co
             ),
             schedule=q.get("hours"),
             capacity=q.get("capacity"),
-            sla_seconds=q.get("sla_seconds"),
             transfer_queue=q.get("transfer_queue"),
         )
         for k, q in queue_docs.items()
@@ -301,7 +299,7 @@ def _check_rule_count(key: str, spec: Mapping[str, Any]) -> None:
 
 
 def _compile_ruleset(key: str, spec: Mapping[str, Any], queue_ids: Mapping[str, str], path: str) -> CompiledRuleset:
-    _check_rule_count(key, spec)
+    """One ruleset (lazily, on first use; ``CompiledConfig.compile`` already refused one over the rule cap)."""
     rules: list[CompiledRule] = []
     leaves_per_rule: list[list[Comparison]] = []
     metric_keys: set[str] = set()  # queues named by metrics.<queue>.<metric> fields, collected while compiling

@@ -299,6 +299,50 @@ def test_an_unindexed_ruleset_offers_every_rule_as_a_candidate() -> None:
     assert [r.target.rule_id for r in ruleset.candidates("x", True)] == ["r0", "r1"]
 
 
+def test_the_equality_index_is_chosen_by_pinned_values_not_by_presence() -> None:
+    # Given three rules that only need vip present and two that pin intent
+    vip = {"field": "attributes.vip", "op": "exists"}
+    rules: list[dict[str, Any]] = [vip, vip, vip]
+    rules += [{"field": "attributes.intent", "op": "equals", "value": v} for v in ("a", "b")]
+    ruleset = compile_ruleset(rules)
+    # Then intent is the equality index (the only field rules pin) and vip the presence index
+    assert (ruleset.index_field, ruleset.presence_field) == ("attributes.intent", "attributes.vip")
+
+
+def test_an_equality_index_alone_is_still_an_index_and_a_presence_index_alone_too() -> None:
+    pinned = compile_ruleset([{"field": "attributes.intent", "op": "in", "value": [v]} for v in ("a", "b", "c")])
+    assert (pinned.index_field, pinned.presence_field) == ("attributes.intent", None)
+    assert pinned.index is not None
+    assert [r.target.rule_id for r in pinned.candidates("b", False)] == ["r1"]
+    present = compile_ruleset([{"field": "attributes.vip", "op": "prefix", "value": p} for p in ("A", "B")])
+    assert (present.index_field, present.presence_field) == (None, "attributes.vip")
+    assert present.index is not None
+    assert present.candidates(None, False) == ()
+
+
+def test_the_index_keys_are_read_from_the_contact() -> None:
+    rules: list[dict[str, Any]] = [{"field": "attributes.intent", "op": "equals", "value": v} for v in ("a", "b")]
+    rules += [{"field": "attributes.vip", "op": "exists"}, {"field": "attributes.vip", "op": "prefix", "value": "V"}]
+    ruleset = compile_ruleset(rules)
+    with_vip = {
+        "channel": "VOICE",
+        "attributes": {"intent": "b", "vip": "V1"},
+        "parameters": {},
+        "agents_available": None,
+    }
+    without = {"channel": "VOICE", "attributes": {"intent": "b"}, "parameters": {}, "agents_available": None}
+    assert ruleset._keys(decision_context(with_vip)) == ("b", True)
+    assert ruleset._keys(decision_context(without)) == ("b", False)
+
+
+def test_a_ruleset_prefetches_the_queues_its_metric_rules_name() -> None:
+    # q3 is no rule's target: only its metric rule names it
+    doc = document([{"field": "metrics.q3.agents_available", "op": "gt", "value": 0}])
+    doc["queues"]["q3"] = {"key": "q3", "queue_id": "qid-3", "name": "Q3"}
+    ruleset = CompiledConfig.compile(doc).rulesets["rs"]
+    assert ruleset.metric_queue_ids == {METRIC_QUEUE_ID, "qid-2", "qid-3"}
+
+
 def test_when_unknown_true_equality_is_not_used_to_prune() -> None:
     # equals with when_unknown: true also matches contacts *without* the field: it cannot be an index key.
     rules: list[dict[str, Any]] = [
