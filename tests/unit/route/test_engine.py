@@ -302,6 +302,22 @@ def test_a_target_without_classification_or_priority_has_none_and_connects_defau
     assert (decision.classification, decision.priority) == ("", 5)
 
 
+def test_the_queue_name_comes_from_config_and_defaults_to_its_key() -> None:
+    document = _fallback_document("closed", seconds=None, when_unknown=None, capacity=None)
+    named = route(CompiledConfig.compile(document), dialed=CARDS).queue
+    del document["queues"]["primary"]["name"]
+    unnamed = route(CompiledConfig.compile(document), dialed=CARDS).queue
+    assert (named.name if named else None, unnamed.name if unnamed else None) == ("Primary", "primary")
+
+
+def test_an_entry_points_own_hours_come_before_its_line_of_business_hours() -> None:
+    document = _two_country_document([])  # the line keeps London hours, open all day
+    document["schedules"]["nights"] = {"key": "nights", "time_zone": "UTC", "weekly": {"tue": ["20:00-24:00"]}}
+    document["entry_points"]["main"]["schedule"] = "nights"
+    decision = route(CompiledConfig.compile(document), dialed=CARDS)  # 15:30 UTC
+    assert (decision.status, decision.reason) == ("CLOSED", "closed:nights")
+
+
 def test_routing_criteria_are_passed_as_json_text(sample_compiled: CompiledConfig) -> None:
     decision = route(sample_compiled, dialed=PLATINUM)
     steps = json.loads(decision.routing_criteria)
