@@ -145,8 +145,21 @@ def test_more_rules_than_the_cap_are_refused_at_compile_naming_ruleset_count_and
     with pytest.raises(RuleError) as caught:
         CompiledConfig.compile(doc)  # refused up front, before any ruleset is compiled
     message = str(caught.value)
+    assert caught.value.path == "rulesets.big.rules"
     assert "'big'" in message
     assert str(MAX_RULES_PER_RULESET + 1) in message
     assert f"cap of {MAX_RULES_PER_RULESET}" in message
     doc["rulesets"]["big"]["rules"].pop()
     assert CompiledConfig.compile(doc, eager=True).rule_count == MAX_RULES_PER_RULESET
+
+
+def test_a_default_queue_that_is_not_a_queue_is_refused_naming_it() -> None:
+    doc = document({"a": []})
+    doc["defaults"]["default_queue"] = "nope"
+    with pytest.raises(KeyError, match=r"defaults\.default_queue 'nope' is not a queue"):
+        CompiledConfig.compile(doc)
+
+
+def test_a_version_compiled_without_its_identity_names_none() -> None:
+    compiled = CompiledConfig.compile(document({"a": []}))
+    assert (compiled.version, compiled.content_hash, compiled.published_at) == ("", "", "")

@@ -318,6 +318,22 @@ def test_an_entry_points_own_hours_come_before_its_line_of_business_hours() -> N
     assert (decision.status, decision.reason) == ("CLOSED", "closed:nights")
 
 
+def test_without_a_country_anywhere_national_numbers_are_read_as_us_numbers() -> None:
+    document = _fallback_document("closed", seconds=None, when_unknown=None, capacity=None)
+    document["rulesets"]["rs"]["rules"] = [
+        {"id": "us", "when": {"field": "caller_country", "op": "equals", "value": "US"}, "then": {"queue": "overflow"}}
+    ]
+    assert route(CompiledConfig.compile(document), dialed=CARDS, caller="212 555 0187").rule_id == "us"
+
+
+def test_an_entry_without_a_language_takes_the_contacts() -> None:
+    document = _fallback_document("closed", seconds=None, when_unknown=None, capacity=None)
+    event = connect_event(dialed=CARDS)
+    event["Details"]["ContactData"]["LanguageCode"] = "fr-CA"
+    decision = decide(ContactRequest.from_event(event), CompiledConfig.compile(document), now=TUESDAY_MORNING)
+    assert decision.language == "fr-CA"
+
+
 def test_routing_criteria_are_passed_as_json_text(sample_compiled: CompiledConfig) -> None:
     decision = route(sample_compiled, dialed=PLATINUM)
     steps = json.loads(decision.routing_criteria)
