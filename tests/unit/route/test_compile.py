@@ -163,3 +163,11 @@ def test_a_default_queue_that_is_not_a_queue_is_refused_naming_it() -> None:
 def test_a_version_compiled_without_its_identity_names_none() -> None:
     compiled = CompiledConfig.compile(document({"a": []}))
     assert (compiled.version, compiled.content_hash, compiled.published_at) == ("", "", "")
+    assert compiled.error_message == ""  # no defaults.error_message: the flow plays its own
+    named = CompiledConfig.compile(document({"a": []}), version="v7", content_hash="c0ffee", published_at="t")
+    assert (named.version, named.content_hash, named.published_at) == ("v7", "c0ffee", "t")
+
+
+def test_each_queue_knows_its_line_of_business(sample_compiled: CompiledConfig) -> None:
+    assert sample_compiled.queue_line_of_business["cards_general"] == "cards"
+    assert "general_default" not in sample_compiled.queue_line_of_business  # a queue on no line

@@ -334,6 +334,29 @@ def test_an_entry_without_a_language_takes_the_contacts() -> None:
     assert decision.language == "fr-CA"
 
 
+def test_the_deployments_country_reads_national_numbers_where_the_line_names_none() -> None:
+    document = _fallback_document("closed", seconds=None, when_unknown=None, capacity=None)
+    document["defaults"]["country"] = "GB"
+    document["rulesets"]["rs"]["rules"] = [
+        {"id": "gb", "when": {"field": "caller_country", "op": "equals", "value": "GB"}, "then": {"queue": "overflow"}}
+    ]
+    assert route(CompiledConfig.compile(document), dialed=CARDS, caller="020 7946 0000").rule_id == "gb"
+
+
+@pytest.mark.parametrize(("time_zone", "matches"), [("America/New_York", True), (None, False)])
+def test_time_rules_without_hours_read_the_deployments_time_zone_else_utc(time_zone: str | None, matches: bool) -> None:
+    # 15:30 UTC is 10:30 in New York: "before 11:00" holds there, not in UTC
+    document = _fallback_document("closed", seconds=None, when_unknown=None, capacity=None)
+    if time_zone:
+        document["defaults"]["time_zone"] = time_zone
+    else:
+        del document["defaults"]["time_zone"]
+    document["rulesets"]["rs"]["rules"] = [
+        {"id": "am", "when": {"field": "local_time", "op": "lt", "value": "11:00"}, "then": {"queue": "overflow"}}
+    ]
+    assert (route(CompiledConfig.compile(document), dialed=CARDS).rule_id == "am") is matches
+
+
 def test_routing_criteria_are_passed_as_json_text(sample_compiled: CompiledConfig) -> None:
     decision = route(sample_compiled, dialed=PLATINUM)
     steps = json.loads(decision.routing_criteria)
