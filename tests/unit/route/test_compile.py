@@ -121,7 +121,10 @@ def test_a_ruleset_that_fails_to_compile_is_never_half_visible_and_not_recompile
     compiled.rulesets._build = counting  # type: ignore[attr-defined]
     # When b is used twice
     for _ in range(2):
-        with pytest.raises(RulesetUnusableError, match=r"ruleset 'b' does not compile: .*unknown field 'nonsense'"):
+        with pytest.raises(
+            RulesetUnusableError,
+            match=r"ruleset 'b' does not compile: rulesets\.b\.rules\[5\]\.when\.field: .*'nonsense'",
+        ):
             compiled.rulesets["b"]
     # Then it was compiled once, nothing of it is visible, and the other ruleset still works
     assert builds == ["b"]
@@ -171,3 +174,9 @@ def test_a_version_compiled_without_its_identity_names_none() -> None:
 def test_each_queue_knows_its_line_of_business(sample_compiled: CompiledConfig) -> None:
     assert sample_compiled.queue_line_of_business["cards_general"] == "cards"
     assert "general_default" not in sample_compiled.queue_line_of_business  # a queue on no line
+
+
+def test_a_language_without_a_voice_names_none_and_no_prompts() -> None:
+    doc = document({"a": []})
+    doc["defaults"]["languages"] = {"fr-CA": {}}
+    assert CompiledConfig.compile(doc).languages["fr-CA"] == ("", {})
