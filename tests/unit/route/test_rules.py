@@ -87,7 +87,9 @@ def attr(op: str, value: Any = None, **extra: Any) -> dict[str, Any]:
         ("prefix", "+1646", "+12125550187", False),
         ("prefix", ["+44", "+1212"], "+12125550187", True),  # a list: any prefix matches
         ("prefix", ["+44", "+1646"], "+12125550187", False),
+        ("prefix", "555", "+12125550187", False),  # contained, but not at the start
         ("suffix", "0187", "+12125550187", True),
+        ("suffix", "+1212", "+12125550187", False),  # contained (and a prefix), but not at the end
         ("suffix", ["99", "88"], "+12125550187", False),
         ("contains", "555", "+12125550187", True),
         ("contains", ["xyz", "5550"], "+12125550187", True),
@@ -491,6 +493,20 @@ def test_a_regex_without_a_pattern_string_is_refused_with_the_reason(pattern: ob
     with pytest.raises(RuleError) as err:
         compile_condition(attr("regex", pattern), "when", QUEUE_IDS)
     assert (err.value.path, err.value.message) == ("when.value", "regex takes a non-empty pattern string")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([1], "between takes a list [low, high]"),
+        (["x", 5], "expected a number, got 'x'"),
+        ([1, "y"], "expected a number, got 'y'"),
+    ],
+)
+def test_a_bad_between_is_refused_at_its_value_with_the_exact_reason(value: object, message: str) -> None:
+    with pytest.raises(RuleError) as err:
+        compile_condition(attr("between", value), "when", QUEUE_IDS)
+    assert (err.value.path, err.value.message) == ("when.value", message)
 
 
 # --- malformed conditions ------------------------------------------------------------------------------------
