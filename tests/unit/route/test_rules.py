@@ -509,6 +509,27 @@ def test_a_bad_between_is_refused_at_its_value_with_the_exact_reason(value: obje
     assert (err.value.path, err.value.message) == ("when.value", message)
 
 
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("", "field must be a non-empty string"),
+        ("attributes.", "field 'attributes.' needs a name after 'attributes.'"),
+        ("parameters.", "field 'parameters.' needs a name after 'parameters.'"),
+    ],
+)
+def test_a_field_without_a_name_is_refused_with_the_exact_reason(field: str, message: str) -> None:
+    with pytest.raises(RuleError) as err:
+        compile_condition({"field": field, "op": "exists"}, "when", QUEUE_IDS)
+    assert (err.value.path, err.value.message) == ("when.field", message)
+
+
+def test_an_unknown_field_is_refused_listing_every_kind_of_field() -> None:
+    with pytest.raises(RuleError) as err:
+        compile_condition({"field": "colour", "op": "exists"}, "when", QUEUE_IDS)
+    assert err.value.message.startswith("unknown field 'colour' (use one of [")
+    assert err.value.message.endswith("], attributes.<name>, parameters.<name>, metrics.<queue>.<metric>)")
+
+
 # --- malformed conditions ------------------------------------------------------------------------------------
 
 
