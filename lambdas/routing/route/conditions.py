@@ -67,12 +67,10 @@ class Comparison(NamedTuple):
     frozen dataclass costs 7x more to construct — it adds up at 10,000 rules)."""
 
     field: str
-    op: str
-    values: tuple[str, ...]
-    when_unknown: bool
-    indexable: bool
     predicate: Predicate
     requires_presence: bool = False  # cheap field that must have a value for this comparison to hold
+    values: tuple[str, ...] = ()  # the values an indexable comparison (equals / in) pins
+    indexable: bool = False
 
 
 _COMPARISON_KEYS = frozenset({"field", "op", "value", "when_unknown"})
@@ -110,14 +108,14 @@ def compile_comparison(
         want = True if value is None else value
         if not isinstance(want, bool):
             raise RuleError(vpath, "exists takes true or false")
-        return Comparison(name, op, (), unknown, False, _exists(fs.accessor, want), fs.indexable and want)
+        return Comparison(name, _exists(fs.accessor, want), fs.indexable and want)
     if op in NUMERIC_OPS or (fs.numeric and op in ("equals", "not_equals")):
-        return Comparison(name, op, (), unknown, False, _numeric(op, value, fs, vpath, unknown), presence)
+        return Comparison(name, _numeric(op, value, fs, vpath, unknown), presence)
     if fs.numeric:
         raise RuleError(f"{path}.op", f"{op!r} does not apply to numeric field {name!r}")
     pred, values = _text(op, value, fs.accessor, vpath, unknown)
     indexable = fs.indexable and op in ("equals", "in") and not unknown
-    return Comparison(name, op, values, unknown, indexable, pred, presence)
+    return Comparison(name, pred, presence, values, indexable)
 
 
 def _exists(get: Accessor, want: bool) -> Predicate:

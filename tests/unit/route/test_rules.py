@@ -523,6 +523,21 @@ def test_a_field_without_a_name_is_refused_with_the_exact_reason(field: str, mes
     assert (err.value.path, err.value.message) == ("when.field", message)
 
 
+@pytest.mark.parametrize(
+    ("condition", "path", "message"),
+    [
+        (attr("equals", "a", when_unknown="no"), "when.when_unknown", "must be true or false"),
+        (attr("exists", "yes"), "when.value", "exists takes true or false"),
+    ],
+)
+def test_a_flag_that_is_not_true_or_false_is_refused_with_the_exact_reason(
+    condition: dict[str, Any], path: str, message: str
+) -> None:
+    with pytest.raises(RuleError) as err:
+        compile_condition(condition, "when", QUEUE_IDS)
+    assert (err.value.path, err.value.message) == (path, message)
+
+
 def test_an_unknown_field_is_refused_listing_every_kind_of_field() -> None:
     with pytest.raises(RuleError) as err:
         compile_condition({"field": "colour", "op": "exists"}, "when", QUEUE_IDS)
