@@ -314,6 +314,8 @@ def test_an_equality_index_alone_is_still_an_index_and_a_presence_index_alone_to
     assert (pinned.index_field, pinned.presence_field) == ("attributes.intent", None)
     assert pinned.index is not None
     assert [r.target.rule_id for r in pinned.candidates("b", False)] == ["r1"]
+    numeric = compile_ruleset([{"field": "attributes.score", "op": "gt", "value": n} for n in (5, 9)])
+    assert numeric.presence_field == "attributes.score"  # a numeric comparison needs a value too
     present = compile_ruleset([{"field": "attributes.vip", "op": "prefix", "value": p} for p in ("A", "B")])
     assert (present.index_field, present.presence_field) == (None, "attributes.vip")
     assert present.index is not None
