@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -337,9 +338,22 @@ def test_the_index_keys_are_read_from_the_contact() -> None:
     assert ruleset._keys(decision_context(without)) == ("b", False)
 
 
-def test_a_ruleset_prefetches_the_queues_its_metric_rules_name() -> None:
+@pytest.mark.parametrize(
+    "when",
+    [
+        {"field": "metrics.q3.agents_available", "op": "gt", "value": 0},
+        {"not": {"field": "metrics.q3.agents_available", "op": "gt", "value": 0}},
+        {
+            "any": [
+                {"field": "channel", "op": "equals", "value": "CHAT"},
+                {"field": "metrics.q3.agents_staffed", "op": "gt", "value": 1},
+            ]
+        },
+    ],
+)
+def test_a_ruleset_prefetches_the_queues_its_metric_rules_name(when: dict[str, Any]) -> None:
     # q3 is no rule's target: only its metric rule names it
-    doc = document([{"field": "metrics.q3.agents_available", "op": "gt", "value": 0}])
+    doc = document([when])
     doc["queues"]["q3"] = {"key": "q3", "queue_id": "qid-3", "name": "Q3"}
     ruleset = CompiledConfig.compile(doc).rulesets["rs"]
     assert ruleset.metric_queue_ids == {METRIC_QUEUE_ID, "qid-2", "qid-3"}

@@ -545,6 +545,16 @@ def test_an_unknown_field_is_refused_listing_every_kind_of_field() -> None:
     assert err.value.message.endswith("], attributes.<name>, parameters.<name>, metrics.<queue>.<metric>)")
 
 
+def test_a_condition_that_is_not_a_mapping_is_refused_and_any_mapping_is_accepted() -> None:
+    from types import MappingProxyType
+
+    with pytest.raises(RuleError) as err:
+        compile_condition(["field", "channel"], "when", QUEUE_IDS)
+    assert err.value.message == "a condition is a mapping with one of: all, any, not, field"
+    read_only = MappingProxyType({"field": "attributes.x", "op": "equals", "value": "a"})
+    assert holds(read_only, context(attributes={"x": "a"})) is True  # type: ignore[arg-type]
+
+
 # --- malformed conditions ------------------------------------------------------------------------------------
 
 
@@ -583,6 +593,7 @@ def test_an_unknown_field_is_refused_listing_every_kind_of_field() -> None:
         ("not a mapping", "R", "a condition is a mapping"),
         ({"all": [], "any": []}, "R", "exactly one of all/any/not/field"),
         ({"every": []}, "R", "exactly one of all/any/not/field"),
+        ({}, "R", "exactly one of all/any/not/field"),
         ({"all": []}, "R.all", "non-empty list"),
         ({"any": {"field": "channel"}}, "R.any", "non-empty list"),
         ({"not": {"field": "attributes.x", "op": "bogus"}}, "R.not.op", "unknown operator"),
