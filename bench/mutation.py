@@ -78,7 +78,8 @@ def signature(name: str, diff: str) -> Signature:
     """``routing.m.xǁClassǁmethod__mutmut_3`` / ``routing.m.x_func__mutmut_3`` and its diff → a ``Signature``
     (changed lines stripped of indentation, so a re-indented function keeps its judgments)."""
     module, _, rest = name.partition(".x")
-    function = rest.rsplit("__mutmut_", 1)[0].strip("_ǁ").replace("ǁ", ".")
+    base = rest.rsplit("__mutmut_", 1)[0]  # "_func" (mutmut's "x_" prefix) or "ǁClassǁmethod"
+    function = base[1:].replace("ǁ", ".")
     lines = [line for line in diff.splitlines() if not line.startswith(("---", "+++"))]
     removed = tuple(line[1:].strip() for line in lines if line.startswith("-"))
     added = tuple(line[1:].strip() for line in lines if line.startswith("+"))

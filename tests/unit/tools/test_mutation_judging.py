@@ -29,6 +29,12 @@ def test_a_signature_names_the_module_the_function_and_the_changed_lines() -> No
     assert signature("routing.callback.request.x_check_number__mutmut_31", DIFF) == sig
 
 
+def test_private_names_keep_their_underscore() -> None:
+    assert signature("routing.route.engine.x__fallback_applies__mutmut_6", "").function == "_fallback_applies"
+    assert signature("routing.route.engine.xǁ_Deciderǁtransfer__mutmut_8", "").function == "_Decider.transfer"
+    assert signature("routing.route.engine.x_decide__mutmut_1", "").function == "decide"
+
+
 def test_a_method_signature_is_class_dot_method() -> None:
     sig = signature("routing.callback.request.xǁCallbackStoreǁrelease__mutmut_1", "-a\n+b")
     assert (sig.module, sig.function, sig.removed, sig.added) == (
