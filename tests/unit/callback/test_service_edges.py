@@ -285,9 +285,9 @@ def test_each_action_logs_its_detail_and_emits_one_metric(
     metrics.flush_metrics(raise_on_empty_metrics=False)
     blobs = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
     emitted = {m["Name"] for b in blobs for d in b["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
-    assert {n for n in emitted if n.startswith("Callback") and n != "CallbackConfirmedLate"} == (
-        {metric} if metric else set()
-    )
+    units = {m["Name"]: m.get("Unit") for b in blobs for d in b["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert emitted - {"CallbackConfirmedLate", "ColdStart"} == ({metric} if metric else set())
+    assert all(units[name] == "Count" for name in emitted)
 
 
 @pytest.mark.parametrize("action", ["confirm", "release"])
@@ -328,3 +328,138 @@ def test_after_a_snapstart_restore_clients_are_rebuilt_the_config_rechecked_and_
     assert gate.state == "closed"
     assert cache.current()[0] is not first  # checked again at once, not an hour later
     assert _accept(service, "c1") == _not_offered("cards_general")
+
+
+# --- what the replies, the logs and the metrics carry on every path (mutation survivors, issue 17) ----------------
+
+
+@pytest.mark.parametrize(
+    ("steps", "reply"),
+    [
+        (["reserve", "release"], {"callback_status": "RELEASED"}),
+        (["reserve", "confirm", "release"], {"callback_status": "CONFIRMED"}),  # kept
+        (["cancel"], {"callback_status": "ERROR"}),
+    ],
+)
+def test_replies_other_than_a_reservation_carry_no_number_and_no_profile(
+    steps: list[str], reply: dict[str, str]
+) -> None:
+    service = _service(_config(), InMemoryCallbackStore())
+    for step in steps[:-1]:
+        _accept(service, "c1", action=step)
+    expected = {"callback_number": "", "callback_profile": "", "queue_key": "cards_general", **reply}
+    assert _accept(service, "c1", action=steps[-1]) == expected
+
+
+@pytest.mark.parametrize("action", ["confirm", "release"])
+def test_a_reply_without_a_contact_id_names_no_profile(action: str) -> None:
+    event = _event("c1", parameters={"queue_key": "cards_general", "action": action})
+    event["Details"]["ContactData"]["ContactId"] = ""
+    assert _service(_config(), InMemoryCallbackStore()).accept(event)["callback_profile"] == ""
+
+
+def test_a_full_queue_reply_names_the_profile_but_not_the_number() -> None:
+    service = _service(_config(max_open_callbacks=1), InMemoryCallbackStore())
+    assert _accept(service, "c0")["callback_status"] == "RESERVED"
+    other = {"queue_key": "cards_general", "callback_number": "+12125550199"}
+    assert service.accept(_event("c1", parameters=other)) == {
+        "callback_status": "QUEUE_FULL",
+        "callback_number": "",
+        "callback_profile": "standard",
+        "queue_key": "cards_general",
+    }
+
+
+def test_a_national_number_is_read_in_the_queues_line_of_business_country() -> None:
+    config = _config(allowed_countries=["GB"])
+    document = config.load_document(config.get_pointer().version_id)  # type: ignore[union-attr]
+    document["lines_of_business"]["cards"]["country"] = "GB"
+    publish_document(config, document, actor="t", summary="cards in GB")
+    service = _service(config, InMemoryCallbackStore())
+    reply = service.accept(_event("c1", parameters={"queue_key": "cards_general", "callback_number": "020 7946 0000"}))
+    assert (reply["callback_status"], reply["callback_number"]) == ("RESERVED", "+442079460000")
+
+
+def test_the_keyed_number_is_read_up_to_64_characters() -> None:
+    padded = "+12125550187".ljust(64) + "9"  # a 65th character would change the number
+    service = _service(_config(), InMemoryCallbackStore())
+    reply = service.accept(_event("c1", parameters={"queue_key": "cards_general", "callback_number": padded}))
+    assert (reply["callback_status"], reply["callback_number"]) == ("RESERVED", "+12125550187")
+
+
+def test_the_reservation_holds_the_services_reservation_time_and_the_policys_profile() -> None:
+    store, clock = InMemoryCallbackStore(), FakeClock(WALL_START)
+    service = CallbackService(
+        ConfigCache(_config()),
+        store,
+        hasher=HASHER,
+        clock=clock,
+        reservation_seconds=0,  # at least 1 s
+    )
+    assert _accept(service, "c1")["callback_status"] == "RESERVED"
+    assert store.answers["c1"][0].profile == "standard"
+    clock.now += 1.5
+    assert _accept(service, "c2")["callback_status"] == "RESERVED"  # c1's hold lapsed after 1 s
+
+
+@pytest.mark.parametrize(
+    ("keyed", "logged"),
+    [
+        ("555", "555"),  # refused: the log masks what the caller keyed
+        (None, "+13125550100"),  # nothing keyed: the caller id
+        ("9" * 40, "9" * 32),  # cut to 32 characters before masking
+    ],
+)
+def test_a_refusal_logs_the_masked_input(keyed: str | None, logged: str, lambda_logs: Any) -> None:
+    from routing.common.observability import mask_phone
+
+    params = {"queue_key": "cards_general", **({"callback_number": keyed} if keyed is not None else {})}
+    event = connect_event(dialed="+18005550100", caller="+13125550100", parameters=params, contact_id="c1")
+    _service(_config(), InMemoryCallbackStore()).accept(event)
+    assert [x["number"] for x in _lines(lambda_logs, "callback")] == [mask_phone(logged)]
+
+
+def test_an_action_is_logged_cut_to_16_characters(lambda_logs: Any) -> None:
+    _accept(_service(_config(), InMemoryCallbackStore()), "c1", action="x" * 40)
+    assert [x["action"] for x in _lines(lambda_logs, "callback")] == ["x" * 16]
+
+
+def test_error_paths_log_their_cause_cut_short(lambda_logs: Any) -> None:
+    class Broken(InMemoryCallbackStore):
+        def answer_for(self, contact_id: str) -> Any:
+            raise RuntimeError("e" * 500)
+
+    _accept(_service(_config(), Broken()), "c1")
+    (failed,) = _lines(lambda_logs, "callback failed")
+    assert failed["error"] == repr(RuntimeError("e" * 500))[:300]
+
+
+def test_an_unavailable_store_logs_its_reason_cut_to_200_and_counts_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, lambda_logs: Any
+) -> None:
+    from routing.common.deadline import StoreGate, StoreSkippedError
+    from routing.common.observability import metrics
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    capsys.readouterr()
+
+    class Skipped(InMemoryCallbackStore):
+        def answer_for(self, contact_id: str) -> Any:
+            raise StoreSkippedError("s" * 300)
+
+    gate = StoreGate(budget_seconds=1.0)
+    service = CallbackService(ConfigCache(_config()), Skipped(), hasher=HASHER, clock=FakeClock(WALL_START), gate=gate)
+    _accept(service, "c1")
+    assert [x["error"] for x in _lines(lambda_logs, "callback store unavailable")] == ["s" * 200]
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    blobs = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
+    units = {m["Name"]: m.get("Unit") for b in blobs for d in b["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert (units.get("CallbackStoreUnavailable"), units.get("CallbackError")) == ("Count", "Count")
+
+
+def test_a_missing_number_key_is_logged_as_such(lambda_logs: Any) -> None:
+    _accept(_service(_config(), InMemoryCallbackStore(), hasher=NumberHasher("")), "c1")
+    (line,) = _lines(lambda_logs, "callback number key missing: CALLBACK_NUMBER_KEY is not set (or too short)")
+    assert line["level"] == "ERROR"
+    assert [x["detail"] for x in _lines(lambda_logs, "callback")] == ["no_number_key"]
