@@ -38,7 +38,7 @@ def _aware(text: object) -> datetime | None:
     """An ISO end time from the normalized document (always with an offset; validated by the schema)."""
     if not isinstance(text, str) or not text:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)  # Python 3.11+ reads a trailing "Z" as UTC
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,3 +224,19 @@ def test_a_schedule_closed_message_overrides_the_default() -> None:
     cfg = CompiledConfig.compile(_document(False, closed_message="schedule closed message"))
     decision = decide(ContactRequest(dialed_number="+18005550100"), cfg, now=utc(2026, 11, 25, 3, 0))
     assert (decision.status, decision.reason, decision.message) == ("CLOSED", "closed:hours", "schedule closed message")
+
+
+@pytest.mark.parametrize(
+    ("ends_at", "expected"),
+    [
+        ("", None),  # no end: the closure holds until it is switched off
+        (None, None),
+        ("2026-12-24T18:00:00Z", datetime(2026, 12, 24, 18, 0, tzinfo=UTC)),
+        ("2026-12-24T13:00:00-05:00", datetime(2026, 12, 24, 18, 0, tzinfo=UTC)),
+    ],
+)
+def test_an_emergency_closures_end_is_an_aware_instant_or_none(ends_at: str | None, expected: datetime | None) -> None:
+    closure = {"key": "e", "message": "m", "active": True, "ends_at": ends_at}
+    schedule = CompiledSchedule.compile("k", {"time_zone": "UTC", "emergency_closures": [closure]})
+    assert schedule.emergency is not None
+    assert schedule.emergency.ends_at == expected
