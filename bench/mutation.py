@@ -63,6 +63,7 @@ IGNORE = [
 # run, because some core paths (the callback store's transactions) are exercised only there.
 # MUTATION_TEST_DIRS (space-separated) narrows them for a quicker run, e.g. "tests/unit" for the route modules.
 TEST_DIRS = os.environ.get("MUTATION_TEST_DIRS", "tests/unit tests/integration").split()
+UNCHECKED = frozenset({"not checked", "check was interrupted by user"})
 STATUS_RE = re.compile(r"^\s*(routing\.[\w.ǁ]+__mutmut_\d+): (\w[\w ]*)$")
 
 
@@ -158,7 +159,7 @@ def _judge(statuses: dict[str, str]) -> tuple[dict[str, str], dict[str, str], li
 def _print(per_module: dict[str, Counter[str]], diffs: dict[str, str], equivalent: dict[str, str]) -> None:
     print(f"\n{'module':<28} {'mutants':>8} {'equiv.':>7} {'killed':>7} {'score':>7}")
     for module, counts in sorted(per_module.items()):
-        total, equal = sum(counts.values()), counts["equivalent"]
+        total, equal = sum(counts.values()) - counts["not checked"], counts["equivalent"]
         counted = total - equal
         print(f"{module:<28} {total:>8} {equal:>7} {counts['killed']:>7} {counts['killed'] / max(1, counted):>7.1%}")
     for name, why in equivalent.items():
@@ -176,7 +177,7 @@ def _record(per_module: dict[str, Counter[str]], diffs: dict[str, str], equivale
     def others(kind: str) -> dict[str, str]:
         return {n: d for n, d in previous.get(kind, {}).items() if n.split(".x", 1)[0] not in per_module}
 
-    total = sum(sum(c.values()) for c in merged.values())
+    total = sum(sum(c.values()) - c.get("not checked", 0) for c in merged.values())
     killed = sum(c.get("killed", 0) for c in merged.values())
     counted = total - sum(c.get("equivalent", 0) for c in merged.values())
     result = round(killed / counted, 4) if counted else 0.0
@@ -213,11 +214,18 @@ def main(argv: list[str]) -> int:
             print(run.stdout[-3000:], run.stderr[-3000:], sep="\n", file=sys.stderr)
             return run.returncode
     listed = _mutmut("results", "--all", "true")
-    statuses = {m.group(1): m.group(2) for line in listed.stdout.splitlines() if (m := STATUS_RE.match(line))}
+    found = {m.group(1): m.group(2) for line in listed.stdout.splitlines() if (m := STATUS_RE.match(line))}
+    # A run stopped early (--report on it) leaves mutants unchecked: they are left out and counted, never scored.
+    statuses = {n: s for n, s in found.items() if s not in UNCHECKED}
+    unchecked = Counter(n.split(".x", 1)[0] for n, s in found.items() if s in UNCHECKED)
+    for module, count in sorted(unchecked.items()):
+        print(f"{module}: {count} mutants not checked (the run was stopped): left out of the score")
     diffs, equivalent, stale = _judge(statuses)
     per_module: dict[str, Counter[str]] = {}
     for name, status in statuses.items():
         per_module.setdefault(name.split(".x", 1)[0], Counter())["equivalent" if name in equivalent else status] += 1
+    for module, count in unchecked.items():
+        per_module.setdefault(module, Counter())["not checked"] = count
     _print(per_module, diffs, equivalent)
     _, _, run_score = score(statuses, set(equivalent))
     on_record = _record(per_module, diffs, equivalent)
