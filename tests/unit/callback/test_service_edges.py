@@ -463,3 +463,14 @@ def test_a_missing_number_key_is_logged_as_such(lambda_logs: Any) -> None:
     (line,) = _lines(lambda_logs, "callback number key missing: CALLBACK_NUMBER_KEY is not set (or too short)")
     assert line["level"] == "ERROR"
     assert [x["detail"] for x in _lines(lambda_logs, "callback")] == ["no_number_key"]
+
+
+def test_a_queue_on_no_line_of_business_reads_national_numbers_in_the_deployments_country() -> None:
+    config = _config(allowed_countries=["GB"])
+    document = config.load_document(config.get_pointer().version_id)  # type: ignore[union-attr]
+    del document["queues"]["cards_general"]["line_of_business"]
+    document["defaults"]["country"] = "GB"
+    publish_document(config, document, actor="t", summary="cards_general on no line, a GB deployment")
+    service = _service(config, InMemoryCallbackStore())
+    reply = service.accept(_event("c1", parameters={"queue_key": "cards_general", "callback_number": "020 7946 0000"}))
+    assert (reply["callback_status"], reply["callback_number"]) == ("RESERVED", "+442079460000")
