@@ -267,11 +267,7 @@ def test_an_entry_whose_line_of_business_is_unknown_still_routes() -> None:
 def test_a_callback_policys_hours_are_read_in_the_policys_own_time_zone(sample_document: dict[str, Any]) -> None:
     # Given the cards callback policy limited to Pacific business hours (the cards line keeps New York hours)
     document = copy.deepcopy(sample_document)
-    document["schedules"]["west_callbacks"] = {
-        "key": "west_callbacks",
-        "time_zone": "America/Los_Angeles",
-        "weekly": {"tue": ["08:00-17:00"]},
-    }
+    document["schedules"]["west_callbacks"] = _pacific_tuesday("west_callbacks")
     document["callback_policies"]["standard_voice"]["schedule"] = "west_callbacks"
     cfg = CompiledConfig.compile(document)
     long_wait = FakeMetrics({(queue_id_of(document, "cards_general"), "estimated_wait_time"): 420})
@@ -598,15 +594,16 @@ def test_closed_fallback_without_hours_never_applies() -> None:
         assert decision.queue.key == "primary"
 
 
+def _pacific_tuesday(key: str) -> dict[str, Any]:
+    """A schedule open 08:00-17:00 Los Angeles time on Tuesdays only."""
+    return {"key": key, "time_zone": "America/Los_Angeles", "weekly": {"tue": ["08:00-17:00"]}}
+
+
 def test_a_closed_fallback_reads_the_queues_hours_in_the_queues_own_time_zone() -> None:
     # Given a New York line whose primary queue keeps Los Angeles hours (08:00-17:00 Pacific)
     document = _fallback_document("closed", seconds=None, when_unknown=None, capacity=None)
     document["defaults"]["time_zone"] = "America/New_York"
-    document["schedules"]["west"] = {
-        "key": "west",
-        "time_zone": "America/Los_Angeles",
-        "weekly": {"tue": ["08:00-17:00"]},
-    }
+    document["schedules"]["west"] = _pacific_tuesday("west")
     document["queues"]["primary"]["hours"] = "west"
     cfg = CompiledConfig.compile(document)
     # Then at 07:30 Pacific (10:30 New York, 15:30 UTC) the queue is closed, at 08:30 Pacific open
