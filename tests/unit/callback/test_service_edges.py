@@ -4,6 +4,7 @@ policy, a confirmed contact asking for another queue, confirm without the number
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,36 +58,12 @@ def _lock(queue: str) -> str:
     return f"LOCK#{queue}#{HASHER.digest(NUMBER)}"
 
 
-class _Emf:
-    """The EMF blobs the shared Powertools ``Metrics`` flushes to stdout (what CloudWatch would receive)."""
-
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self._capsys = capsys
-
-    def reset(self) -> None:
-        from routing.common.observability import metrics
-
-        metrics.flush_metrics(raise_on_empty_metrics=False)
-        self._capsys.readouterr()
-
-    def blobs(self) -> list[dict[str, Any]]:
-        from routing.common.observability import metrics
-
-        metrics.flush_metrics(raise_on_empty_metrics=False)
-        return [json.loads(x) for x in self._capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
+Emf = Callable[[], list[dict[str, Any]]]  # tests/conftest.py ``emf``: the EMF blobs since the last read
 
 
 def _units(blobs: list[dict[str, Any]]) -> dict[str, str | None]:
     """Metric name → its unit, over every blob."""
     return {m["Name"]: m.get("Unit") for b in blobs for d in b["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
-
-
-@pytest.fixture
-def emf(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> _Emf:
-    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
-    recorder = _Emf(capsys)
-    recorder.reset()
-    return recorder
 
 
 def test_before_any_config_is_published_a_callback_is_not_offered() -> None:
@@ -144,11 +121,11 @@ def test_confirm_needs_no_number_key(lambda_logs: Any) -> None:
     assert "callback confirmed without a live reservation" not in lambda_logs.getvalue()
 
 
-def test_a_late_confirm_is_logged_and_counted_once(emf: _Emf, lambda_logs: Any) -> None:
+def test_a_late_confirm_is_logged_and_counted_once(emf: Emf, lambda_logs: Any) -> None:
     """CallbackConfirmedLate = 1 (the dashboard graphs it) and one warning that names the outcome."""
     store = InMemoryCallbackStore()
     assert _accept(_service(_config(), store), "c1", action="confirm")["callback_status"] == "CONFIRMED"
-    blobs = emf.blobs()
+    blobs = emf()
     late = [b["CallbackConfirmedLate"] for b in blobs if "CallbackConfirmedLate" in b]
     assert late in ([1], [1.0], [[1]], [[1.0]])
     assert _units(blobs)["CallbackConfirmedLate"] == "Count"
@@ -289,18 +266,18 @@ def test_each_action_logs_its_detail_and_emits_one_metric(
     status: str,
     detail: str,
     metric: str | None,
-    emf: _Emf,
+    emf: Emf,
     lambda_logs: Any,
 ) -> None:
     service = _service(_config(), InMemoryCallbackStore())
     for step in steps[:-1]:
         _accept(service, "c1", action=step)
-    emf.reset()
+    emf()  # what the earlier steps emitted
     lambda_logs.truncate(0)
     lambda_logs.seek(0)
     assert _accept(service, "c1", action=steps[-1])["callback_status"] == status
     assert [(x["action"], x["detail"]) for x in _lines(lambda_logs, "callback")] == [(steps[-1], detail)]
-    units = _units(emf.blobs())
+    units = _units(emf())
     assert set(units) - {"CallbackConfirmedLate", "ColdStart"} == ({metric} if metric else set())
     assert set(units.values()) <= {"Count"}
 
@@ -449,7 +426,7 @@ def test_error_paths_log_their_cause_cut_short(lambda_logs: Any) -> None:
     assert failed["error"] == repr(RuntimeError("e" * 500))[:300]
 
 
-def test_an_unavailable_store_logs_its_reason_cut_to_200_and_counts_it(emf: _Emf, lambda_logs: Any) -> None:
+def test_an_unavailable_store_logs_its_reason_cut_to_200_and_counts_it(emf: Emf, lambda_logs: Any) -> None:
     from routing.common.deadline import StoreGate, StoreSkippedError
 
     class Skipped(InMemoryCallbackStore):
@@ -460,7 +437,7 @@ def test_an_unavailable_store_logs_its_reason_cut_to_200_and_counts_it(emf: _Emf
     service = CallbackService(ConfigCache(_config()), Skipped(), hasher=HASHER, clock=FakeClock(WALL_START), gate=gate)
     _accept(service, "c1")
     assert [x["error"] for x in _lines(lambda_logs, "callback store unavailable")] == ["s" * 200]
-    units = _units(emf.blobs())
+    units = _units(emf())
     assert (units.get("CallbackStoreUnavailable"), units.get("CallbackError")) == ("Count", "Count")
 
 
